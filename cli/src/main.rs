@@ -1,0 +1,315 @@
+//! `mezon`: assess, rank, check, test and explain with a rule pack.
+
+mod output;
+mod sample;
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use mezon::{AssessOptions, Assessment, Engine, Error, Pack, Ranker, Status};
+
+/// Mezon: scoring methodologies as rule packs.
+///
+/// A rule pack is a folder `rules/<id>/<version>/` (pack.toml, Rhai rules,
+/// decision tables, golden tests) or a bundle file written by `mezon bundle`.
+/// Exit codes: 0 every record valid; 2 some records invalid or failed by a
+/// rule (the output is still complete); 1 the run could not proceed.
+#[derive(Parser)]
+#[command(name = "mezon", version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args)]
+struct PackArgs {
+    /// A pack version folder, a pack id folder (with --as-of), or a bundle `.json`.
+    #[arg(long)]
+    pack: PathBuf,
+    /// Pick the version in force on this date (YYYY-MM-DD):
+    /// effective_from ≤ date < effective_to.
+    #[arg(long, value_name = "DATE")]
+    as_of: Option<String>,
+}
+
+impl PackArgs {
+    fn load(&self) -> Result<Pack, Error> {
+        let engine = Engine::default();
+        match &self.as_of {
+            Some(d) => Pack::load_as_of(&engine, &self.pack, d),
+            None => Pack::load(&engine, &self.pack),
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Score every record of an input file; one result per record, in input order.
+    ///
+    /// The input is CSV (header row of field names; booleans true/false),
+    /// JSON (an array of objects) or JSON Lines, chosen by extension
+    /// (.csv, .json, .jsonl).
+    Assess {
+        #[command(flatten)]
+        pack: PackArgs,
+        /// Input file (.csv, .json or .jsonl).
+        #[arg(long)]
+        input: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = AssessFormat::Jsonl)]
+        format: AssessFormat,
+        /// Leave the per-indicator trace lines out (same points and scores).
+        #[arg(long)]
+        no_trace: bool,
+    },
+    /// Rank organisations: mean of their assessed services' exact scores,
+    /// minus penalties, graded, competition-ranked.
+    Rank {
+        #[command(flatten)]
+        pack: PackArgs,
+        /// Service records (.csv, .json or .jsonl).
+        #[arg(long)]
+        input: PathBuf,
+        /// Organisation records with the penalty fields (.csv, .json or .jsonl).
+        #[arg(long)]
+        organizations: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = RankFormat::Json)]
+        format: RankFormat,
+    },
+    /// Compile a pack and run its static checks: maxima add up, every field a
+    /// rule reads is declared, tables cover their domain without gaps or
+    /// overlaps, every indicator has a golden test and a source clause.
+    Check {
+        /// Pack folder or bundle.
+        dir: PathBuf,
+    },
+    /// Run a pack's golden tests (tests/*.toml) and show a diff for each failure.
+    Test {
+        /// Pack folder or bundle.
+        dir: PathBuf,
+    },
+    /// Show the full breakdown of one record: points per indicator, the band
+    /// or branch that fired, the clause, and whether the rule is provisional.
+    Explain {
+        #[command(flatten)]
+        pack: PackArgs,
+        /// Input file (.csv, .json or .jsonl).
+        #[arg(long)]
+        input: PathBuf,
+        /// The record's id (service_id).
+        #[arg(long)]
+        id: String,
+    },
+    /// Write a pack as one JSON bundle (every file plus the digest), for the
+    /// browser and the bindings; `--pack FILE.json` loads it anywhere.
+    Bundle {
+        /// Pack folder.
+        dir: PathBuf,
+        /// Output file.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Write a deterministic synthetic data set for the 2016 methodology:
+    /// services.csv and organizations.csv (figures are synthetic).
+    Sample {
+        /// Number of service records.
+        #[arg(long, default_value_t = 600)]
+        services: usize,
+        /// Seed of the generator; the same seed gives the same bytes.
+        #[arg(long, default_value_t = 2016)]
+        seed: u64,
+        /// Output folder.
+        #[arg(long, default_value = ".")]
+        out_dir: PathBuf,
+    },
+}
+
+/// Output formats of `assess`.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum AssessFormat {
+    /// One JSON object per line.
+    Jsonl,
+    /// A JSON array.
+    Json,
+    /// One CSV row per record, points per indicator.
+    Csv,
+    /// An aligned text table.
+    Table,
+}
+
+/// Output formats of `rank`.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum RankFormat {
+    /// `{"pack", "period", "organizations": [...]}`.
+    Json,
+    /// One CSV row per organisation.
+    Csv,
+    /// An aligned text table.
+    Table,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Counts records on stderr when it is a terminal, so long batches show progress.
+struct Progress {
+    on: bool,
+    n: usize,
+    start: std::time::Instant,
+}
+
+impl Progress {
+    fn new() -> Progress {
+        Progress { on: std::io::stderr().is_terminal(), n: 0, start: std::time::Instant::now() }
+    }
+    fn tick(&mut self) {
+        self.n += 1;
+        if self.on && self.n % 5000 == 0 {
+            let rate = self.n as f64 / self.start.elapsed().as_secs_f64().max(1e-9);
+            eprint!("\r[{:<30}] {} records, {:.0}/s", "=".repeat((self.n / 5000) % 31), self.n, rate);
+        }
+    }
+    fn done(&self) {
+        if self.on && self.n >= 5000 {
+            eprintln!("\r{:60}\r{} records in {:.1} s", "", self.n, self.start.elapsed().as_secs_f64());
+        }
+    }
+}
+
+fn io_err(e: std::io::Error) -> Error {
+    Error::new(mezon::ErrorKind::Io, format!("cannot write the output: {e}"))
+}
+
+fn exit_for(any_bad: bool) -> ExitCode {
+    if any_bad {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, Error> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match cli.command {
+        Command::Assess { pack, input, format, no_trace } => {
+            let pack = pack.load()?;
+            let records = mezon::read_file(&input, &pack.manifest().input)?;
+            let opts = AssessOptions { trace: !no_trace };
+            let mut writer = output::AssessWriter::new(&pack, format == AssessFormat::Json, format);
+            let mut progress = Progress::new();
+            let mut bad = false;
+            for raw in records {
+                let a = pack.assess_raw(&raw, &opts);
+                bad |= matches!(a.status, Status::Invalid | Status::Error);
+                writer.write(&mut out, &a).map_err(io_err)?;
+                progress.tick();
+            }
+            writer.finish(&mut out).map_err(io_err)?;
+            progress.done();
+            out.flush().map_err(io_err)?;
+            Ok(exit_for(bad))
+        }
+        Command::Rank { pack, input, organizations, format } => {
+            let pack = pack.load()?;
+            let mut ranker = Ranker::new(&pack);
+            let opts = AssessOptions { trace: false };
+            let mut progress = Progress::new();
+            let mut bad = false;
+            for raw in mezon::read_file(&input, &pack.manifest().input)? {
+                let a = pack.assess_raw(&raw, &opts);
+                bad |= matches!(a.status, Status::Invalid | Status::Error);
+                ranker.add(&a);
+                progress.tick();
+            }
+            if let Some(path) = organizations {
+                let schema = pack.manifest().organization_input.clone().ok_or_else(|| Error::new(mezon::ErrorKind::Input, "this pack declares no organisation records"))?;
+                for raw in mezon::read_file(&path, &schema)? {
+                    if let Err(e) = ranker.add_organization(&raw) {
+                        eprintln!("{e}");
+                        bad = true;
+                    }
+                }
+            }
+            progress.done();
+            let ranking = ranker.finish()?;
+            bad |= ranking.organizations.iter().any(|o| o.to_json()["errors"].as_array().is_some_and(|e| !e.is_empty()));
+            output::write_ranking(&mut out, &ranking, format).map_err(io_err)?;
+            out.flush().map_err(io_err)?;
+            Ok(exit_for(bad))
+        }
+        Command::Check { dir } => {
+            let pack = Pack::load(&Engine::default(), &dir)?;
+            let findings = mezon::check(&pack);
+            for f in &findings {
+                writeln!(out, "{}", f).map_err(io_err)?;
+            }
+            writeln!(out, "{} {}: {} problem(s) ({})", pack.id(), pack.version(), findings.len(), pack.digest()).map_err(io_err)?;
+            out.flush().map_err(io_err)?;
+            Ok(if findings.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        Command::Test { dir } => {
+            let pack = Pack::load(&Engine::default(), &dir)?;
+            let report = mezon::run_golden(&pack)?;
+            for c in &report.cases {
+                if c.failures.is_empty() {
+                    writeln!(out, "ok    {} :: {}", c.file, c.name).map_err(io_err)?;
+                } else {
+                    writeln!(out, "FAIL  {} :: {}", c.file, c.name).map_err(io_err)?;
+                    for f in &c.failures {
+                        writeln!(out, "        {f}").map_err(io_err)?;
+                    }
+                }
+            }
+            writeln!(out, "{} passed, {} failed", report.passed(), report.failed()).map_err(io_err)?;
+            out.flush().map_err(io_err)?;
+            Ok(if report.failed() == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        Command::Explain { pack, input, id } => {
+            let pack = pack.load()?;
+            let schema = &pack.manifest().input;
+            let found = mezon::read_file(&input, schema)?
+                .find(|r| r.data.as_ref().ok().and_then(|m| m.get(&schema.id_field)).and_then(|v| v.as_str()) == Some(id.as_str()))
+                .ok_or_else(|| Error::new(mezon::ErrorKind::Input, format!("no record with {} = {id} in {}", schema.id_field, input.display())))?;
+            let a = pack.assess_raw(&found, &AssessOptions::default());
+            output::explain(&mut out, &a).map_err(io_err)?;
+            out.flush().map_err(io_err)?;
+            Ok(exit_for(matches!(a.status, Status::Invalid | Status::Error)))
+        }
+        Command::Bundle { dir, output } => {
+            let pack = Pack::load(&Engine::default(), &dir)?;
+            std::fs::write(&output, pack.to_bundle()).map_err(|e| Error::new(mezon::ErrorKind::Io, format!("{}: {e}", output.display())))?;
+            eprintln!("wrote {} ({} {}, {})", output.display(), pack.id(), pack.version(), pack.digest());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sample { services, seed, out_dir } => {
+            std::fs::create_dir_all(&out_dir).map_err(|e| Error::new(mezon::ErrorKind::Io, format!("{}: {e}", out_dir.display())))?;
+            let write = |name: &str, f: &dyn Fn(&mut dyn Write) -> std::io::Result<()>| -> Result<(), Error> {
+                let path: PathBuf = Path::new(&out_dir).join(name);
+                let file = std::fs::File::create(&path).map_err(|e| Error::new(mezon::ErrorKind::Io, format!("{}: {e}", path.display())))?;
+                let mut w = std::io::BufWriter::new(file);
+                f(&mut w).and_then(|_| w.flush()).map_err(io_err)
+            };
+            write("services.csv", &|w| sample::write_services(services, seed, w))?;
+            write("organizations.csv", &|w| sample::write_organizations(seed, w))?;
+            eprintln!("wrote {services} services and the organisations to {}", out_dir.display());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+#[allow(dead_code)]
+fn is_bad(a: &Assessment) -> bool {
+    matches!(a.status, Status::Invalid | Status::Error)
+}

@@ -1,0 +1,178 @@
+//! Output formats of the command line. JSON forms are the engine's JSON
+//! unchanged; CSV and table forms are views of it.
+
+use std::io::{self, Write};
+
+use mezon::{Assessment, Pack, Ranking};
+use serde_json::Value;
+
+use crate::{AssessFormat, RankFormat};
+
+fn cell(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+fn csv_row(cells: &[String]) -> String {
+    cells.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(",")
+}
+
+fn errors_text(v: &Value) -> String {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| match e["field"].as_str().or(e["indicator"].as_str()) {
+            Some(f) => format!("{f}: {}", cell(&e["message"])),
+            None => cell(&e["message"]),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Writes assessment results one at a time, streaming.
+pub(crate) struct AssessWriter {
+    format: AssessFormat,
+    indicator_ids: Vec<String>,
+    first: bool,
+    table_rows: Vec<Vec<String>>,
+}
+
+impl AssessWriter {
+    pub(crate) fn new(pack: &Pack, _json_array: bool, format: AssessFormat) -> AssessWriter {
+        AssessWriter { format, indicator_ids: pack.manifest().indicators.iter().map(|i| i.id.clone()).collect(), first: true, table_rows: Vec::new() }
+    }
+
+    fn header(&self) -> Vec<String> {
+        let mut h: Vec<String> = ["record", "service_id", "organization_id", "status", "score", "grade"].map(String::from).to_vec();
+        h.extend(self.indicator_ids.iter().cloned());
+        h.push("errors".into());
+        h
+    }
+
+    fn row(&self, j: &Value) -> Vec<String> {
+        let mut r: Vec<String> = ["record", "service_id", "organization_id", "status", "score", "grade"].iter().map(|k| cell(&j[*k])).collect();
+        for id in &self.indicator_ids {
+            let ind = &j["indicators"][id];
+            r.push(if ind.is_null() { String::new() } else if ind["applicable"] == false && ind["points"].is_null() { "n/a".into() } else { cell(&ind["points"]) });
+        }
+        r.push(errors_text(&j["errors"]));
+        r
+    }
+
+    pub(crate) fn write(&mut self, out: &mut dyn Write, a: &Assessment) -> io::Result<()> {
+        let j = a.to_json();
+        match self.format {
+            AssessFormat::Jsonl => writeln!(out, "{}", mezon::to_json_line(&j))?,
+            AssessFormat::Json => {
+                write!(out, "{}{}", if self.first { "[\n" } else { ",\n" }, mezon::to_json_line(&j))?;
+            }
+            AssessFormat::Csv => {
+                if self.first {
+                    writeln!(out, "{}", csv_row(&self.header()))?;
+                }
+                writeln!(out, "{}", csv_row(&self.row(&j)))?;
+            }
+            AssessFormat::Table => self.table_rows.push(self.row(&j)),
+        }
+        self.first = false;
+        Ok(())
+    }
+
+    pub(crate) fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        match self.format {
+            AssessFormat::Json => writeln!(out, "{}", if self.first { "[]" } else { "\n]" }),
+            AssessFormat::Table => {
+                let mut rows = vec![self.header()];
+                rows.append(&mut self.table_rows);
+                write_table(out, &rows)
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+fn write_table(out: &mut dyn Write, rows: &[Vec<String>]) -> io::Result<()> {
+    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..cols).map(|c| rows.iter().filter_map(|r| r.get(c)).map(|s| s.chars().count()).max().unwrap_or(0)).collect();
+    for r in rows {
+        let line: Vec<String> = r.iter().enumerate().map(|(i, s)| if i + 1 == r.len() { s.clone() } else { format!("{s:<w$}", w = widths[i]) }).collect();
+        writeln!(out, "{}", line.join("  ").trim_end())?;
+    }
+    Ok(())
+}
+
+pub(crate) fn write_ranking(out: &mut dyn Write, r: &Ranking, format: RankFormat) -> io::Result<()> {
+    let j = r.to_json();
+    let keys = ["rank", "organization_id", "organization_name", "status", "score", "grade", "services_assessed", "services_not_assessed", "services_invalid", "penalty_points"];
+    let rows = || j["organizations"].as_array().into_iter().flatten().map(|o| keys.iter().map(|k| cell(&o[*k])).collect::<Vec<_>>());
+    match format {
+        RankFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&j).expect("JSON")),
+        RankFormat::Csv => {
+            writeln!(out, "{}", csv_row(&keys.map(String::from)))?;
+            for row in rows() {
+                writeln!(out, "{}", csv_row(&row))?;
+            }
+            Ok(())
+        }
+        RankFormat::Table => {
+            writeln!(out, "{} {} ({}), period {}", j["pack"]["id"].as_str().unwrap_or(""), cell(&j["pack"]["version"]), cell(&j["pack"]["digest"]), cell(&j["period"]))?;
+            let mut all = vec![["rank", "organization", "name", "status", "score", "grade", "assessed", "not assessed", "invalid", "penalty"].map(String::from).to_vec()];
+            all.extend(rows());
+            write_table(out, &all)
+        }
+    }
+}
+
+/// The readable breakdown of one record (`mezon explain`).
+pub(crate) fn explain(out: &mut dyn Write, a: &Assessment) -> io::Result<()> {
+    let j = a.to_json();
+    let pack = a.pack();
+    let m = pack.manifest();
+    writeln!(out, "{} ({})", a.name, cell(&j["organization_id"]))?;
+    writeln!(out, "pack   {} {} {}", pack.id(), pack.version(), pack.digest())?;
+    match a.status {
+        mezon::Status::Assessed => {
+            let exact = a.score.as_ref().expect("assessed has a score");
+            writeln!(
+                out,
+                "score  {} (exact {} = {}), grade {}",
+                a.published_score().unwrap_or_default(),
+                exact.fraction_text(),
+                exact,
+                a.grade().unwrap_or("-")
+            )?;
+            writeln!(out, "       100 × {} points / {} applicable maximum, rounded once, half away from zero", a.points_total, a.max_applicable)?;
+        }
+        s => writeln!(out, "status {}{}", s.as_str(), a.reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default())?,
+    }
+    for e in &a.errors {
+        writeln!(out, "\n{e}")?;
+    }
+    writeln!(out)?;
+    for (i, def) in m.indicators.iter().enumerate() {
+        let Some(r) = a.indicators.get(i) else { continue };
+        let points = match (&r.points, &r.not_applicable) {
+            (Some(p), _) => format!("{} / {}", p, def.max),
+            (_, Some(_)) => format!("n/a / {}", def.max),
+            _ => format!("error / {}", def.max),
+        };
+        let prov = if def.provisional { "  [provisional]" } else { "" };
+        writeln!(out, "{:<14} {:>16}{prov}", def.id, points)?;
+        writeln!(out, "    clause: {}", def.clause)?;
+        for line in a.trace(i) {
+            writeln!(out, "    {line}")?;
+        }
+    }
+    Ok(())
+}

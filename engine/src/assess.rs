@@ -1,0 +1,335 @@
+//! Evaluating one record against a compiled pack.
+
+use std::sync::Arc;
+
+use rhai::{Dynamic, Scope};
+use serde_json::{json, Map, Value};
+
+use crate::error::{Error, ErrorKind};
+use crate::input::{self, RawRecord};
+use crate::manifest::toml_num;
+use crate::num::Num;
+use crate::pack::Pack;
+use crate::sandbox::{self, Event, Outcome, Record};
+
+/// Options of an evaluation.
+#[derive(Debug, Clone)]
+pub struct AssessOptions {
+    /// Record what each rule did (tables matched, `explain` lines). Off
+    /// saves the work when nobody reads the explanation; points and scores
+    /// are the same either way.
+    pub trace: bool,
+}
+
+impl Default for AssessOptions {
+    fn default() -> Self {
+        AssessOptions { trace: true }
+    }
+}
+
+/// Outcome of one record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Scored.
+    Assessed,
+    /// Valid, but too few indicators applied (insufficient data).
+    NotAssessed,
+    /// The record failed validation; nothing was evaluated.
+    Invalid,
+    /// A rule failed on this record (a rule bug or a sandbox limit).
+    Error,
+}
+
+impl Status {
+    /// `assessed`, `not_assessed`, `invalid` or `error`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Assessed => "assessed",
+            Status::NotAssessed => "not_assessed",
+            Status::Invalid => "invalid",
+            Status::Error => "error",
+        }
+    }
+}
+
+/// The result of one indicator.
+#[derive(Debug, Clone)]
+pub struct IndicatorResult {
+    /// Exact points; `None` when not applicable or failed.
+    pub points: Option<Num>,
+    /// Why the indicator does not apply.
+    pub not_applicable: Option<String>,
+    /// The rule's failure.
+    pub error: Option<Error>,
+    events: Vec<Event>,
+}
+
+/// The result of one record: status, exact score, indicators, errors, and
+/// the pack that produced it.
+#[derive(Clone)]
+pub struct Assessment {
+    pack: Pack,
+    /// 1-based position in the input.
+    pub position: usize,
+    /// The record's id, or its position (`line 7`) when it has none.
+    pub name: String,
+    /// Outcome.
+    pub status: Status,
+    /// Per indicator, in pack order; empty for invalid records.
+    pub indicators: Vec<IndicatorResult>,
+    /// Exact service score (assessed records only).
+    pub score: Option<Num>,
+    /// Σ points of applicable indicators.
+    pub points_total: Num,
+    /// Σ max of applicable indicators.
+    pub max_applicable: i64,
+    /// Why a valid record was not assessed.
+    pub reason: Option<String>,
+    /// Validation errors, or the failing rules' errors.
+    pub errors: Vec<Error>,
+    /// Notes that do not stop the evaluation (unknown fields).
+    pub warnings: Vec<String>,
+    raw: Map<String, Value>,
+    values: Arc<Vec<Dynamic>>,
+}
+
+impl Pack {
+    /// Assesses one record given as a JSON object. Never fails: a bad record
+    /// comes back with status `invalid` and its errors.
+    pub fn assess(&self, record: &Value) -> Assessment {
+        let data = match record {
+            Value::Object(m) => Ok(m.clone()),
+            _ => Err(Error::new(ErrorKind::Input, "a record must be a JSON object").with_record("record 1")),
+        };
+        self.assess_raw(&RawRecord { position: 1, locator: "record 1".into(), data }, &AssessOptions::default())
+    }
+
+    /// Assesses one record read from an input file.
+    pub fn assess_raw(&self, raw: &RawRecord, opts: &AssessOptions) -> Assessment {
+        let p = &self.0;
+        let schema = &p.manifest.input;
+        let mut a = Assessment {
+            pack: self.clone(),
+            position: raw.position,
+            name: raw.locator.clone(),
+            status: Status::Invalid,
+            indicators: Vec::new(),
+            score: None,
+            points_total: Num::ZERO,
+            max_applicable: 0,
+            reason: None,
+            errors: Vec::new(),
+            warnings: Vec::new(),
+            raw: Map::new(),
+            values: Arc::default(),
+        };
+        let rec = match &raw.data {
+            Ok(m) => m,
+            Err(e) => {
+                a.errors.push(e.clone());
+                return a;
+            }
+        };
+        a.raw = rec.clone();
+        a.name = input::record_name(schema, &raw.locator, Some(rec));
+        let v = input::validate(schema, rec, &a.name);
+        a.warnings = v.warnings;
+        if !v.errors.is_empty() {
+            a.errors = v.errors;
+            return a;
+        }
+        a.values = Arc::new(v.values);
+
+        let mut scope = Scope::new();
+        scope.push_constant("input", Record { index: p.field_index.clone(), values: a.values.clone() });
+        for (def, ind) in p.manifest.indicators.iter().zip(&p.indicators) {
+            sandbox::start_trace(opts.trace);
+            let result = p.rhai.eval_ast_with_scope::<Dynamic>(&mut scope, &ind.ast);
+            scope.rewind(1);
+            let events = sandbox::take_trace();
+            let source = &p.files[&def.script];
+            let fail = |e: Error| {
+                let src = e.file().and_then(|f| p.files.get(f)).unwrap_or(source);
+                e.with_source(src).with_indicator(&def.id).with_record(&a.name).with_pack(format!("{} {}", p.manifest.id, p.manifest.version))
+            };
+            let r = match result {
+                Err(e) => Err(fail(sandbox::convert(*e, &def.script, &p.limits))),
+                Ok(v) => match sandbox::outcome(v) {
+                    Err(m) => Err(fail(Error::new(ErrorKind::Runtime, m).with_file(&def.script))),
+                    Ok(Outcome::NotApplicable(why)) => Ok((None, Some(why))),
+                    Ok(Outcome::Points(x)) if x.signum() < 0 || x > Num::int(def.max) => {
+                        Err(fail(Error::new(ErrorKind::Runtime, format!("the rule returned {x} points; points must be between 0 and the maximum {}", def.max)).with_file(&def.script)))
+                    }
+                    Ok(Outcome::Points(x)) => Ok((Some(x), None)),
+                },
+            };
+            a.indicators.push(match r {
+                Ok((points, not_applicable)) => IndicatorResult { points, not_applicable, error: None, events },
+                Err(e) => {
+                    a.errors.push(e.clone());
+                    IndicatorResult { points: None, not_applicable: None, error: Some(e), events }
+                }
+            });
+        }
+        if !a.errors.is_empty() {
+            a.status = Status::Error;
+            return a;
+        }
+        for (def, r) in p.manifest.indicators.iter().zip(&a.indicators) {
+            if let Some(x) = &r.points {
+                a.points_total = a.points_total.add(x);
+                a.max_applicable += def.max;
+            }
+        }
+        let agg = &p.manifest.aggregation;
+        if a.max_applicable < agg.not_assessed_below {
+            a.status = Status::NotAssessed;
+            a.reason = Some(format!(
+                "insufficient data: the applicable indicators carry {} points, fewer than the {} required",
+                a.max_applicable, agg.not_assessed_below
+            ));
+            return a;
+        }
+        a.status = Status::Assessed;
+        a.score = a.points_total.mul(&Num::int(100)).div(&Num::int(a.max_applicable));
+        a
+    }
+}
+
+/// The grade id for an exact score: the first band whose minimum the
+/// published (rounded) score reaches.
+pub(crate) fn grade_of<'a>(pack: &'a Pack, exact: &Num) -> Option<&'a str> {
+    let published = exact.rounded(pack.manifest().aggregation.publish_decimals);
+    pack.manifest().grades.iter().find(|g| toml_num(&g.min).is_some_and(|m| published >= m)).map(|g| g.id.as_str())
+}
+
+/// One error as it appears in a result's `errors` list.
+pub(crate) fn error_entry(e: &Error) -> Value {
+    let mut m = Map::new();
+    m.insert("kind".into(), json!(e.kind().as_str()));
+    m.insert("field".into(), json!(e.field()));
+    m.insert("message".into(), json!(e.message()));
+    if e.indicator().is_some() || e.line().is_some() {
+        m.insert("indicator".into(), json!(e.indicator()));
+        m.insert("file".into(), json!(e.file()));
+        m.insert("line".into(), json!(e.line()));
+        m.insert("column".into(), json!(e.column()));
+        m.insert("call_chain".into(), serde_json::to_value(e.call_chain()).expect("frames serialise"));
+    }
+    Value::Object(m)
+}
+
+impl Assessment {
+    /// The pack that produced this result.
+    pub fn pack(&self) -> &Pack {
+        &self.pack
+    }
+
+    /// The published score: the exact score rounded once, half away from zero.
+    pub fn published_score(&self) -> Option<String> {
+        self.score.as_ref().map(|s| s.round_text(self.pack.manifest().aggregation.publish_decimals))
+    }
+
+    /// The grade of the published score.
+    pub fn grade(&self) -> Option<&str> {
+        self.score.as_ref().and_then(|s| grade_of(&self.pack, s))
+    }
+
+    /// A string field of the record as given (`organization_id`).
+    pub fn field_text(&self, field: &str) -> Option<&str> {
+        self.raw.get(field).and_then(Value::as_str)
+    }
+
+    /// The organisation the record belongs to.
+    pub fn organization_id(&self) -> Option<&str> {
+        self.pack.manifest().input.group_field.as_deref().and_then(|f| self.field_text(f))
+    }
+
+    /// The period of the record.
+    pub fn period(&self) -> Option<i64> {
+        self.pack.manifest().input.period_field.as_deref().and_then(|f| self.raw.get(f)).and_then(Value::as_i64)
+    }
+
+    /// The readable trace of indicator `i`: values read, tables matched,
+    /// the rule's own `explain` lines, and the outcome.
+    pub fn trace(&self, i: usize) -> Vec<String> {
+        let p = &self.pack.0;
+        let def = &p.manifest.indicators[i];
+        let r = &self.indicators[i];
+        let mut out = Vec::new();
+        let reads: Vec<String> = p.indicators[i]
+            .reads
+            .iter()
+            .filter_map(|(f, _)| p.field_index.get(f).map(|&k| format!("{f} = {}", show(&self.values[k]))))
+            .collect();
+        if !reads.is_empty() {
+            out.push(format!("read {}", reads.join(", ")));
+        }
+        for ev in &r.events {
+            out.push(match ev {
+                Event::Note(s) => s.clone(),
+                Event::Table { table, inputs, row } => {
+                    let t = &p.tables[*table];
+                    let row = &t.rows[*row];
+                    let vals: Vec<String> = t.inputs.iter().zip(inputs).map(|(c, v)| format!("{c} = {v}")).collect();
+                    format!("table {} ({}:{}): {} in {} → {} {}", t.name, t.file, row.line, vals.join(", "), row.condition(), t.output, row.outcome)
+                }
+            });
+        }
+        match (&r.points, &r.not_applicable, &r.error) {
+            (Some(x), ..) => out.push(format!("points = {x} of {}", def.max)),
+            (_, Some(why), _) => out.push(format!("not applicable: {why}")),
+            (_, _, Some(e)) => out.push(format!("error[{}]: {}", e.kind().as_str(), e.message())),
+            _ => {}
+        }
+        out
+    }
+
+    /// The result as JSON, the same object on every platform: `record`,
+    /// `service_id`, `organization_id`, `period`, `status`, `score` (the
+    /// published figure), `score_exact`, `grade`, `points_total`,
+    /// `max_applicable`, `reason`, `indicators`, `errors`, `warnings`, `pack`.
+    pub fn to_json(&self) -> Value {
+        let m = self.pack.manifest();
+        let agg = &m.aggregation;
+        let mut indicators = Map::new();
+        for (i, (def, r)) in m.indicators.iter().zip(&self.indicators).enumerate() {
+            let mut o = Map::new();
+            o.insert("points".into(), r.points.as_ref().map_or(Value::Null, |x| x.to_json(agg.points_decimals)));
+            o.insert("max".into(), json!(def.max));
+            o.insert("applicable".into(), json!(r.error.is_none() && r.not_applicable.is_none()));
+            o.insert("provisional".into(), json!(def.provisional));
+            o.insert("clause".into(), json!(def.clause));
+            o.insert("trace".into(), json!(self.trace(i)));
+            indicators.insert(def.id.clone(), Value::Object(o));
+        }
+        let valid = matches!(self.status, Status::Assessed | Status::NotAssessed);
+        let mut o = Map::new();
+        o.insert("record".into(), json!(self.position));
+        o.insert("service_id".into(), self.raw.get(&m.input.id_field).cloned().unwrap_or(Value::Null));
+        o.insert("organization_id".into(), m.input.group_field.as_ref().and_then(|f| self.raw.get(f)).cloned().unwrap_or(Value::Null));
+        o.insert("period".into(), m.input.period_field.as_ref().and_then(|f| self.raw.get(f)).cloned().unwrap_or(Value::Null));
+        o.insert("status".into(), json!(self.status.as_str()));
+        o.insert("score".into(), self.score.as_ref().map_or(Value::Null, |s| s.to_json(agg.publish_decimals)));
+        o.insert("score_exact".into(), self.score.as_ref().map_or(Value::Null, |s| json!(s.fraction_text())));
+        o.insert("grade".into(), json!(self.grade()));
+        o.insert("points_total".into(), if valid { self.points_total.to_json(agg.points_decimals) } else { Value::Null });
+        o.insert("max_applicable".into(), if valid { json!(self.max_applicable) } else { Value::Null });
+        o.insert("reason".into(), json!(self.reason));
+        o.insert("indicators".into(), Value::Object(indicators));
+        o.insert("errors".into(), Value::Array(self.errors.iter().map(error_entry).collect()));
+        o.insert("warnings".into(), json!(self.warnings));
+        o.insert("pack".into(), self.pack.reference());
+        Value::Object(o)
+    }
+}
+
+fn show(v: &Dynamic) -> String {
+    if v.is_unit() {
+        return "(missing)".into();
+    }
+    if let Some(n) = v.clone().try_cast::<Num>() {
+        return n.to_string();
+    }
+    v.to_string()
+}

@@ -1,0 +1,101 @@
+//! Static checks of a compiled pack (`mezon check`).
+
+use std::collections::BTreeSet;
+
+use crate::pack::Pack;
+
+/// A problem found by [`check`], with the file and 1-based line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// Pack file.
+    pub file: String,
+    /// 1-based line, when the problem has one.
+    pub line: Option<u32>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(l) => write!(f, "{}:{l}: {}", self.file, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+fn line_of(text: &str, needle: &str) -> Option<u32> {
+    text.lines().position(|l| l.contains(needle)).map(|i| i as u32 + 1)
+}
+
+/// Checks a compiled pack: the indicator maxima add up to `total_max`; every
+/// field a rule reads is declared; every table a rule calls exists and
+/// covers its domain without gaps or overlaps; every rule file opens with a
+/// header comment; every indicator has a source clause and at least one
+/// golden test. An empty list means the pack is sound.
+pub fn check(pack: &Pack) -> Vec<Finding> {
+    let p = &pack.0;
+    let m = &p.manifest;
+    let toml = &p.files["pack.toml"];
+    let mut out = Vec::new();
+    let mut add = |file: &str, line: Option<u32>, message: String| out.push(Finding { file: file.to_owned(), line, message });
+
+    let sum: i64 = m.indicators.iter().map(|i| i.max).sum();
+    if sum != m.total_max {
+        add("pack.toml", line_of(toml, "total_max"), format!("the indicator maxima add up to {sum}, but total_max is {}", m.total_max));
+    }
+    let declared: BTreeSet<&str> = m.input.fields.iter().map(|f| f.name.as_str()).collect();
+    let table_names: BTreeSet<&str> = p.tables.iter().map(|t| t.name.as_str()).collect();
+    let mut tested = BTreeSet::new();
+    for (path, text) in p.files.range("tests/".to_owned()..).take_while(|(k, _)| k.starts_with("tests/")) {
+        if !path.ends_with(".toml") {
+            continue;
+        }
+        match text.parse::<toml::Table>() {
+            Err(e) => add(path, None, format!("golden test file does not parse: {}", e.message())),
+            Ok(t) => {
+                for case in t.get("case").and_then(|c| c.as_array()).into_iter().flatten() {
+                    if let Some(points) = case.get("expect").and_then(|e| e.get("points")).and_then(|p| p.as_table()) {
+                        tested.extend(points.keys().cloned());
+                    }
+                }
+            }
+        }
+    }
+    for (def, ind) in m.indicators.iter().zip(&p.indicators) {
+        let src = &p.files[&def.script];
+        let decl_line = line_of(toml, &format!("id = \"{}\"", def.id));
+        if def.clause.trim().is_empty() {
+            add("pack.toml", decl_line, format!("indicator `{}` names no source clause", def.id));
+        }
+        if !tested.contains(&def.id) {
+            add("pack.toml", decl_line, format!("indicator `{}` has no golden test (no case expects its points)", def.id));
+        }
+        if !src.trim_start().starts_with("//") {
+            add(&def.script, Some(1), "a rule file must open with a header comment: what it measures, its clause, whether it is provisional".into());
+        }
+        for (field, line) in &ind.reads {
+            if !declared.contains(field.as_str()) {
+                add(&def.script, Some(*line), format!("the rule reads `input.{field}`, which the input schema does not declare"));
+            }
+        }
+        for (n, l) in src.lines().enumerate() {
+            let code = l.split("//").next().unwrap_or("");
+            let mut rest = code;
+            while let Some(i) = rest.find("table(\"") {
+                let after = &rest[i + 7..];
+                let name: String = after.chars().take_while(|c| *c != '"').collect();
+                if !table_names.contains(name.as_str()) {
+                    add(&def.script, Some(n as u32 + 1), format!("the rule calls table `{name}`, which is not in tables/"));
+                }
+                rest = after;
+            }
+        }
+    }
+    for t in p.tables.iter() {
+        for f in t.check_coverage() {
+            add(&t.file, Some(f.line), f.message);
+        }
+    }
+    out
+}

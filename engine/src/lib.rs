@@ -1,0 +1,88 @@
+//! Mezon: an embeddable rules engine for scoring methodologies.
+//!
+//! A methodology is a **rule pack**: a folder with `pack.toml`, one Rhai
+//! script per indicator, decision tables and golden tests, loaded at run
+//! time. Three objects, with these lifetimes:
+//!
+//! 1. [`Engine`]: the sandbox [`Limits`]; built once, immutable, cheap to clone.
+//! 2. [`Pack`]: a compiled pack (manifest, compiled rules, parsed tables,
+//!    content digest); compiled once, shared behind an `Arc`, `Send + Sync`.
+//! 3. An evaluation: [`Pack::assess`] turns one record into an
+//!    [`Assessment`]; a [`Ranker`] turns assessments into a [`Ranking`].
+//!    Nothing is recompiled per record.
+//!
+//! ```
+//! use mezon::{Engine, Pack};
+//! let engine = Engine::default();
+//! let pack = Pack::load(&engine, concat!(env!("CARGO_MANIFEST_DIR"), "/../rules/uz-egov-quality/2016.1")).unwrap();
+//! let record = serde_json::json!({
+//!     "service_id": "SRV-1", "organization_id": "ORG-1", "period": 2016,
+//!     "applications_total": 1000, "applications_electronic": 420,
+//!     "completed": 200, "completed_on_time": 194,
+//!     "marks_1": 2, "marks_2": 3, "marks_3": 5, "marks_4": 40, "marks_5": 50,
+//!     "optimized": true, "documents_required": 5, "documents_interagency": 3,
+//!     "maturity_stage": 3,
+//!     "info_description": true, "info_documents": true, "info_deadline": true,
+//!     "info_cost": true, "info_legal_basis": true, "info_appeal": false,
+//!     "availability_pct": 99.2, "justified_complaints": 1
+//! });
+//! let result = pack.assess(&record);
+//! assert_eq!(result.published_score().as_deref(), Some("78.78")); // exactly 78.775
+//! assert_eq!(result.grade(), Some("good"));
+//! assert_eq!(result.to_json()["pack"]["digest"], pack.digest());
+//! ```
+//!
+//! Errors are one type, [`Error`], with a [`ErrorKind`], the pack file,
+//! 1-based line and column, and the Rhai call chain.
+
+mod assess;
+mod check;
+mod error;
+mod golden;
+mod input;
+mod manifest;
+mod num;
+mod pack;
+mod rank;
+mod sandbox;
+mod table;
+
+pub use assess::{AssessOptions, Assessment, IndicatorResult, Status};
+pub use check::{check, Finding};
+pub use error::{Error, ErrorKind, Frame, Result};
+pub use golden::{run_golden, CaseReport, GoldenReport};
+pub use input::{read, read_file, InputFormat, RawRecord, Records};
+pub use manifest::{FieldDef, FieldType, IndicatorDef, InputSchema, Labels, Manifest, SCHEMA_VERSION};
+pub use num::Num;
+pub use pack::{digest, read_dir_files, Pack, BUNDLE_FORMAT};
+pub use rank::{OrgResult, Ranker, Ranking};
+pub use sandbox::Limits;
+
+/// The engine: sandbox limits shared by every pack it compiles.
+///
+/// Immutable and cheap to clone. Bindings use [`Engine::default`]; they never
+/// change a limit.
+#[derive(Debug, Clone, Default)]
+pub struct Engine {
+    limits: Limits,
+}
+
+impl Engine {
+    /// An engine with the given limits.
+    pub fn with_limits(limits: Limits) -> Engine {
+        Engine { limits }
+    }
+
+    /// The sandbox limits.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+}
+
+/// The version of this engine.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Serialises a result as one line of JSON, the form every platform writes.
+pub fn to_json_line(v: &serde_json::Value) -> String {
+    serde_json::to_string(v).expect("JSON value serialises")
+}

@@ -1,0 +1,437 @@
+//! Exact rational numbers for everything that becomes a published figure.
+//!
+//! Binary floats and fixed-precision decimals both round inside formulas, so a
+//! published score could differ from what anyone recomputes by hand. A `Num`
+//! is an exact fraction: a reduced `i128` pair on the fast path, promoted to a
+//! big rational only when a result would overflow, so no value is ever
+//! silently wrong.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+use num_bigint::BigInt;
+use num_integer::Integer;
+use num_rational::BigRational;
+use num_traits::{Signed, ToPrimitive, Zero};
+
+/// An exact rational number.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Num(Repr);
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Repr {
+    /// Reduced, denominator > 0.
+    Small(i128, i128),
+    /// Only for values that do not fit `Small`.
+    Big(Box<BigRational>),
+}
+
+fn gcd(mut a: i128, mut b: i128) -> i128 {
+    a = a.abs();
+    b = b.abs();
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+impl Num {
+    /// Zero.
+    pub const ZERO: Num = Num(Repr::Small(0, 1));
+
+    /// The integer `n`.
+    pub fn int(n: i64) -> Num {
+        Num(Repr::Small(n as i128, 1))
+    }
+
+    /// `n / d`, reduced. Returns `None` when `d` is zero.
+    pub fn ratio(n: i64, d: i64) -> Option<Num> {
+        Self::small(n as i128, d as i128)
+    }
+
+    fn small(n: i128, d: i128) -> Option<Num> {
+        if d == 0 {
+            return None;
+        }
+        let g = gcd(n, d);
+        // i128::MIN cannot be negated; such values go through the big path.
+        let (n, d) = (n / g, d / g);
+        if d < 0 {
+            match (n.checked_neg(), d.checked_neg()) {
+                (Some(n), Some(d)) => Some(Num(Repr::Small(n, d))),
+                _ => Some(Self::from_big(BigRational::new(n.into(), d.into()))),
+            }
+        } else {
+            Some(Num(Repr::Small(n, d)))
+        }
+    }
+
+    fn from_big(r: BigRational) -> Num {
+        match (r.numer().to_i128(), r.denom().to_i128()) {
+            (Some(n), Some(d)) => Num(Repr::Small(n, d)),
+            _ => Num(Repr::Big(Box::new(r))),
+        }
+    }
+
+    fn to_big(&self) -> BigRational {
+        match &self.0 {
+            Repr::Small(n, d) => BigRational::new_raw(BigInt::from(*n), BigInt::from(*d)),
+            Repr::Big(b) => (**b).clone(),
+        }
+    }
+
+    /// Parses a decimal (`-12.375`), an integer or a fraction (`491/24`), exactly.
+    pub fn parse(text: &str) -> Option<Num> {
+        let t = text.trim();
+        if let Some((n, d)) = t.split_once('/') {
+            let n: BigInt = n.trim().parse().ok()?;
+            let d: BigInt = d.trim().parse().ok()?;
+            if d.is_zero() {
+                return None;
+            }
+            return Some(Self::from_big(BigRational::new(n, d)));
+        }
+        let (neg, digits) = match t.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, t.strip_prefix('+').unwrap_or(t)),
+        };
+        let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+        if int.is_empty() && frac.is_empty() {
+            return None;
+        }
+        if !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let mantissa: BigInt = format!("{int}{frac}").parse().ok()?;
+        let scale = BigInt::from(10u8).pow(frac.len() as u32);
+        let v = BigRational::new(if neg { -mantissa } else { mantissa }, scale);
+        Some(Self::from_big(v))
+    }
+
+    /// The exact value of an `f64` as its shortest decimal text denotes it
+    /// (`99.2` is 992/10, not the binary float nearest to it). JSON inputs
+    /// arrive as floats; this reads them as the decimal the user wrote.
+    pub fn from_f64_text(x: f64) -> Option<Num> {
+        if !x.is_finite() {
+            return None;
+        }
+        // `{}` prints the shortest text that reads back as the same float.
+        Self::parse(&format!("{x}"))
+    }
+
+    /// True for zero.
+    pub fn is_zero(&self) -> bool {
+        matches!(self.0, Repr::Small(0, _))
+    }
+
+    /// True when the value is an integer.
+    pub fn is_integer(&self) -> bool {
+        match &self.0 {
+            Repr::Small(_, d) => *d == 1,
+            Repr::Big(b) => b.is_integer(),
+        }
+    }
+
+    /// The value as `i64` when it is an integer that fits.
+    pub fn to_i64(&self) -> Option<i64> {
+        match &self.0 {
+            Repr::Small(n, 1) => i64::try_from(*n).ok(),
+            Repr::Small(..) => None,
+            Repr::Big(b) if b.is_integer() => b.numer().to_i64(),
+            Repr::Big(_) => None,
+        }
+    }
+
+    /// Sign: -1, 0 or 1.
+    pub fn signum(&self) -> i32 {
+        match &self.0 {
+            Repr::Small(n, _) => n.signum() as i32,
+            Repr::Big(b) => {
+                if b.is_negative() {
+                    -1
+                } else if b.is_zero() {
+                    0
+                } else {
+                    1
+                }
+            }
+        }
+    }
+
+    /// Exact sum.
+    pub fn add(&self, o: &Num) -> Num {
+        if let (Repr::Small(a, b), Repr::Small(c, d)) = (&self.0, &o.0) {
+            // a/b + c/d with the gcd of the denominators factored out keeps
+            // intermediates small; fall back to big integers on overflow.
+            let g = gcd(*b, *d);
+            let (bg, dg) = (b / g, d / g);
+            let n = a.checked_mul(dg).and_then(|x| c.checked_mul(bg).and_then(|y| x.checked_add(y)));
+            let den = b.checked_mul(dg);
+            if let (Some(n), Some(den)) = (n, den) {
+                if let Some(r) = Self::small(n, den) {
+                    return r;
+                }
+            }
+        }
+        Self::from_big(self.to_big() + o.to_big())
+    }
+
+    /// Exact difference.
+    pub fn sub(&self, o: &Num) -> Num {
+        self.add(&o.neg())
+    }
+
+    /// Exact negation.
+    pub fn neg(&self) -> Num {
+        match &self.0 {
+            Repr::Small(n, d) => match n.checked_neg() {
+                Some(n) => Num(Repr::Small(n, *d)),
+                None => Self::from_big(-self.to_big()),
+            },
+            Repr::Big(b) => Self::from_big(-(**b).clone()),
+        }
+    }
+
+    /// Exact product.
+    pub fn mul(&self, o: &Num) -> Num {
+        if let (Repr::Small(a, b), Repr::Small(c, d)) = (&self.0, &o.0) {
+            // Cross-reduce first so the product stays reduced and small.
+            let g1 = gcd(*a, *d).max(1);
+            let g2 = gcd(*c, *b).max(1);
+            let n = (a / g1).checked_mul(c / g2);
+            let den = (b / g2).checked_mul(d / g1);
+            if let (Some(n), Some(den)) = (n, den) {
+                return Num(Repr::Small(n, den));
+            }
+        }
+        Self::from_big(self.to_big() * o.to_big())
+    }
+
+    /// Exact quotient; `None` when dividing by zero.
+    pub fn div(&self, o: &Num) -> Option<Num> {
+        if o.is_zero() {
+            return None;
+        }
+        Some(self.mul(&o.recip()))
+    }
+
+    fn recip(&self) -> Num {
+        match &self.0 {
+            Repr::Small(n, d) => Self::small(*d, *n).expect("non-zero"),
+            Repr::Big(b) => Self::from_big(b.recip()),
+        }
+    }
+
+    /// The smaller of two values.
+    pub fn min(self, o: Num) -> Num {
+        if o < self {
+            o
+        } else {
+            self
+        }
+    }
+
+    /// The larger of two values.
+    pub fn max(self, o: Num) -> Num {
+        if o > self {
+            o
+        } else {
+            self
+        }
+    }
+
+    /// Rounds half away from zero to `places` decimals and returns the
+    /// decimal text with exactly `places` digits after the point (none when
+    /// `places` is 0). This is the one rounding of published figures.
+    pub fn round_text(&self, places: u32) -> String {
+        let r = self.to_big();
+        let scale = BigInt::from(10u8).pow(places);
+        let scaled = r.numer() * &scale;
+        let (q, rem) = scaled.div_rem(r.denom());
+        // Half away from zero: |2·rem| ≥ den moves the magnitude up.
+        let twice = rem.abs() * 2u8;
+        let q = if twice >= *r.denom() {
+            if r.is_negative() {
+                q - 1u8
+            } else {
+                q + 1u8
+            }
+        } else {
+            q
+        };
+        let neg = q.is_negative();
+        let digits = q.abs().to_string();
+        let p = places as usize;
+        let digits = if digits.len() <= p { format!("{}{}", "0".repeat(p + 1 - digits.len()), digits) } else { digits };
+        let (i, f) = digits.split_at(digits.len() - p);
+        let sign = if neg { "-" } else { "" };
+        if p == 0 {
+            format!("{sign}{i}")
+        } else {
+            format!("{sign}{i}.{f}")
+        }
+    }
+
+    /// Rounds half away from zero to `places` decimals, then drops trailing
+    /// zeros (`24.9750000000` → `24.975`, `16.00` → `16`).
+    pub fn round_trimmed(&self, places: u32) -> String {
+        let s = self.round_text(places);
+        if s.contains('.') {
+            let s = s.trim_end_matches('0').trim_end_matches('.');
+            if s == "-0" {
+                "0".into()
+            } else {
+                s.into()
+            }
+        } else {
+            s
+        }
+    }
+
+    /// Rounded to `places` decimals, as an exact `Num`.
+    pub fn rounded(&self, places: u32) -> Num {
+        Num::parse(&self.round_text(places)).expect("decimal text parses")
+    }
+
+    /// The exact value as a reduced fraction `p/q`, or `p` for integers.
+    pub fn fraction_text(&self) -> String {
+        match &self.0 {
+            Repr::Small(n, 1) => n.to_string(),
+            Repr::Small(n, d) => format!("{n}/{d}"),
+            Repr::Big(b) if b.is_integer() => b.numer().to_string(),
+            Repr::Big(b) => format!("{}/{}", b.numer(), b.denom()),
+        }
+    }
+
+    /// Exact decimal text when the value has a finite decimal expansion of at
+    /// most `max_places` digits, else `None`.
+    pub fn exact_decimal(&self, max_places: u32) -> Option<String> {
+        let s = self.round_trimmed(max_places);
+        (Num::parse(&s).as_ref() == Some(self)).then_some(s)
+    }
+
+    /// A JSON number for this value rounded half away from zero to `places`
+    /// decimals, trailing zeros dropped. Integers become JSON integers; other
+    /// values go through `f64`, whose shortest text reproduces any decimal of
+    /// up to 15 significant digits, so the written text equals the rounded
+    /// decimal on every platform.
+    pub fn to_json(&self, places: u32) -> serde_json::Value {
+        let text = self.round_trimmed(places);
+        if let Ok(i) = text.parse::<i64>() {
+            return serde_json::Value::from(i);
+        }
+        let f: f64 = text.parse().expect("decimal text");
+        debug_assert_eq!(format!("{f}"), text, "decimal does not survive f64");
+        serde_json::Value::from(f)
+    }
+}
+
+impl fmt::Display for Num {
+    /// Exact decimal when short, else the fraction with a 10-decimal
+    /// approximation: `0.97`, `671/180 (≈ 3.7277777778)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.exact_decimal(10) {
+            Some(s) => f.write_str(&s),
+            None => write!(f, "{} (≈ {})", self.fraction_text(), self.round_trimmed(10)),
+        }
+    }
+}
+
+impl fmt::Debug for Num {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.fraction_text())
+    }
+}
+
+impl PartialOrd for Num {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Num {
+    fn cmp(&self, other: &Self) -> Ordering {
+        if let (Repr::Small(a, b), Repr::Small(c, d)) = (&self.0, &other.0) {
+            if let (Some(x), Some(y)) = (a.checked_mul(*d), c.checked_mul(*b)) {
+                return x.cmp(&y);
+            }
+        }
+        self.to_big().cmp(&other.to_big())
+    }
+}
+
+impl Default for Num {
+    fn default() -> Num {
+        Num::ZERO
+    }
+}
+
+impl From<i64> for Num {
+    fn from(n: i64) -> Num {
+        Num::int(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(s: &str) -> Num {
+        Num::parse(s).unwrap()
+    }
+
+    #[test]
+    fn parses_exactly() {
+        assert_eq!(n("0.98").fraction_text(), "49/50");
+        assert_eq!(n("-12.5").fraction_text(), "-25/2");
+        assert_eq!(n("491/24").fraction_text(), "491/24");
+        assert_eq!(n("6/-4").fraction_text(), "-3/2");
+        assert!(Num::parse("1e5").is_none());
+        assert!(Num::parse("1/0").is_none());
+        assert!(Num::parse("").is_none());
+        assert_eq!(Num::from_f64_text(99.2).unwrap().fraction_text(), "496/5");
+    }
+
+    #[test]
+    fn rounds_half_away_from_zero_once() {
+        assert_eq!(n("78.775").round_text(2), "78.78");
+        assert_eq!(n("55.125").round_text(2), "55.13");
+        assert_eq!(n("-55.125").round_text(2), "-55.13");
+        assert_eq!(n("55.12499").round_text(2), "55.12");
+        assert_eq!(n("0.005").round_text(2), "0.01");
+        assert_eq!(n("0.004").round_text(2), "0.00");
+        assert_eq!(n("2/3").round_text(0), "1");
+        assert_eq!(n("491/24").round_trimmed(10), "20.4583333333");
+        assert_eq!(n("16").round_trimmed(10), "16");
+        assert_eq!(n("-1/1000000000000").round_trimmed(2), "0");
+    }
+
+    #[test]
+    fn second_worked_example_is_exact() {
+        // Points of the spec's second example: the sum is exactly 55.125.
+        let parts = ["491/24", "0", "13", "8/3", "5", "0", "4", "5", "5"];
+        let sum = parts.iter().fold(Num::ZERO, |acc, p| acc.add(&n(p)));
+        let score = sum.mul(&Num::int(100)).div(&Num::int(100)).unwrap();
+        assert_eq!(score.fraction_text(), "441/8");
+        assert_eq!(score.round_text(2), "55.13");
+    }
+
+    #[test]
+    fn overflow_promotes_instead_of_wrapping() {
+        let big = Num::int(i64::MAX).mul(&Num::int(i64::MAX)).mul(&Num::int(i64::MAX));
+        let back = big.div(&Num::int(i64::MAX)).unwrap().div(&Num::int(i64::MAX)).unwrap();
+        assert_eq!(back, Num::int(i64::MAX));
+        let tiny = Num::ratio(1, i64::MAX).unwrap().mul(&Num::ratio(1, i64::MAX - 1).unwrap());
+        let sum = tiny.add(&Num::ratio(1, 3).unwrap()).sub(&Num::ratio(1, 3).unwrap());
+        assert_eq!(sum, tiny);
+        assert!(n("1/3") < n("0.3334"));
+    }
+
+    #[test]
+    fn json_numbers_keep_the_decimal_text() {
+        assert_eq!(n("78.775").to_json(2).to_string(), "78.78");
+        assert_eq!(n("16").to_json(10).to_string(), "16");
+        assert_eq!(n("491/24").to_json(10).to_string(), "20.4583333333");
+        assert_eq!(n("8/3").to_json(10).to_string(), "2.6666666667");
+    }
+}

@@ -1,0 +1,350 @@
+//! Loading and compiling rule packs: from a folder, an in-memory file map or
+//! a bundle, with a content digest over every file.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::Arc;
+
+use rhai::{Scope, AST};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::manifest::Manifest;
+use crate::sandbox::{self, Limits, Record};
+use crate::table::Table;
+use crate::Engine;
+
+/// Name of the bundle format written by [`Pack::to_bundle`].
+pub const BUNDLE_FORMAT: &str = "mezon-pack-bundle/1";
+
+/// A compiled indicator rule.
+pub(crate) struct Indicator {
+    pub(crate) ast: AST,
+    /// Input fields the rule reads, with the 1-based line of the first read.
+    pub(crate) reads: Vec<(String, u32)>,
+}
+
+/// A compiled rule pack: immutable, `Send + Sync`, cheap to clone (an `Arc`).
+///
+/// Compiled once; evaluating a record never recompiles or builds an engine.
+#[derive(Clone)]
+pub struct Pack(pub(crate) Arc<Inner>);
+
+pub(crate) struct Inner {
+    pub(crate) manifest: Manifest,
+    pub(crate) files: BTreeMap<String, String>,
+    pub(crate) digest: String,
+    pub(crate) limits: Limits,
+    pub(crate) rhai: rhai::Engine,
+    pub(crate) indicators: Vec<Indicator>,
+    pub(crate) tables: Arc<Vec<Table>>,
+    /// Field name → position in [`Record`] values.
+    pub(crate) field_index: Arc<HashMap<String, usize>>,
+}
+
+/// The content digest: sha256 over every file in ascending path order, each
+/// as `path`, NUL, byte length, NUL, content. Any edit to any file of the
+/// pack changes it.
+pub fn digest(files: &BTreeMap<String, String>) -> String {
+    let mut h = Sha256::new();
+    for (path, content) in files {
+        h.update(path.as_bytes());
+        h.update([0]);
+        h.update(content.len().to_string().as_bytes());
+        h.update([0]);
+        h.update(content.as_bytes());
+    }
+    let hex: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
+/// Reads every file of a pack folder (dot files skipped) as `relative/path` → text.
+pub fn read_dir_files(dir: &Path) -> Result<BTreeMap<String, String>> {
+    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, String>) -> Result<()> {
+        let mut entries: Vec<_> = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?.collect::<std::io::Result<_>>().map_err(|e| Error::io(dir, e))?;
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with('.') {
+                continue;
+            }
+            let path = entry.path();
+            if path.is_dir() {
+                walk(base, &path, out)?;
+            } else {
+                let rel = path.strip_prefix(base).expect("inside base").components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+                let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+                out.insert(rel, text);
+            }
+        }
+        Ok(())
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out)?;
+    Ok(out)
+}
+
+impl Pack {
+    /// Loads a pack from a version folder (holding `pack.toml`), a bundle
+    /// file (`.json`), or a pack id folder holding exactly one version.
+    pub fn load(engine: &Engine, path: impl AsRef<Path>) -> Result<Pack> {
+        let path = path.as_ref();
+        if path.is_file() {
+            let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+            return Pack::from_bundle(engine, &text);
+        }
+        if path.join("pack.toml").is_file() {
+            return Pack::from_files(engine, read_dir_files(path)?);
+        }
+        let versions = versions_in(path)?;
+        match versions.as_slice() {
+            [(dir, _)] => Pack::from_files(engine, read_dir_files(dir)?),
+            [] => Err(Error::new(ErrorKind::Manifest, format!("{}: no pack.toml here nor in any version folder", path.display()))),
+            many => Err(Error::new(
+                ErrorKind::Manifest,
+                format!(
+                    "{} holds versions {}; name a version folder or give a date (--as-of)",
+                    path.display(),
+                    many.iter().map(|(_, m)| m.version.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+            )),
+        }
+    }
+
+    /// Loads the version in force on `date` (`YYYY-MM-DD`): from a pack id
+    /// folder, the one version with `effective_from ≤ date < effective_to`
+    /// (an error when none or several are); from a version folder or bundle,
+    /// that version, which must be in force on the date.
+    pub fn load_as_of(engine: &Engine, path: impl AsRef<Path>, date: &str) -> Result<Pack> {
+        let path = path.as_ref();
+        if path.is_file() || path.join("pack.toml").is_file() {
+            let pack = Pack::load(engine, path)?;
+            if !pack.manifest().in_force(date) {
+                return Err(Error::new(ErrorKind::Manifest, format!("pack {} {} is not in force on {date}", pack.id(), pack.version())));
+            }
+            return Ok(pack);
+        }
+        let in_force: Vec<_> = versions_in(path)?.into_iter().filter(|(_, m)| m.in_force(date)).collect();
+        match in_force.as_slice() {
+            [(dir, _)] => Pack::from_files(engine, read_dir_files(dir)?),
+            [] => Err(Error::new(ErrorKind::Manifest, format!("{}: no version is in force on {date}", path.display()))),
+            many => Err(Error::new(
+                ErrorKind::Manifest,
+                format!("{}: versions {} are all in force on {date}; their effective dates overlap", path.display(), many.iter().map(|(_, m)| m.version.as_str()).collect::<Vec<_>>().join(", ")),
+            )),
+        }
+    }
+
+    /// Loads a bundle (the JSON written by [`Pack::to_bundle`]); the digest is
+    /// recomputed and must match the one recorded.
+    pub fn from_bundle(engine: &Engine, bundle_json: &str) -> Result<Pack> {
+        let v: Value = serde_json::from_str(bundle_json).map_err(|e| Error::new(ErrorKind::Manifest, format!("bundle is not valid JSON: {e}")))?;
+        let bad = |m: &str| Error::new(ErrorKind::Manifest, format!("bundle: {m}"));
+        if v["format"] != BUNDLE_FORMAT {
+            return Err(bad(&format!("`format` must be \"{BUNDLE_FORMAT}\"")));
+        }
+        let files: BTreeMap<String, String> = v["files"]
+            .as_object()
+            .ok_or_else(|| bad("`files` must be an object of path to text"))?
+            .iter()
+            .map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_owned())).ok_or_else(|| bad(&format!("file `{k}` is not text"))))
+            .collect::<Result<_>>()?;
+        let recorded = v["digest"].as_str().ok_or_else(|| bad("`digest` is missing"))?;
+        let actual = digest(&files);
+        if recorded != actual {
+            return Err(bad(&format!("digest mismatch: the bundle records {recorded} but its files hash to {actual}")));
+        }
+        Pack::from_files(engine, files)
+    }
+
+    /// Compiles a pack from an in-memory map of relative path → file text.
+    pub fn from_files(engine: &Engine, files: BTreeMap<String, String>) -> Result<Pack> {
+        let manifest_text = files.get("pack.toml").ok_or_else(|| Error::new(ErrorKind::Manifest, "the pack has no pack.toml"))?;
+        let manifest = Manifest::parse(manifest_text)?;
+        let label = format!("{} {}", manifest.id, manifest.version);
+        compile(engine, manifest, files).map_err(|e| e.with_pack(label))
+    }
+
+    /// The pack as one JSON bundle: every file and the digest.
+    pub fn to_bundle(&self) -> String {
+        let v = json!({
+            "format": BUNDLE_FORMAT,
+            "id": self.id(),
+            "version": self.version(),
+            "digest": self.digest(),
+            "files": self.0.files,
+        });
+        serde_json::to_string_pretty(&v).expect("bundle serialises")
+    }
+
+    /// Pack id.
+    pub fn id(&self) -> &str {
+        &self.0.manifest.id
+    }
+    /// Pack version.
+    pub fn version(&self) -> &str {
+        &self.0.manifest.version
+    }
+    /// Content digest, `sha256:…`.
+    pub fn digest(&self) -> &str {
+        &self.0.digest
+    }
+    /// The parsed manifest.
+    pub fn manifest(&self) -> &Manifest {
+        &self.0.manifest
+    }
+    /// The pack's files, path → text.
+    pub fn files(&self) -> &BTreeMap<String, String> {
+        &self.0.files
+    }
+
+    /// `{"id", "version", "digest"}`, as every result carries it.
+    pub fn reference(&self) -> Value {
+        json!({ "id": self.id(), "version": self.version(), "digest": self.digest() })
+    }
+
+    /// What a front end needs to describe the pack: ids, titles, indicators,
+    /// the input schema, grades.
+    pub fn info(&self) -> Value {
+        let m = &self.0.manifest;
+        json!({
+            "id": m.id,
+            "version": m.version,
+            "digest": self.digest(),
+            "title": m.title,
+            "legal_basis": m.legal_basis,
+            "effective_from": m.effective_from,
+            "effective_to": m.effective_to,
+            "period": m.period,
+            "total_max": m.total_max,
+            "indicators": m.indicators.iter().map(|i| json!({
+                "id": i.id, "title": i.title, "max": i.max, "provisional": i.provisional, "clause": i.clause,
+            })).collect::<Vec<_>>(),
+            "input": m.input,
+            "organization_input": m.organization_input,
+            "aggregation": m.aggregation,
+            "grades": m.grades,
+        })
+    }
+}
+
+fn versions_in(dir: &Path) -> Result<Vec<(std::path::PathBuf, Manifest)>> {
+    let mut out = Vec::new();
+    let rd = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    for entry in rd {
+        let p = entry.map_err(|e| Error::io(dir, e))?.path();
+        let toml_path = p.join("pack.toml");
+        if toml_path.is_file() {
+            let text = std::fs::read_to_string(&toml_path).map_err(|e| Error::io(&toml_path, e))?;
+            let m = Manifest::parse(&text).map_err(|e| e.with_file(toml_path.display().to_string()))?;
+            out.push((p, m));
+        }
+    }
+    out.sort_by(|a, b| a.1.effective_from.cmp(&b.1.effective_from));
+    Ok(out)
+}
+
+/// A dummy record so scripts compile in strict-variables mode with `input` known.
+fn compile_scope() -> Scope<'static> {
+    let mut s = Scope::new();
+    s.push_constant("input", Record { index: Arc::default(), values: Arc::default() });
+    s
+}
+
+fn compile(engine: &Engine, manifest: Manifest, files: BTreeMap<String, String>) -> Result<Pack> {
+    let limits = engine.limits().clone();
+    let mut tables = Vec::new();
+    for (path, text) in files.range("tables/".to_owned()..) {
+        if !path.starts_with("tables/") {
+            break;
+        }
+        if path.ends_with(".table") {
+            let t = Table::parse(path, text)?;
+            if tables.iter().any(|x: &Table| x.name == t.name) {
+                return Err(Error::new(ErrorKind::Table, format!("table `{}` is defined twice", t.name)).with_file(path));
+            }
+            tables.push(t);
+        }
+    }
+    let tables = Arc::new(tables);
+
+    // lib/ modules, compiled with an engine that can itself import nothing.
+    let lib_engine = sandbox::build(&limits, tables.clone(), BTreeMap::new());
+    let mut modules = BTreeMap::new();
+    for (path, text) in &files {
+        if let Some(name) = path.strip_prefix("lib/").and_then(|n| n.strip_suffix(".rhai")) {
+            let mut ast = lib_engine.compile(text).map_err(|e| sandbox::convert_parse(e, path, text))?;
+            ast.set_source(path.as_str());
+            let module = rhai::Module::eval_ast_as_new(Scope::new(), &ast, &lib_engine).map_err(|e| sandbox::convert(*e, path, &limits).with_source(text))?;
+            modules.insert(name.to_owned(), rhai::Shared::new(module));
+        }
+    }
+    let rhai = sandbox::build(&limits, tables.clone(), modules);
+
+    let scope = compile_scope();
+    let mut indicators = Vec::new();
+    for ind in &manifest.indicators {
+        let text = files.get(&ind.script).ok_or_else(|| {
+            Error::new(ErrorKind::Manifest, format!("indicator `{}`: script `{}` is not in the pack", ind.id, ind.script)).with_file("pack.toml")
+        })?;
+        let mut ast = rhai.compile_with_scope(&scope, text).map_err(|e| sandbox::convert_parse(e, &ind.script, text).with_indicator(&ind.id))?;
+        ast.set_source(ind.script.as_str());
+        indicators.push(Indicator { ast, reads: scan_reads(text) });
+    }
+
+    let field_index = manifest.input.fields.iter().enumerate().map(|(i, f)| (f.name.clone(), i)).collect();
+    let digest = digest(&files);
+    Ok(Pack(Arc::new(Inner { manifest, files, digest, limits, rhai, indicators, tables, field_index: Arc::new(field_index) })))
+}
+
+/// The input fields a rule reads (`input.x` or `input["x"]`), with the line
+/// of the first read; comments are skipped. Used for traces and `check`.
+pub(crate) fn scan_reads(source: &str) -> Vec<(String, u32)> {
+    let mut out: Vec<(String, u32)> = Vec::new();
+    for (n, line) in source.lines().enumerate() {
+        let code = line.split("//").next().unwrap_or("");
+        let mut rest = code;
+        while let Some(i) = rest.find("input") {
+            let before_ok = i == 0 || !rest.as_bytes()[i - 1].is_ascii_alphanumeric() && rest.as_bytes()[i - 1] != b'_';
+            let after = &rest[i + 5..];
+            rest = after;
+            if !before_ok {
+                continue;
+            }
+            let name: String = if let Some(a) = after.strip_prefix('.') {
+                a.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect()
+            } else if let Some(a) = after.strip_prefix("[\"") {
+                a.chars().take_while(|c| *c != '"').collect()
+            } else {
+                continue;
+            };
+            if !name.is_empty() && !out.iter().any(|(f, _)| *f == name) {
+                out.push((name, n as u32 + 1));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scans_the_fields_a_rule_reads() {
+        let src = "// input.ignored\nlet a = input.completed_on_time / input.completed;\nlet b = input[\"marks_1\"]; let myinput = 1;\n";
+        assert_eq!(scan_reads(src), [("completed_on_time".to_owned(), 2), ("completed".to_owned(), 2), ("marks_1".to_owned(), 3)]);
+    }
+
+    #[test]
+    fn digest_covers_paths_and_contents() {
+        let mut a = BTreeMap::new();
+        a.insert("pack.toml".to_owned(), "x".to_owned());
+        let d1 = digest(&a);
+        a.insert("pack.toml".to_owned(), "y".to_owned());
+        assert_ne!(d1, digest(&a));
+        assert!(d1.starts_with("sha256:") && d1.len() == 71);
+    }
+}

@@ -1,0 +1,229 @@
+//! Organisation scores, penalties, grades and the competition ranking.
+//!
+//! The [`Ranker`] takes assessments one at a time and keeps only a running
+//! exact sum per organisation, so a ranking of a million services needs no
+//! more memory than the list of organisations.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{json, Map, Value};
+
+use crate::assess::{error_entry, grade_of, Assessment, Status};
+use crate::error::{Error, ErrorKind, Result};
+use crate::input::{self, RawRecord};
+use crate::num::Num;
+use crate::pack::Pack;
+
+#[derive(Default)]
+struct Org {
+    name: Option<String>,
+    sum: Num,
+    assessed: usize,
+    not_assessed: usize,
+    invalid: usize,
+    errors: usize,
+    /// Organisation-level fields, when an organisation record was given.
+    record: Option<Map<String, Value>>,
+    record_errors: Vec<Error>,
+}
+
+/// Accumulates assessments and organisation records into a ranking.
+pub struct Ranker {
+    pack: Pack,
+    orgs: BTreeMap<String, Org>,
+    periods: BTreeSet<i64>,
+    unassigned: Vec<Value>,
+}
+
+/// One organisation in a ranking.
+#[derive(Debug, Clone)]
+pub struct OrgResult {
+    /// Organisation id.
+    pub organization_id: String,
+    /// Exact score after penalties and clamping; `None` when not assessed.
+    pub score: Option<Num>,
+    /// Published score.
+    pub published: Option<Num>,
+    /// Competition rank.
+    pub rank: Option<usize>,
+    json: Map<String, Value>,
+}
+
+/// A finished ranking.
+#[derive(Debug, Clone)]
+pub struct Ranking {
+    /// Organisations: ranked ones by rank then id, then the not assessed by id.
+    pub organizations: Vec<OrgResult>,
+    pack: Value,
+    period: Option<i64>,
+    unassigned: Vec<Value>,
+}
+
+impl Ranker {
+    /// A ranker for `pack`.
+    pub fn new(pack: &Pack) -> Ranker {
+        Ranker { pack: pack.clone(), orgs: BTreeMap::new(), periods: BTreeSet::new(), unassigned: Vec::new() }
+    }
+
+    /// Counts one service result towards its organisation.
+    pub fn add(&mut self, a: &Assessment) {
+        let Some(org_id) = a.organization_id() else {
+            // Without an organisation the record cannot be ranked, but it
+            // must still show up.
+            self.unassigned.push(json!({ "record": a.position, "name": a.name, "status": a.status.as_str(), "errors": a.errors.iter().map(error_entry).collect::<Vec<_>>() }));
+            return;
+        };
+        if let Some(p) = a.period() {
+            if a.status != Status::Invalid {
+                self.periods.insert(p);
+            }
+        }
+        let org = self.orgs.entry(org_id.to_owned()).or_default();
+        if org.name.is_none() {
+            org.name = a.field_text("organization_name").map(str::to_owned);
+        }
+        match (a.status, &a.score) {
+            (Status::Assessed, Some(s)) => {
+                org.sum = org.sum.add(s);
+                org.assessed += 1;
+            }
+            (Status::NotAssessed, _) => org.not_assessed += 1,
+            (Status::Error, _) => org.errors += 1,
+            _ => org.invalid += 1,
+        }
+    }
+
+    /// Adds an organisation-level record (penalty fields). A bad record is
+    /// reported on its organisation and no penalty is taken from it.
+    pub fn add_organization(&mut self, raw: &RawRecord) -> Result<()> {
+        let Some(schema) = self.pack.manifest().organization_input.clone() else {
+            return Err(Error::new(ErrorKind::Input, "this pack declares no organisation records"));
+        };
+        let rec = match &raw.data {
+            Ok(r) => r,
+            Err(e) => return Err(e.clone()),
+        };
+        let name = input::record_name(&schema, &raw.locator, Some(rec));
+        let v = input::validate(&schema, rec, &name);
+        let Some(Value::String(id)) = rec.get(&schema.id_field) else {
+            return Err(v.errors.into_iter().next().unwrap_or_else(|| Error::new(ErrorKind::Input, "organisation record without an id").with_record(&name)));
+        };
+        let org = self.orgs.entry(id.clone()).or_default();
+        if org.record.is_some() {
+            org.record_errors.push(Error::new(ErrorKind::Input, "a second organisation record for this organisation was ignored").with_record(&name));
+        } else if v.errors.is_empty() {
+            org.record = Some(rec.clone());
+        } else {
+            org.record_errors.extend(v.errors);
+        }
+        Ok(())
+    }
+
+    /// Computes scores, penalties, grades and ranks. Fails when the
+    /// services span more than one period (rank one period at a time).
+    pub fn finish(self) -> Result<Ranking> {
+        if self.periods.len() > 1 {
+            return Err(Error::new(
+                ErrorKind::Input,
+                format!("the input mixes periods {}; rank one period at a time", self.periods.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")),
+            ));
+        }
+        let m = self.pack.manifest();
+        let decimals = m.aggregation.publish_decimals;
+        let rule = m.organization.as_ref();
+        let mut out = Vec::new();
+        for (id, org) in self.orgs {
+            let mut penalties = Vec::new();
+            let mut penalty_total = 0i64;
+            if let (Some(rule), Some(rec)) = (rule, &org.record) {
+                for p in &rule.penalties {
+                    if rec.get(&p.field).and_then(Value::as_bool) == Some(p.when) {
+                        penalty_total += p.points;
+                        penalties.push(json!({ "id": p.id, "points": p.points, "clause": p.clause, "provisional": p.provisional }));
+                    }
+                }
+            }
+            let (score, mean) = if org.assessed > 0 {
+                let mean = org.sum.div(&Num::int(org.assessed as i64)).expect("count > 0");
+                let clamp = |x: Num| rule.map_or(x.clone(), |r| x.max(Num::int(r.clamp_min)).min(Num::int(r.clamp_max)));
+                (Some(clamp(mean.sub(&Num::int(penalty_total)))), Some(mean))
+            } else {
+                (None, None)
+            };
+            let published = score.as_ref().map(|s| s.rounded(decimals));
+            let mut o = Map::new();
+            o.insert("rank".into(), Value::Null);
+            o.insert("organization_id".into(), json!(id));
+            o.insert("organization_name".into(), json!(org.name));
+            o.insert("status".into(), json!(if score.is_some() { "assessed" } else { "not_assessed" }));
+            o.insert("score".into(), score.as_ref().map_or(Value::Null, |s| s.to_json(decimals)));
+            o.insert("score_exact".into(), score.as_ref().map_or(Value::Null, |s| json!(s.fraction_text())));
+            o.insert("grade".into(), json!(score.as_ref().and_then(|s| grade_of(&self.pack, s))));
+            o.insert("mean_exact".into(), mean.as_ref().map_or(Value::Null, |s| json!(s.fraction_text())));
+            o.insert("services_assessed".into(), json!(org.assessed));
+            o.insert("services_not_assessed".into(), json!(org.not_assessed));
+            o.insert("services_invalid".into(), json!(org.invalid));
+            o.insert("services_error".into(), json!(org.errors));
+            o.insert("penalty_points".into(), json!(penalty_total));
+            o.insert("penalties".into(), Value::Array(penalties));
+            o.insert("organization_record".into(), json!(org.record.is_some()));
+            o.insert("errors".into(), Value::Array(org.record_errors.iter().map(error_entry).collect()));
+            out.push(OrgResult { organization_id: id, score, published, rank: None, json: o });
+        }
+        // Published score descending, ties listed by id; then the not assessed.
+        out.sort_by(|a, b| match (&a.published, &b.published) {
+            (Some(x), Some(y)) => y.cmp(x).then_with(|| a.organization_id.cmp(&b.organization_id)),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => a.organization_id.cmp(&b.organization_id),
+        });
+        for i in 0..out.len() {
+            if out[i].published.is_none() {
+                break;
+            }
+            // Competition ranking: equal published scores share the rank of
+            // the first of them (1, 2, 2, 4).
+            let rank = if i > 0 && out[i - 1].published == out[i].published { out[i - 1].rank } else { Some(i + 1) };
+            out[i].rank = rank;
+            out[i].json.insert("rank".into(), json!(rank));
+        }
+        Ok(Ranking { organizations: out, pack: self.pack.reference(), period: self.periods.into_iter().next(), unassigned: self.unassigned })
+    }
+}
+
+impl OrgResult {
+    /// The organisation as JSON.
+    pub fn to_json(&self) -> Value {
+        Value::Object(self.json.clone())
+    }
+}
+
+impl Ranking {
+    /// `{"pack", "period", "organizations", "unassigned"}`.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "pack": self.pack,
+            "period": self.period,
+            "organizations": self.organizations.iter().map(OrgResult::to_json).collect::<Vec<_>>(),
+            "unassigned": self.unassigned,
+        })
+    }
+}
+
+impl Pack {
+    /// Ranks organisations from service records and optional organisation
+    /// records (JSON objects). Every service record is assessed first.
+    pub fn rank(&self, services: &[Value], organizations: &[Value]) -> Result<Ranking> {
+        let mut r = Ranker::new(self);
+        for (i, s) in services.iter().enumerate() {
+            let data = s.as_object().cloned().ok_or_else(|| Error::new(ErrorKind::Input, "a record must be a JSON object"));
+            let raw = RawRecord { position: i + 1, locator: format!("item {}", i + 1), data };
+            r.add(&self.assess_raw(&raw, &crate::AssessOptions { trace: false }));
+        }
+        for (i, o) in organizations.iter().enumerate() {
+            let data = o.as_object().cloned().ok_or_else(|| Error::new(ErrorKind::Input, "an organisation record must be a JSON object"));
+            r.add_organization(&RawRecord { position: i + 1, locator: format!("organization {}", i + 1), data })?;
+        }
+        r.finish()
+    }
+}

@@ -1,0 +1,341 @@
+//! The Rhai sandbox: limits, host functions and the exact number type.
+//!
+//! Rules reach nothing but what is registered here: no file, network, clock
+//! or randomness (rhai is built without `std` I/O packages and with
+//! `no_time`), `print`/`debug` go to the trace, `eval` is refused, and
+//! `import` resolves only names in the pack's own `lib/`.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use rhai::packages::{BasicArrayPackage, BasicMapPackage, CorePackage, LogicPackage, Package};
+use rhai::{Dynamic, EvalAltResult, ImmutableString, Module, Position, Shared, INT};
+
+use crate::error::{Error, ErrorKind, Frame};
+use crate::num::Num;
+use crate::table::Table;
+
+/// Sandbox limits applied to every rule evaluation.
+///
+/// One definition for every place the engine runs (server, browser,
+/// bindings); bindings never change it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Operations one indicator evaluation may perform.
+    pub max_operations: u64,
+    /// Depth of nested function calls.
+    pub max_call_levels: usize,
+    /// Depth of nested expressions at top level.
+    pub max_expr_depth: usize,
+    /// Depth of nested expressions inside functions.
+    pub max_function_expr_depth: usize,
+    /// Length of a string, in bytes.
+    pub max_string_size: usize,
+    /// Length of an array.
+    pub max_array_size: usize,
+    /// Entries of an object map.
+    pub max_map_size: usize,
+    /// Variables alive at once.
+    pub max_variables: usize,
+    /// Functions a script may define.
+    pub max_functions: usize,
+    /// Modules a script may import.
+    pub max_modules: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_operations: 100_000,
+            max_call_levels: 32,
+            max_expr_depth: 64,
+            max_function_expr_depth: 32,
+            max_string_size: 64 * 1024,
+            max_array_size: 10_000,
+            max_map_size: 1_000,
+            max_variables: 256,
+            max_functions: 256,
+            max_modules: 16,
+        }
+    }
+}
+
+/// What a rule returns to say it does not apply to this record.
+#[derive(Debug, Clone)]
+pub(crate) struct NotApplicable(pub(crate) String);
+
+/// One thing that happened while a rule ran, kept raw and rendered only
+/// when somebody reads the trace.
+#[derive(Debug, Clone)]
+pub(crate) enum Event {
+    /// `explain("…")` or `print(…)`.
+    Note(String),
+    /// `table(name, value)` matched row `row`.
+    Table { table: usize, inputs: Vec<Num>, row: usize },
+}
+
+thread_local! {
+    // Evaluation is synchronous on one thread, so the events of the rule
+    // running now are collected here; `None` when tracing is off.
+    static EVENTS: RefCell<Option<Vec<Event>>> = const { RefCell::new(None) };
+}
+
+pub(crate) fn start_trace(on: bool) {
+    EVENTS.with(|e| *e.borrow_mut() = on.then(Vec::new));
+}
+
+pub(crate) fn take_trace() -> Vec<Event> {
+    EVENTS.with(|e| e.borrow_mut().as_mut().map(std::mem::take).unwrap_or_default())
+}
+
+fn record(event: impl FnOnce() -> Event) {
+    EVENTS.with(|e| {
+        if let Some(v) = e.borrow_mut().as_mut() {
+            v.push(event());
+        }
+    });
+}
+
+/// The record as rules see it: `input.completed`. Reading a field the schema
+/// does not declare is an error, not a silent `()`.
+#[derive(Clone)]
+pub(crate) struct Record {
+    pub(crate) index: Arc<HashMap<String, usize>>,
+    pub(crate) values: Arc<Vec<Dynamic>>,
+}
+
+/// A host error carried through Rhai unchanged, so its kind survives.
+fn host_error(kind: ErrorKind, msg: impl Into<String>) -> Box<EvalAltResult> {
+    EvalAltResult::ErrorRuntime(Dynamic::from(Error::new(kind, msg)), Position::NONE).into()
+}
+
+fn div_zero() -> Box<EvalAltResult> {
+    host_error(ErrorKind::Runtime, "division by zero")
+}
+
+type RResult<T> = Result<T, Box<EvalAltResult>>;
+
+fn num_of(d: &Dynamic) -> Option<Num> {
+    if let Some(i) = d.clone().try_cast::<INT>() {
+        return Some(Num::int(i));
+    }
+    d.clone().try_cast::<Num>()
+}
+
+/// Resolves `import "name"` to `lib/name.rhai` of the pack and nothing else.
+struct LibResolver {
+    modules: BTreeMap<String, Shared<Module>>,
+}
+
+impl rhai::ModuleResolver for LibResolver {
+    fn resolve(&self, _: &rhai::Engine, _: Option<&str>, path: &str, pos: Position) -> RResult<Shared<Module>> {
+        let plain = !path.is_empty() && path.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if !plain {
+            let e = Error::new(ErrorKind::Security, format!("import of `{path}` is not allowed: rules may import only modules of the pack's lib/ by name, e.g. `import \"common\"`"));
+            return Err(EvalAltResult::ErrorRuntime(Dynamic::from(e), pos).into());
+        }
+        self.modules.get(path).cloned().ok_or_else(|| EvalAltResult::ErrorModuleNotFound(format!("{path} (no lib/{path}.rhai in the pack)"), pos).into())
+    }
+}
+
+/// Builds the Rhai engine of one pack: limits, exact numbers, host functions
+/// bound to the pack's tables, and an import resolver over its `lib/`.
+pub(crate) fn build(limits: &Limits, tables: Arc<Vec<Table>>, modules: BTreeMap<String, Shared<Module>>) -> rhai::Engine {
+    let mut e = rhai::Engine::new_raw();
+    e.register_global_module(CorePackage::new().as_shared_module());
+    e.register_global_module(LogicPackage::new().as_shared_module());
+    e.register_global_module(BasicArrayPackage::new().as_shared_module());
+    e.register_global_module(BasicMapPackage::new().as_shared_module());
+
+    e.set_max_operations(limits.max_operations);
+    e.set_max_call_levels(limits.max_call_levels);
+    e.set_max_expr_depths(limits.max_expr_depth, limits.max_function_expr_depth);
+    e.set_max_string_size(limits.max_string_size);
+    e.set_max_array_size(limits.max_array_size);
+    e.set_max_map_size(limits.max_map_size);
+    e.set_max_variables(limits.max_variables);
+    e.set_max_functions(limits.max_functions);
+    e.set_max_modules(limits.max_modules);
+    e.disable_symbol("eval");
+    e.set_strict_variables(true);
+    e.on_print(|s| record(|| Event::Note(s.to_owned())));
+    e.on_debug(|s, _, _| record(|| Event::Note(s.to_owned())));
+    e.set_module_resolver(LibResolver { modules });
+    // Off so that the exact `/` below replaces Rhai's truncating integer
+    // division: `194 / 200` is 97/100 in a rule, never 0.
+    e.set_fast_operators(false);
+
+    register_num(&mut e);
+
+    e.register_type_with_name::<Record>("Record");
+    e.register_indexer_get(|r: &mut Record, field: &str| -> RResult<Dynamic> {
+        match r.index.get(field) {
+            Some(&i) => Ok(r.values[i].clone()),
+            None => Err(host_error(ErrorKind::Runtime, format!("`{field}` is not a field of the pack's input schema"))),
+        }
+    });
+    e.register_fn("has", |r: &mut Record, field: &str| r.index.get(field).is_some_and(|&i| !r.values[i].is_unit()));
+
+    e.register_type_with_name::<NotApplicable>("NotApplicable");
+    e.register_fn("na", |reason: &str| NotApplicable(reason.to_owned()));
+    e.register_fn("explain", |s: &str| record(|| Event::Note(s.to_owned())));
+
+    let t = tables.clone();
+    e.register_fn("table", move |name: &str, value: Dynamic| -> RResult<Num> {
+        let inputs = match value.clone().try_cast::<rhai::Array>() {
+            Some(arr) => arr.iter().map(num_of).collect::<Option<Vec<_>>>(),
+            None => num_of(&value).map(|n| vec![n]),
+        }
+        .ok_or_else(|| host_error(ErrorKind::Runtime, format!("table(\"{name}\", …): the value must be a number or an array of numbers, got {}", value.type_name())))?;
+        let ti = t.iter().position(|t| t.name == name).ok_or_else(|| host_error(ErrorKind::Runtime, format!("no table named `{name}` in the pack's tables/")))?;
+        let table = &t[ti];
+        let row = table.lookup(&inputs).map_err(|err| EvalAltResult::ErrorRuntime(Dynamic::from(err), Position::NONE))?;
+        let outcome = table.rows[row].outcome.clone();
+        record(|| Event::Table { table: ti, inputs, row });
+        Ok(outcome)
+    });
+    e
+}
+
+fn register_num(e: &mut rhai::Engine) {
+    e.register_type_with_name::<Num>("Num");
+    e.register_fn("num", |s: &str| -> RResult<Num> {
+        Num::parse(s).ok_or_else(|| host_error(ErrorKind::Runtime, format!("num(\"{s}\"): not a decimal or fraction")))
+    });
+    e.register_fn("num", Num::int);
+    e.register_fn("to_string", |n: &mut Num| n.to_string());
+    e.register_fn("to_debug", |n: &mut Num| format!("{n:?}"));
+    e.register_fn("is_integer", |n: &mut Num| n.is_integer());
+
+    // Exact division of integers: the one place Rhai would otherwise
+    // truncate silently.
+    e.register_fn("/", |a: INT, b: INT| -> RResult<Num> { Num::ratio(a, b).ok_or_else(div_zero) });
+
+    macro_rules! arith {
+        ($op:literal, $f:expr) => {
+            e.register_fn($op, |a: Num, b: Num| -> RResult<Num> { $f(&a, &b) });
+            e.register_fn($op, |a: Num, b: INT| -> RResult<Num> { $f(&a, &Num::int(b)) });
+            e.register_fn($op, |a: INT, b: Num| -> RResult<Num> { $f(&Num::int(a), &b) });
+        };
+    }
+    arith!("+", |a: &Num, b: &Num| Ok(a.add(b)));
+    arith!("-", |a: &Num, b: &Num| Ok(a.sub(b)));
+    arith!("*", |a: &Num, b: &Num| Ok(a.mul(b)));
+    arith!("/", |a: &Num, b: &Num| a.div(b).ok_or_else(div_zero));
+    e.register_fn("-", |a: Num| a.neg());
+
+    macro_rules! compare {
+        ($op:literal, $f:expr) => {
+            e.register_fn($op, |a: Num, b: Num| $f(a.cmp(&b)));
+            e.register_fn($op, |a: Num, b: INT| $f(a.cmp(&Num::int(b))));
+            e.register_fn($op, |a: INT, b: Num| $f(Num::int(a).cmp(&b)));
+        };
+    }
+    use std::cmp::Ordering::*;
+    compare!("==", |o| o == Equal);
+    compare!("!=", |o| o != Equal);
+    compare!("<", |o| o == Less);
+    compare!("<=", |o| o != Greater);
+    compare!(">", |o| o == Greater);
+    compare!(">=", |o| o != Less);
+
+    e.register_fn("min", |a: Num, b: Num| a.min(b));
+    e.register_fn("max", |a: Num, b: Num| a.max(b));
+    e.register_fn("abs", |a: Num| if a.signum() < 0 { a.neg() } else { a });
+    e.register_fn("round", |a: Num, places: INT| -> RResult<Num> {
+        let p = u32::try_from(places).map_err(|_| host_error(ErrorKind::Runtime, "round: places must be 0 or more"))?;
+        Ok(a.rounded(p))
+    });
+    e.register_fn("fraction", |a: Num| a.fraction_text());
+}
+
+/// A Rhai error turned into the engine's error, with the file it happened
+/// in, 1-based position and the call chain.
+pub(crate) fn convert(err: EvalAltResult, file: &str, limits: &Limits) -> Error {
+    let mut frames = Vec::new();
+    let mut file = file.to_owned();
+    let mut err = err;
+    loop {
+        match err {
+            EvalAltResult::ErrorInFunctionCall(name, src, inner, pos) => {
+                frames.push(Frame { function: name, file: Some(file.clone()), line: pos.line().map(|l| l as u32), column: pos.position().map(|c| c as u32) });
+                if !src.is_empty() {
+                    file = src;
+                }
+                err = *inner;
+            }
+            EvalAltResult::ErrorInModule(name, inner, pos) => {
+                frames.push(Frame { function: format!("import \"{name}\""), file: Some(file.clone()), line: pos.line().map(|l| l as u32), column: pos.position().map(|c| c as u32) });
+                file = format!("lib/{name}.rhai");
+                err = *inner;
+            }
+            _ => break,
+        }
+    }
+    let pos = err.position();
+    let (kind, message) = match err {
+        EvalAltResult::ErrorTooManyOperations(_) => (ErrorKind::Limit, format!("too many operations (limit {})", limits.max_operations)),
+        EvalAltResult::ErrorStackOverflow(_) => (ErrorKind::Limit, format!("call depth limit exceeded (limit {})", limits.max_call_levels)),
+        EvalAltResult::ErrorDataTooLarge(what, _) => (ErrorKind::Limit, format!("{what} exceeds its size limit")),
+        EvalAltResult::ErrorTooManyVariables(_) => (ErrorKind::Limit, format!("too many variables (limit {})", limits.max_variables)),
+        EvalAltResult::ErrorTooManyModules(_) => (ErrorKind::Limit, format!("too many modules (limit {})", limits.max_modules)),
+        EvalAltResult::ErrorRuntime(d, _) if d.is::<Error>() => {
+            let inner = d.cast::<Error>();
+            (inner.kind(), inner.message().to_owned())
+        }
+        EvalAltResult::ErrorParsing(p, _) => (ErrorKind::Parse, p.to_string()),
+        mut other => {
+            let _ = other.take_position();
+            (ErrorKind::Runtime, other.to_string())
+        }
+    };
+    let mut out = Error::new(kind, message).with_file(file).with_call_chain(frames);
+    if let (Some(l), Some(c)) = (pos.line(), pos.position()) {
+        out = out.with_position(l as u32, c as u32, None);
+    } else if let Some(l) = pos.line() {
+        out = out.with_position(l as u32, 1, None);
+    }
+    out
+}
+
+/// A compile error of a rule file, with its position.
+pub(crate) fn convert_parse(err: rhai::ParseError, file: &str, source: &str) -> Error {
+    let rhai::ParseError(ty, pos) = err;
+    let (kind, msg) = match *ty {
+        rhai::ParseErrorType::Reserved(ref s) if s == "eval" => {
+            (ErrorKind::Security, "`eval` is not allowed in rules: a rule's code must be in its file, where it can be read and checked".to_owned())
+        }
+        rhai::ParseErrorType::ExprTooDeep => (ErrorKind::Limit, "expression nested too deeply".to_owned()),
+        ref t => (ErrorKind::Parse, t.to_string()),
+    };
+    let mut e = Error::new(kind, msg).with_file(file);
+    if let Some(l) = pos.line() {
+        e = e.with_position(l as u32, pos.position().unwrap_or(1) as u32, None).with_source(source);
+    }
+    e
+}
+
+/// Turns a rule's returned value into points, not-applicable, or an error.
+pub(crate) enum Outcome {
+    Points(Num),
+    NotApplicable(String),
+}
+
+pub(crate) fn outcome(value: Dynamic) -> Result<Outcome, String> {
+    if let Some(i) = value.clone().try_cast::<INT>() {
+        return Ok(Outcome::Points(Num::int(i)));
+    }
+    if value.is::<Num>() {
+        return Ok(Outcome::Points(value.cast::<Num>()));
+    }
+    if value.is::<NotApplicable>() {
+        return Ok(Outcome::NotApplicable(value.cast::<NotApplicable>().0));
+    }
+    Err(format!("the rule returned {} ({}); it must return points (an integer or exact number) or na(\"reason\")", value.type_name(), value))
+}
+
+/// `ImmutableString` for record values.
+pub(crate) fn text(s: &str) -> Dynamic {
+    Dynamic::from(ImmutableString::from(s))
+}

@@ -1,0 +1,398 @@
+//! Decision tables: parsed once with a pest grammar (`table.pest`), evaluated
+//! in Rust with exact numbers, first matching row wins.
+
+use pest::Parser;
+use pest_derive::Parser;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::num::Num;
+
+#[derive(Parser)]
+#[grammar = "table.pest"]
+struct TableParser;
+
+/// One interval bound; `None` value means infinite.
+#[derive(Debug, Clone, PartialEq)]
+struct Bound {
+    value: Option<Num>,
+    inclusive: bool,
+}
+
+/// A cell's test on its input column, as an interval (`= x` is `[x, x]`,
+/// `-` is `(-inf, inf)`).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Test {
+    lo: Bound,
+    hi: Bound,
+    text: String,
+}
+
+impl Test {
+    fn matches(&self, x: &Num) -> bool {
+        let above = match &self.lo.value {
+            None => true,
+            Some(v) if self.lo.inclusive => x >= v,
+            Some(v) => x > v,
+        };
+        let below = match &self.hi.value {
+            None => true,
+            Some(v) if self.hi.inclusive => x <= v,
+            Some(v) => x < v,
+        };
+        above && below
+    }
+
+    /// The part of this test inside `domain`, or `None` when empty.
+    fn clip(&self, domain: &Test) -> Option<Test> {
+        let lo = max_lo(&self.lo, &domain.lo);
+        let hi = min_hi(&self.hi, &domain.hi);
+        let t = Test { lo, hi, text: self.text.clone() };
+        (!t.is_empty()).then_some(t)
+    }
+
+    fn is_empty(&self) -> bool {
+        match (&self.lo.value, &self.hi.value) {
+            (Some(l), Some(h)) => l > h || (l == h && !(self.lo.inclusive && self.hi.inclusive)),
+            _ => false,
+        }
+    }
+}
+
+fn max_lo(a: &Bound, b: &Bound) -> Bound {
+    match (&a.value, &b.value) {
+        (None, _) => b.clone(),
+        (_, None) => a.clone(),
+        (Some(x), Some(y)) if x > y => a.clone(),
+        (Some(x), Some(y)) if y > x => b.clone(),
+        _ => Bound { value: a.value.clone(), inclusive: a.inclusive && b.inclusive },
+    }
+}
+
+fn min_hi(a: &Bound, b: &Bound) -> Bound {
+    match (&a.value, &b.value) {
+        (None, _) => b.clone(),
+        (_, None) => a.clone(),
+        (Some(x), Some(y)) if x < y => a.clone(),
+        (Some(x), Some(y)) if y < x => b.clone(),
+        _ => Bound { value: a.value.clone(), inclusive: a.inclusive && b.inclusive },
+    }
+}
+
+/// One band of a table.
+#[derive(Debug, Clone)]
+pub(crate) struct Row {
+    pub(crate) tests: Vec<Test>,
+    pub(crate) outcome: Num,
+    /// 1-based line in the table file.
+    pub(crate) line: u32,
+}
+
+impl Row {
+    /// The row's input cells as written, for traces: `[0.95, 0.98)`.
+    pub(crate) fn condition(&self) -> String {
+        self.tests.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// A parsed decision table.
+#[derive(Debug, Clone)]
+pub(crate) struct Table {
+    pub(crate) name: String,
+    pub(crate) file: String,
+    pub(crate) inputs: Vec<String>,
+    pub(crate) output: String,
+    domains: Vec<(String, Test, u32)>,
+    pub(crate) rows: Vec<Row>,
+}
+
+/// A table problem found by [`Table::check_coverage`], with its line.
+#[derive(Debug, Clone)]
+pub(crate) struct Finding {
+    pub(crate) line: u32,
+    pub(crate) message: String,
+}
+
+impl Table {
+    /// Parses a table file; errors point at file, line and column.
+    pub(crate) fn parse(file: &str, text: &str) -> Result<Table> {
+        let err_at = |line: usize, col: usize, msg: String| {
+            Error::new(ErrorKind::Table, msg)
+                .with_file(file)
+                .with_position(line as u32, col as u32, None)
+                .with_source(text)
+        };
+        let mut pairs = TableParser::parse(Rule::file, text).map_err(|e| {
+            let (line, col) = match e.line_col {
+                pest::error::LineColLocation::Pos(p) | pest::error::LineColLocation::Span(p, _) => p,
+            };
+            let msg = match &e.variant {
+                pest::error::ErrorVariant::ParsingError { positives, .. } => {
+                    let want: Vec<&str> = positives.iter().map(describe_rule).collect();
+                    format!("table syntax: expected {}", want.join(" or "))
+                }
+                pest::error::ErrorVariant::CustomError { message } => message.clone(),
+            };
+            err_at(line, col, msg)
+        })?;
+        let file_pair = pairs.next().expect("file rule");
+        let mut name = String::new();
+        let mut domains = Vec::new();
+        let mut header: Vec<String> = Vec::new();
+        let mut rows = Vec::new();
+        for item in file_pair.into_inner() {
+            let (line, col) = item.line_col();
+            match item.as_rule() {
+                Rule::table_decl => {
+                    name = item.into_inner().next().expect("name").as_str().to_owned();
+                }
+                Rule::domain_decl => {
+                    let mut it = item.into_inner();
+                    let col_name = it.next().expect("name").as_str().to_owned();
+                    let interval = parse_test(it.next().expect("interval"));
+                    domains.push((col_name, interval, line as u32));
+                }
+                Rule::header => header = item.into_inner().map(|p| p.as_str().to_owned()).collect(),
+                Rule::row => {
+                    let cells: Vec<_> = item.into_inner().collect();
+                    if cells.len() != header.len() {
+                        return Err(err_at(line, col, format!("row has {} cells, the header has {}", cells.len(), header.len())));
+                    }
+                    let (outcome_cell, input_cells) = cells.split_last().expect("at least one cell");
+                    let inner = outcome_cell.clone().into_inner().next().expect("cell content");
+                    if inner.as_rule() != Rule::number {
+                        let (l, c) = outcome_cell.line_col();
+                        return Err(err_at(l, c, format!("the outcome `{}` must be a number", outcome_cell.as_str().trim())));
+                    }
+                    let outcome = Num::parse(inner.as_str()).expect("grammar number");
+                    let tests = input_cells.iter().map(|c| parse_test(c.clone().into_inner().next().expect("cell"))).collect();
+                    rows.push(Row { tests, outcome, line: line as u32 });
+                }
+                _ => {}
+            }
+        }
+        if header.len() < 2 {
+            return Err(err_at(1, 1, "a table needs at least one input column and the outcome column".into()));
+        }
+        let output = header.pop().expect("outcome column");
+        for (col_name, _, line) in &domains {
+            if !header.contains(col_name) {
+                return Err(err_at(*line as usize, 1, format!("domain names `{col_name}`, which is not an input column")));
+            }
+        }
+        Ok(Table { name, file: file.to_owned(), inputs: header, output, domains, rows })
+    }
+
+    /// The first row whose every cell matches, as its index.
+    pub(crate) fn lookup(&self, values: &[Num]) -> Result<usize> {
+        if values.len() != self.inputs.len() {
+            return Err(Error::new(
+                ErrorKind::Table,
+                format!("table `{}` takes {} input(s) ({}), got {}", self.name, self.inputs.len(), self.inputs.join(", "), values.len()),
+            ));
+        }
+        self.rows.iter().position(|r| r.tests.iter().zip(values).all(|(t, v)| t.matches(v))).ok_or_else(|| {
+            let shown: Vec<String> = values.iter().map(Num::to_string).collect();
+            Error::new(ErrorKind::Table, format!("no row of table `{}` matches {} = {}", self.name, self.inputs.join(", "), shown.join(", ")))
+                .with_file(&self.file)
+        })
+    }
+
+    /// Static check: for a one-input table with a declared domain, the rows
+    /// cover the domain with no gaps and no overlaps.
+    pub(crate) fn check_coverage(&self) -> Vec<Finding> {
+        let mut out = Vec::new();
+        if self.inputs.len() != 1 {
+            return out; // coverage of multi-input tables is not checked
+        }
+        let Some((_, domain, dline)) = self.domains.iter().find(|(c, ..)| *c == self.inputs[0]) else {
+            out.push(Finding { line: 1, message: format!("table `{}` declares no domain for `{}`; coverage cannot be checked", self.name, self.inputs[0]) });
+            return out;
+        };
+        let mut parts: Vec<(Test, u32)> = Vec::new();
+        for row in &self.rows {
+            match row.tests[0].clip(domain) {
+                Some(t) => parts.push((t, row.line)),
+                None => out.push(Finding { line: row.line, message: format!("row `{}` lies outside the domain", row.tests[0].text) }),
+            }
+        }
+        for i in 0..parts.len() {
+            for j in i + 1..parts.len() {
+                let lo = max_lo(&parts[i].0.lo, &parts[j].0.lo);
+                let hi = min_hi(&parts[i].0.hi, &parts[j].0.hi);
+                if !(Test { lo, hi, text: String::new() }).is_empty() {
+                    out.push(Finding {
+                        line: parts[j].1,
+                        message: format!("row `{}` overlaps row `{}` (line {})", parts[j].0.text, parts[i].0.text, parts[i].1),
+                    });
+                }
+            }
+        }
+        // Walk the rows in order of their lower bound; each must start where
+        // the covered part ends.
+        parts.sort_by(|a, b| cmp_lo(&a.0.lo, &b.0.lo));
+        let mut reach = Bound { value: domain.lo.value.clone(), inclusive: !domain.lo.inclusive };
+        for (t, line) in &parts {
+            let joins = match (&reach.value, &t.lo.value) {
+                (None, None) => true,
+                (Some(r), Some(l)) => l < r || (l == r && (reach.inclusive || t.lo.inclusive)),
+                (None, Some(_)) => false,
+                (Some(_), None) => true,
+            };
+            if !joins {
+                out.push(Finding { line: *line, message: format!("gap before row `{}`: values just above {} match no row", t.text, bound_text(&reach)) });
+            }
+            if cmp_hi(&t.hi, &reach) == std::cmp::Ordering::Greater {
+                reach = t.hi.clone();
+            }
+        }
+        if cmp_hi(&reach, &domain.hi) == std::cmp::Ordering::Less {
+            out.push(Finding { line: *dline, message: format!("gap at the top of the domain: values above {} match no row", bound_text(&reach)) });
+        }
+        out
+    }
+}
+
+fn bound_text(b: &Bound) -> String {
+    b.value.as_ref().map_or("infinity".into(), Num::to_string)
+}
+
+/// Orders lower bounds: smaller first; at equal values the inclusive one first.
+fn cmp_lo(a: &Bound, b: &Bound) -> std::cmp::Ordering {
+    use std::cmp::Ordering::*;
+    match (&a.value, &b.value) {
+        (None, None) => Equal,
+        (None, _) => Less,
+        (_, None) => Greater,
+        (Some(x), Some(y)) => x.cmp(y).then(b.inclusive.cmp(&a.inclusive)),
+    }
+}
+
+/// Orders upper bounds: smaller first; at equal values the exclusive one first.
+fn cmp_hi(a: &Bound, b: &Bound) -> std::cmp::Ordering {
+    use std::cmp::Ordering::*;
+    match (&a.value, &b.value) {
+        (None, None) => Equal,
+        (None, _) => Greater,
+        (_, None) => Less,
+        (Some(x), Some(y)) => x.cmp(y).then(a.inclusive.cmp(&b.inclusive)),
+    }
+}
+
+fn parse_test(p: pest::iterators::Pair<Rule>) -> Test {
+    let text = p.as_str().trim().to_owned();
+    let inf = || Bound { value: None, inclusive: false };
+    let at = |s: &str, inclusive| Bound { value: Some(Num::parse(s).expect("grammar number")), inclusive };
+    let (lo, hi) = match p.as_rule() {
+        Rule::any => (inf(), inf()),
+        Rule::number => (at(p.as_str(), true), at(p.as_str(), true)),
+        Rule::comparison => {
+            let mut it = p.into_inner();
+            let op = it.next().expect("op").as_str();
+            let v = it.next().expect("number").as_str();
+            match op {
+                ">=" => (at(v, true), inf()),
+                ">" => (at(v, false), inf()),
+                "<=" => (inf(), at(v, true)),
+                "<" => (inf(), at(v, false)),
+                _ => (at(v, true), at(v, true)),
+            }
+        }
+        Rule::interval => {
+            let mut it = p.into_inner();
+            let open = it.next().expect("open").as_str() == "[";
+            let lo = it.next().expect("lo").as_str();
+            let upper = it.next().expect("upper").into_inner().next().expect("bound");
+            let close = it.next().expect("close").as_str() == "]";
+            let hi = if upper.as_rule() == Rule::inf { inf() } else { at(upper.as_str(), close) };
+            (at(lo, open), hi)
+        }
+        r => unreachable!("cell rule {r:?}"),
+    };
+    Test { lo, hi, text }
+}
+
+fn describe_rule(r: &Rule) -> &'static str {
+    match r {
+        Rule::table_decl => "`table NAME`",
+        Rule::domain_decl => "`domain COLUMN [a, b]`",
+        Rule::header => "a header row `| column | outcome |`",
+        Rule::row => "a row `| cell | outcome |`",
+        Rule::cell => "a cell (`>= 0.98`, `[0.95, 0.98)`, `= 4`, `-`)",
+        Rule::number => "a number",
+        Rule::name => "a name",
+        Rule::interval => "an interval",
+        Rule::upper => "a number or `inf`",
+        Rule::close => "`]` or `)`",
+        Rule::EOI => "end of file",
+        _ => "something else",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TIMELINESS: &str = "\
+# Timeliness scale
+table timeliness
+domain share [0, 1]
+
+| share        | points |
+|--------------|--------|
+| >= 0.98      | 20     |
+| [0.95, 0.98) | 16     |
+| [0.90, 0.95) | 12     |
+| [0.80, 0.90) | 6      |
+| < 0.80       | 0      |
+";
+
+    fn n(s: &str) -> Num {
+        Num::parse(s).unwrap()
+    }
+
+    #[test]
+    fn parses_and_looks_up_bands() {
+        let t = Table::parse("tables/timeliness.table", TIMELINESS).unwrap();
+        assert_eq!(t.name, "timeliness");
+        assert_eq!(t.inputs, ["share"]);
+        assert_eq!(t.output, "points");
+        let points = |s: &str| t.rows[t.lookup(&[n(s)]).unwrap()].outcome.clone();
+        assert_eq!(points("0.98"), n("20"));
+        assert_eq!(points("97/100"), n("16"));
+        assert_eq!(points("0.9799999"), n("16"));
+        assert_eq!(points("0.95"), n("16"));
+        assert_eq!(points("0.8"), n("6"));
+        assert_eq!(points("0"), n("0"));
+        assert_eq!(t.rows[1].line, 8);
+        assert!(t.check_coverage().is_empty(), "{:?}", t.check_coverage());
+    }
+
+    #[test]
+    fn finds_gaps_and_overlaps() {
+        let text = TIMELINESS.replace("[0.90, 0.95)", "[0.91, 0.95)").replace("< 0.80 ", "<= 0.80");
+        let t = Table::parse("t.table", &text).unwrap();
+        let f = t.check_coverage();
+        let lines: Vec<u32> = f.iter().map(|x| x.line).collect();
+        assert_eq!(lines, [11, 9], "{f:?}");
+        assert!(f[0].message.contains("overlaps"));
+        assert!(f[1].message.contains("gap"));
+        let top = Table::parse("t.table", &TIMELINESS.replace(">= 0.98 ", "[0.98, 0.99)")).unwrap();
+        assert!(top.check_coverage()[0].message.contains("top of the domain"));
+    }
+
+    #[test]
+    fn syntax_errors_point_at_line_and_column() {
+        let text = TIMELINESS.replace("[0.95, 0.98)", "[0.95; 0.98)");
+        let e = Table::parse("tables/timeliness.table", &text).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Table);
+        assert_eq!((e.line(), e.column()), (Some(8), Some(8)));
+        assert_eq!(e.file(), Some("tables/timeliness.table"));
+        assert!(e.to_string().contains("8 | | [0.95; 0.98) | 16     |\n  |        ^"), "{e}");
+    }
+
+    #[test]
+    fn outcome_must_be_a_number() {
+        let e = Table::parse("t.table", &TIMELINESS.replace("| 16     |", "| -      |")).unwrap_err();
+        assert_eq!((e.line(), e.column()), (Some(8), Some(16)));
+    }
+}
