@@ -90,6 +90,10 @@ enum Command {
     Test {
         /// Pack folder or bundle.
         dir: PathBuf,
+        /// Also write every case's input record as JSON Lines to this file
+        /// (the shared data of the bindings' parity tests).
+        #[arg(long, value_name = "FILE")]
+        export_inputs: Option<PathBuf>,
     },
     /// Show the full breakdown of one record: points per indicator, the band
     /// or branch that fired, the clause, and whether the rule is provisional.
@@ -259,8 +263,12 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             out.flush().map_err(io_err)?;
             Ok(if findings.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
-        Command::Test { dir } => {
+        Command::Test { dir, export_inputs } => {
             let pack = Pack::load(&Engine::default(), &dir)?;
+            if let Some(path) = export_inputs {
+                let lines: String = mezon::golden_inputs(&pack)?.iter().map(|(_, _, rec)| mezon::to_json_line(rec) + "\n").collect();
+                std::fs::write(&path, lines).map_err(|e| Error::new(mezon::ErrorKind::Io, format!("{}: {e}", path.display())))?;
+            }
             let report = mezon::run_golden(&pack)?;
             for c in &report.cases {
                 if c.failures.is_empty() {

@@ -60,8 +60,12 @@ impl AssessWriter {
         h
     }
 
-    fn row(&self, j: &Value) -> Vec<String> {
-        let mut r: Vec<String> = ["record", "service_id", "organization_id", "status", "score", "grade"].iter().map(|k| cell(&j[*k])).collect();
+    fn row(&self, a: &Assessment, j: &Value) -> Vec<String> {
+        let mut r: Vec<String> = vec![a.position.to_string()];
+        r.extend(["service_id", "organization_id", "status"].iter().map(|k| cell(&j[*k])));
+        // The published figure as text keeps its two decimals (85.50).
+        r.push(a.published_score().unwrap_or_default());
+        r.push(cell(&j["grade"]));
         for id in &self.indicator_ids {
             let ind = &j["indicators"][id];
             r.push(if ind.is_null() { String::new() } else if ind["applicable"] == false && ind["points"].is_null() { "n/a".into() } else { cell(&ind["points"]) });
@@ -81,9 +85,9 @@ impl AssessWriter {
                 if self.first {
                     writeln!(out, "{}", csv_row(&self.header()))?;
                 }
-                writeln!(out, "{}", csv_row(&self.row(&j)))?;
+                writeln!(out, "{}", csv_row(&self.row(a, &j)))?;
             }
-            AssessFormat::Table => self.table_rows.push(self.row(&j)),
+            AssessFormat::Table => self.table_rows.push(self.row(a, &j)),
         }
         self.first = false;
         Ok(())
@@ -115,7 +119,11 @@ fn write_table(out: &mut dyn Write, rows: &[Vec<String>]) -> io::Result<()> {
 pub(crate) fn write_ranking(out: &mut dyn Write, r: &Ranking, format: RankFormat) -> io::Result<()> {
     let j = r.to_json();
     let keys = ["rank", "organization_id", "organization_name", "status", "score", "grade", "services_assessed", "services_not_assessed", "services_invalid", "penalty_points"];
-    let rows = || j["organizations"].as_array().into_iter().flatten().map(|o| keys.iter().map(|k| cell(&o[*k])).collect::<Vec<_>>());
+    let rows = || {
+        j["organizations"].as_array().into_iter().flatten().zip(&r.organizations).map(|(o, org)| {
+            keys.iter().map(|k| if *k == "score" { org.published_text.clone().unwrap_or_default() } else { cell(&o[*k]) }).collect::<Vec<_>>()
+        })
+    };
     match format {
         RankFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&j).expect("JSON")),
         RankFormat::Csv => {

@@ -285,8 +285,8 @@ impl Assessment {
         out
     }
 
-    /// The result as JSON, the same object on every platform: `record`,
-    /// `service_id`, `organization_id`, `period`, `status`, `score` (the
+    /// The result as JSON, the same object on every platform and for the
+    /// same record whichever API produced it: `service_id`, `organization_id`, `period`, `status`, `score` (the
     /// published figure), `score_exact`, `grade`, `points_total`,
     /// `max_applicable`, `reason`, `indicators`, `errors`, `warnings`, `pack`.
     pub fn to_json(&self) -> Value {
@@ -305,7 +305,6 @@ impl Assessment {
         }
         let valid = matches!(self.status, Status::Assessed | Status::NotAssessed);
         let mut o = Map::new();
-        o.insert("record".into(), json!(self.position));
         o.insert("service_id".into(), self.raw.get(&m.input.id_field).cloned().unwrap_or(Value::Null));
         o.insert("organization_id".into(), m.input.group_field.as_ref().and_then(|f| self.raw.get(f)).cloned().unwrap_or(Value::Null));
         o.insert("period".into(), m.input.period_field.as_ref().and_then(|f| self.raw.get(f)).cloned().unwrap_or(Value::Null));

@@ -92,6 +92,24 @@ fn str_of(v: &toml::Value) -> String {
     }
 }
 
+/// The input record of every `[[case]]` in the pack's tests, in file order,
+/// as `(file, case name, record)`: the shared test data that the bindings'
+/// parity tests feed through every path.
+pub fn golden_inputs(pack: &Pack) -> Result<Vec<(String, String, Value)>> {
+    let mut out = Vec::new();
+    for (file, text) in pack.files().range("tests/".to_owned()..).take_while(|(k, _)| k.starts_with("tests/")) {
+        if !file.ends_with(".toml") {
+            continue;
+        }
+        let doc: toml::Value = toml::from_str(text).map_err(|e| Error::new(ErrorKind::Manifest, format!("golden test file: {}", e.message())).with_file(file))?;
+        for case in doc.get("case").and_then(|c| c.as_array()).into_iter().flatten() {
+            let name = case.get("name").map(str_of).unwrap_or_else(|| "(unnamed)".into());
+            out.push((file.clone(), name, merged(doc.get("defaults"), case, Some("input"))));
+        }
+    }
+    Ok(out)
+}
+
 /// Runs every golden case of the pack.
 pub fn run_golden(pack: &Pack) -> Result<GoldenReport> {
     let mut report = GoldenReport::default();

@@ -50,7 +50,7 @@ mod table;
 pub use assess::{AssessOptions, Assessment, IndicatorResult, Status};
 pub use check::{check, Finding};
 pub use error::{Error, ErrorKind, Frame, Result};
-pub use golden::{run_golden, CaseReport, GoldenReport};
+pub use golden::{golden_inputs, run_golden, CaseReport, GoldenReport};
 pub use input::{read, read_file, InputFormat, RawRecord, Records};
 pub use manifest::{FieldDef, FieldType, IndicatorDef, InputSchema, Labels, Manifest, SCHEMA_VERSION};
 pub use num::Num;

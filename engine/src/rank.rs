@@ -44,6 +44,8 @@ pub struct OrgResult {
     pub score: Option<Num>,
     /// Published score.
     pub published: Option<Num>,
+    /// Published score as text with all its decimals (`85.50`).
+    pub published_text: Option<String>,
     /// Competition rank.
     pub rank: Option<usize>,
     json: Map<String, Value>,
@@ -151,6 +153,7 @@ impl Ranker {
                 (None, None)
             };
             let published = score.as_ref().map(|s| s.rounded(decimals));
+            let published_text = score.as_ref().map(|s| s.round_text(decimals));
             let mut o = Map::new();
             o.insert("rank".into(), Value::Null);
             o.insert("organization_id".into(), json!(id));
@@ -168,7 +171,7 @@ impl Ranker {
             o.insert("penalties".into(), Value::Array(penalties));
             o.insert("organization_record".into(), json!(org.record.is_some()));
             o.insert("errors".into(), Value::Array(org.record_errors.iter().map(error_entry).collect()));
-            out.push(OrgResult { organization_id: id, score, published, rank: None, json: o });
+            out.push(OrgResult { organization_id: id, score, published, published_text, rank: None, json: o });
         }
         // Published score descending, ties listed by id; then the not assessed.
         out.sort_by(|a, b| match (&a.published, &b.published) {
