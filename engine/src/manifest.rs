@@ -298,7 +298,7 @@ fn bad(msg: String) -> Error {
     Error::new(ErrorKind::Manifest, msg).with_file("pack.toml")
 }
 
-fn is_date(s: &str) -> bool {
+pub(crate) fn is_date(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 10
         && b[4] == b'-'

@@ -119,6 +119,9 @@ impl Pack {
     /// that version, which must be in force on the date.
     pub fn load_as_of(engine: &Engine, path: impl AsRef<Path>, date: &str) -> Result<Pack> {
         let path = path.as_ref();
+        if !crate::manifest::is_date(date) {
+            return Err(Error::new(ErrorKind::Input, format!("`{date}` is not a YYYY-MM-DD date")));
+        }
         if path.is_file() || path.join("pack.toml").is_file() {
             let pack = Pack::load(engine, path)?;
             if !pack.manifest().in_force(date) {
@@ -227,6 +230,12 @@ impl Pack {
             "aggregation": m.aggregation,
             "grades": m.grades,
         })
+    }
+}
+
+impl std::fmt::Debug for Pack {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pack").field("id", &self.id()).field("version", &self.version()).field("digest", &self.digest()).finish()
     }
 }
 

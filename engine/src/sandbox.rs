@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use rhai::packages::{BasicArrayPackage, BasicMapPackage, CorePackage, LogicPackage, Package};
+use rhai::packages::{ArithmeticPackage, BasicArrayPackage, BasicIteratorPackage, BasicMapPackage, BasicStringPackage, LogicPackage, Package};
 use rhai::{Dynamic, EvalAltResult, ImmutableString, Module, Position, Shared, INT};
 
 use crate::error::{Error, ErrorKind, Frame};
@@ -143,7 +143,11 @@ impl rhai::ModuleResolver for LibResolver {
 /// bound to the pack's tables, and an import resolver over its `lib/`.
 pub(crate) fn build(limits: &Limits, tables: Arc<Vec<Table>>, modules: BTreeMap<String, Shared<Module>>) -> rhai::Engine {
     let mut e = rhai::Engine::new_raw();
-    e.register_global_module(CorePackage::new().as_shared_module());
+    // Not CorePackage: its language-core part brings `sleep` (a rule could
+    // stall without spending operations), `exit` and tags.
+    e.register_global_module(ArithmeticPackage::new().as_shared_module());
+    e.register_global_module(BasicStringPackage::new().as_shared_module());
+    e.register_global_module(BasicIteratorPackage::new().as_shared_module());
     e.register_global_module(LogicPackage::new().as_shared_module());
     e.register_global_module(BasicArrayPackage::new().as_shared_module());
     e.register_global_module(BasicMapPackage::new().as_shared_module());
@@ -303,7 +307,7 @@ pub(crate) fn convert(err: EvalAltResult, file: &str, limits: &Limits) -> Error 
 pub(crate) fn convert_parse(err: rhai::ParseError, file: &str, source: &str) -> Error {
     let rhai::ParseError(ty, pos) = err;
     let (kind, msg) = match *ty {
-        rhai::ParseErrorType::Reserved(ref s) if s == "eval" => {
+        rhai::ParseErrorType::Reserved(ref s) | rhai::ParseErrorType::BadInput(rhai::LexError::ImproperSymbol(ref s, _)) if s == "eval" => {
             (ErrorKind::Security, "`eval` is not allowed in rules: a rule's code must be in its file, where it can be read and checked".to_owned())
         }
         rhai::ParseErrorType::ExprTooDeep => (ErrorKind::Limit, "expression nested too deeply".to_owned()),

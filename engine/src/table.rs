@@ -301,6 +301,7 @@ fn parse_test(p: pest::iterators::Pair<Rule>) -> Test {
             let mut it = p.into_inner();
             let open = it.next().expect("open").as_str() == "[";
             let lo = it.next().expect("lo").as_str();
+            it.next().expect("comma");
             let upper = it.next().expect("upper").into_inner().next().expect("bound");
             let close = it.next().expect("close").as_str() == "]";
             let hi = if upper.as_rule() == Rule::inf { inf() } else { at(upper.as_str(), close) };
@@ -323,6 +324,7 @@ fn describe_rule(r: &Rule) -> &'static str {
         Rule::interval => "an interval",
         Rule::upper => "a number or `inf`",
         Rule::close => "`]` or `)`",
+        Rule::comma => "`,`",
         Rule::EOI => "end of file",
         _ => "something else",
     }
@@ -393,6 +395,6 @@ domain share [0, 1]
     #[test]
     fn outcome_must_be_a_number() {
         let e = Table::parse("t.table", &TIMELINESS.replace("| 16     |", "| -      |")).unwrap_err();
-        assert_eq!((e.line(), e.column()), (Some(8), Some(16)));
+        assert_eq!((e.line(), e.column()), (Some(8), Some(18)));
     }
 }

@@ -1,0 +1,471 @@
+//! Integration tests of the engine. Contents:
+//!
+//! 1. golden cases of every pack under rules/ and test-data/packs/ (data beside the rules)
+//! 2. the sandbox: hostile rules end their own record, the batch goes on; `eval` refused
+//! 3. errors: rendered frames (snapshot), JSON form, positions of parse, table and manifest errors
+//! 4. packs: digest, bundles, in-memory loading, version selection by date
+//! 5. input: CSV / JSON / JSON Lines, validation naming record and field, nothing dropped
+//! 6. exact arithmetic: both worked examples; integer division cannot truncate a score
+//! 7. ranking: penalties, ties, organisations without assessed services
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use mezon::{AssessOptions, Engine, ErrorKind, InputFormat, Pack, Ranker, Status};
+use serde_json::{json, Value};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn pack2016() -> Pack {
+    Pack::load(&Engine::default(), root().join("rules/uz-egov-quality/2016.1")).expect("2016 pack loads")
+}
+
+fn hostile() -> Pack {
+    Pack::load(&Engine::default(), root().join("test-data/packs/hostile/1.0")).expect("fixture loads")
+}
+
+/// The spec's worked example.
+fn worked_example() -> Value {
+    json!({
+        "service_id": "SRV-1", "organization_id": "ORG-1", "period": 2016,
+        "applications_total": 1000, "applications_electronic": 420,
+        "completed": 200, "completed_on_time": 194,
+        "marks_1": 2, "marks_2": 3, "marks_3": 5, "marks_4": 40, "marks_5": 50,
+        "optimized": true, "documents_required": 5, "documents_interagency": 3,
+        "maturity_stage": 3,
+        "info_description": true, "info_documents": true, "info_deadline": true,
+        "info_cost": true, "info_legal_basis": true, "info_appeal": false,
+        "availability_pct": 99.2, "justified_complaints": 1
+    })
+}
+
+fn with(mut v: Value, changes: Value) -> Value {
+    for (k, x) in changes.as_object().unwrap() {
+        v[k] = x.clone();
+    }
+    v
+}
+
+fn all_packs() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for base in ["rules", "test-data/packs"] {
+        for id in std::fs::read_dir(root().join(base)).unwrap() {
+            for v in std::fs::read_dir(id.unwrap().path()).unwrap() {
+                let v = v.unwrap().path();
+                if v.join("pack.toml").is_file() {
+                    out.push(v);
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+// 1. Golden cases ---------------------------------------------------------
+
+#[test]
+fn every_golden_case_of_every_pack_passes() {
+    let packs = all_packs();
+    assert!(packs.len() >= 4, "{packs:?}");
+    let mut total = 0;
+    for dir in packs {
+        let pack = Pack::load(&Engine::default(), &dir).unwrap();
+        let report = mezon::run_golden(&pack).unwrap();
+        let failed: Vec<_> = report.cases.iter().filter(|c| !c.failures.is_empty()).collect();
+        assert!(failed.is_empty(), "{}: {failed:#?}", dir.display());
+        total += report.cases.len();
+    }
+    assert!(total > 130, "only {total} golden cases");
+}
+
+#[test]
+fn the_2016_pack_passes_its_static_checks() {
+    let findings = mezon::check(&pack2016());
+    assert!(findings.is_empty(), "{findings:#?}");
+}
+
+#[test]
+fn a_wrong_golden_expectation_fails_with_a_readable_diff() {
+    let mut files = pack2016().files().clone();
+    let t = files.get_mut("tests/worked_examples.toml").unwrap();
+    *t = t.replacen("timeliness = \"16\"", "timeliness = \"12\"", 1);
+    let pack = Pack::from_files(&Engine::default(), files).unwrap();
+    let report = mezon::run_golden(&pack).unwrap();
+    assert_eq!(report.failed(), 1);
+    let failure = &report.cases.iter().find(|c| !c.failures.is_empty()).unwrap().failures;
+    assert_eq!(failure[0], "points.timeliness: expected 12, got 16");
+    assert!(failure[1].contains("table timeliness (tables/timeliness.table:"), "{failure:?}");
+}
+
+// 2. Sandbox ----------------------------------------------------------------
+
+#[test]
+fn hostile_rules_end_their_own_record_and_the_batch_goes_on() {
+    let pack = hostile();
+    let modes = ["loop", "ok", "recurse", "ok", "string", "array", "import", "library", "ok"];
+    let results: Vec<_> = modes.iter().map(|m| pack.assess(&json!({ "id": m, "mode": m }))).collect();
+    for (m, a) in modes.iter().zip(&results) {
+        if *m == "ok" {
+            assert_eq!(a.status, Status::Assessed);
+            assert_eq!(a.published_score().as_deref(), Some("42.00"));
+        } else {
+            assert_eq!(a.status, Status::Error, "{m}");
+            let e = &a.errors[0];
+            assert_eq!(e.indicator(), Some("attack"));
+            assert!(e.file().is_some() && e.line().is_some(), "{m}: {e}");
+        }
+    }
+    let kinds: Vec<_> = results.iter().filter(|a| a.status == Status::Error).map(|a| a.errors[0].kind()).collect();
+    use ErrorKind::*;
+    assert_eq!(kinds, [Limit, Limit, Limit, Limit, Security, Runtime]);
+}
+
+#[test]
+fn eval_is_refused_when_the_pack_is_compiled() {
+    let mut files = hostile().files().clone();
+    files.insert("indicators/attack.rhai".into(), "// eval attempt\nlet x = 1;\neval(\"x + 1\")\n".into());
+    let e = Pack::from_files(&Engine::default(), files).err().expect("eval must not compile");
+    assert_eq!(e.kind(), ErrorKind::Security);
+    assert_eq!((e.file(), e.line(), e.column()), (Some("indicators/attack.rhai"), Some(3), Some(1)));
+}
+
+#[test]
+fn rules_reach_no_clock_file_or_randomness() {
+    for src in ["timestamp()", "open_file(\"/etc/passwd\")", "rand()", "sleep(1)"] {
+        let mut files = hostile().files().clone();
+        files.insert("indicators/attack.rhai".into(), format!("// probe\n{src}\n"));
+        let pack = Pack::from_files(&Engine::default(), files).unwrap();
+        let a = pack.assess(&json!({ "id": "p", "mode": "ok" }));
+        assert_eq!(a.status, Status::Error, "{src}");
+        assert!(a.errors[0].message().contains("Function not found"), "{src}: {}", a.errors[0]);
+    }
+}
+
+#[test]
+fn print_goes_to_the_trace_not_to_stdout() {
+    let mut files = hostile().files().clone();
+    files.insert("indicators/attack.rhai".into(), "// print probe\nprint(\"hello\");\n1\n".into());
+    let a = Pack::from_files(&Engine::default(), files).unwrap().assess(&json!({ "id": "p", "mode": "ok" }));
+    assert_eq!(a.trace(0), ["hello", "points = 1 of 100"]);
+}
+
+// 3. Errors -----------------------------------------------------------------
+
+#[test]
+fn a_limit_error_renders_a_frame_with_the_source_line_and_caret() {
+    let a = hostile().assess(&json!({ "id": "r1", "mode": "import" }));
+    let expected = "\
+error[security]: import of `../../../../etc/passwd` is not allowed: rules may import only modules of the pack's lib/ by name, e.g. `import \"common\"`
+  = record: r1
+  --> indicators/attack.rhai:22:12
+   |
+22 |     import \"../../../../etc/passwd\" as p;
+   |            ^
+  = pack: hostile-fixture 1.0";
+    assert_eq!(a.errors[0].to_string(), expected);
+}
+
+#[test]
+fn the_call_chain_is_kept_through_library_functions() {
+    let a = hostile().assess(&json!({ "id": "r1", "mode": "library" }));
+    let e = &a.errors[0];
+    assert_eq!((e.file(), e.line(), e.column()), (Some("lib/common.rhai"), Some(4), Some(18)));
+    let chain: Vec<_> = e.call_chain().iter().map(|f| (f.function.as_str(), f.file.as_deref(), f.line)).collect();
+    assert_eq!(chain[0], ("deep", Some("indicators/attack.rhai"), Some(26)));
+    assert_eq!(chain[1], ("deep", Some("lib/common.rhai"), Some(6)));
+    let j = e.to_json();
+    assert_eq!(j["type"], "runtime");
+    assert_eq!(j["callChain"][0]["function"], "deep");
+    assert_eq!(j["file"], "lib/common.rhai");
+}
+
+#[test]
+fn a_rule_syntax_error_points_at_line_and_column() {
+    let mut files = pack2016().files().clone();
+    let s = files.get_mut("indicators/timeliness.rhai").unwrap();
+    let line = s.lines().position(|l| l.contains("table(")).unwrap() + 1;
+    *s = s.replacen("table(", "table((", 1);
+    let e = Pack::from_files(&Engine::default(), files).err().unwrap();
+    assert_eq!(e.kind(), ErrorKind::Parse);
+    assert_eq!(e.file(), Some("indicators/timeliness.rhai"));
+    assert_eq!(e.line(), Some(line as u32));
+    assert_eq!(e.pack(), Some("uz-egov-quality 2016.1"));
+    assert!(e.to_string().contains(&format!("--> indicators/timeliness.rhai:{line}:")), "{e}");
+}
+
+#[test]
+fn a_table_syntax_error_points_at_file_line_and_column() {
+    let mut files = pack2016().files().clone();
+    let t = files.get_mut("tables/timeliness.table").unwrap();
+    let line = t.lines().position(|l| l.contains("[0.95, 0.98)")).unwrap() + 1;
+    let col = t.lines().nth(line - 1).unwrap().find("[0.95, 0.98)").unwrap() + 6; // 1-based column of the `;`
+    *t = t.replace("[0.95, 0.98)", "[0.95; 0.98)");
+    let e = Pack::from_files(&Engine::default(), files).err().unwrap();
+    assert_eq!(e.kind(), ErrorKind::Table);
+    assert_eq!((e.file(), e.line(), e.column()), (Some("tables/timeliness.table"), Some(line as u32), Some(col as u32)));
+}
+
+#[test]
+fn a_manifest_error_points_into_pack_toml() {
+    let mut files = pack2016().files().clone();
+    let m = files.get_mut("pack.toml").unwrap();
+    let line = m.lines().position(|l| l.starts_with("total_max")).unwrap() + 1;
+    *m = m.replacen("total_max = 100", "total_max = \"a hundred\"", 1);
+    let e = Pack::from_files(&Engine::default(), files).err().unwrap();
+    assert_eq!(e.kind(), ErrorKind::Manifest);
+    assert_eq!((e.file(), e.line(), e.column()), (Some("pack.toml"), Some(line as u32), Some(13)));
+}
+
+#[test]
+fn check_reports_problems_with_file_and_line() {
+    let mut files = pack2016().files().clone();
+    let m = files.get_mut("pack.toml").unwrap();
+    *m = m.replacen("total_max = 100", "total_max = 99", 1);
+    let s = files.get_mut("indicators/optimization.rhai").unwrap();
+    *s = format!("{s}\nlet unused = input.optimised;\n");
+    let t = files.get_mut("tables/availability.table").unwrap();
+    *t = t.replacen("[99.0, 99.5)", "[99.0, 99.4)", 1);
+    let pack = Pack::from_files(&Engine::default(), files).unwrap();
+    let f: Vec<String> = mezon::check(&pack).iter().map(ToString::to_string).collect();
+    assert_eq!(f.len(), 3, "{f:#?}");
+    assert!(f[0].starts_with("pack.toml:") && f[0].contains("add up to 100, but total_max is 99"), "{f:?}");
+    assert!(f[1].starts_with("indicators/optimization.rhai:") && f[1].contains("`input.optimised`"), "{f:?}");
+    assert!(f[2].starts_with("tables/availability.table:") && f[2].contains("gap"), "{f:?}");
+}
+
+// 4. Packs --------------------------------------------------------------------
+
+#[test]
+fn every_result_carries_the_pack_id_version_and_digest() {
+    let pack = pack2016();
+    let j = pack.assess(&worked_example()).to_json();
+    assert_eq!(j["pack"], json!({ "id": "uz-egov-quality", "version": "2016.1", "digest": pack.digest() }));
+    assert_eq!(pack.digest(), mezon::digest(pack.files()));
+}
+
+#[test]
+fn a_bundle_round_trips_and_a_tampered_one_is_refused() {
+    let pack = pack2016();
+    let bundle = pack.to_bundle();
+    let again = Pack::from_bundle(&Engine::default(), &bundle).unwrap();
+    assert_eq!(again.digest(), pack.digest());
+    assert_eq!(mezon::to_json_line(&again.assess(&worked_example()).to_json()), mezon::to_json_line(&pack.assess(&worked_example()).to_json()));
+    let tampered = bundle.replacen("20     |", "19     |", 1);
+    assert_ne!(tampered, bundle);
+    let e = Pack::from_bundle(&Engine::default(), &tampered).err().unwrap();
+    assert_eq!(e.kind(), ErrorKind::Manifest);
+    assert!(e.message().contains("digest mismatch"), "{e}");
+}
+
+#[test]
+fn any_edit_changes_the_digest() {
+    let pack = pack2016();
+    let mut files: BTreeMap<String, String> = pack.files().clone();
+    files.get_mut("tests/worked_examples.toml").unwrap().push('\n');
+    assert_ne!(Pack::from_files(&Engine::default(), files).unwrap().digest(), pack.digest());
+}
+
+#[test]
+fn the_version_in_force_on_a_date_is_picked() {
+    let dir = root().join("test-data/packs/versioned");
+    let e = Engine::default();
+    let v = |d: &str| Pack::load_as_of(&e, &dir, d).map(|p| p.version().to_owned());
+    assert_eq!(v("2019-01-01").unwrap(), "2019.1");
+    assert_eq!(v("2020-12-31").unwrap(), "2019.1");
+    assert_eq!(v("2021-01-01").unwrap(), "2021.1");
+    assert_eq!(v("2040-06-30").unwrap(), "2021.1");
+    assert!(v("2018-12-31").unwrap_err().message().contains("no version is in force"));
+    assert!(v("2019/01/01").is_err());
+    // A version folder picks that version; it must be in force on the date.
+    assert_eq!(Pack::load_as_of(&e, dir.join("2019.1"), "2019-05-01").unwrap().version(), "2019.1");
+    assert!(Pack::load_as_of(&e, dir.join("2019.1"), "2022-05-01").is_err());
+    // Without a date an id folder with several versions is ambiguous.
+    assert!(Pack::load(&e, &dir).unwrap_err().message().contains("2019.1, 2021.1"));
+    // Overlapping effective dates are an error, not a silent pick.
+    let tmp = std::env::temp_dir().join(format!("mezon-overlap-{}", std::process::id()));
+    for v in ["2019.1", "2021.1"] {
+        let files = mezon::read_dir_files(&dir.join(v)).unwrap();
+        for (path, mut text) in files {
+            if path == "pack.toml" {
+                text = text.replace("effective_to = \"2021-01-01\"", "effective_to = \"2022-01-01\"");
+            }
+            let p = tmp.join(v).join(&path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+    }
+    let err = Pack::load_as_of(&e, &tmp, "2021-06-01").unwrap_err();
+    assert!(err.message().contains("overlap"), "{err}");
+    std::fs::remove_dir_all(tmp).unwrap();
+}
+
+// 5. Input ------------------------------------------------------------------
+
+fn read(text: &str, format: InputFormat, pack: &Pack) -> Vec<mezon::Assessment> {
+    let records = mezon::read(std::io::Cursor::new(text.to_owned()), format, &pack.manifest().input).unwrap();
+    records.map(|r| pack.assess_raw(&r, &AssessOptions::default())).collect()
+}
+
+#[test]
+fn csv_json_and_jsonl_give_the_same_results() {
+    let pack = pack2016();
+    let rec = worked_example();
+    let fields: Vec<&str> = pack.manifest().input.fields.iter().map(|f| f.name.as_str()).collect();
+    let cell = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let csv = format!("{}\n{}\n", fields.join(","), fields.iter().map(|f| rec.get(*f).map(cell).unwrap_or_default()).collect::<Vec<_>>().join(","));
+    let jsonl = format!("{rec}\n");
+    let json_arr = format!("[{rec}]");
+    let outs: Vec<String> = [(csv.as_str(), InputFormat::Csv), (jsonl.as_str(), InputFormat::Jsonl), (json_arr.as_str(), InputFormat::Json)]
+        .iter()
+        .map(|(t, f)| mezon::to_json_line(&read(t, *f, &pack)[0].to_json()))
+        .collect();
+    assert_eq!(outs[0], outs[1]);
+    assert_eq!(outs[1], outs[2]);
+    assert!(outs[0].contains("\"score\":78.78"), "{}", outs[0]);
+}
+
+#[test]
+fn invalid_records_name_the_record_and_field_and_nothing_is_dropped() {
+    let pack = pack2016();
+    let ok = worked_example();
+    let lines = [
+        with(ok.clone(), json!({ "service_id": "A", "completed_on_time": 201 })),
+        with(ok.clone(), json!({ "service_id": "B", "applications_electronic": 1001 })),
+        with(ok.clone(), json!({ "service_id": "C", "documents_interagency": 6 })),
+        with(ok.clone(), json!({ "service_id": "D", "maturity_stage": 5 })),
+        with(ok.clone(), json!({ "service_id": "E", "marks_1": "two" })),
+        with(ok.clone(), json!({ "service_id": "F", "availability_pct": -0.5 })),
+        with(ok.clone(), json!({ "service_id": "G" })),
+        {
+            let mut v = ok.clone();
+            v.as_object_mut().unwrap().remove("period");
+            v["service_id"] = json!("H");
+            v
+        },
+        {
+            let mut v = ok.clone();
+            v.as_object_mut().unwrap().remove("service_id");
+            v
+        },
+    ];
+    let mut text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    text.push_str("{not json\n");
+    let results = read(&text, InputFormat::Jsonl, &pack);
+    assert_eq!(results.len(), 10, "every record appears");
+    let got: Vec<(Status, String, Option<String>)> =
+        results.iter().map(|a| (a.status, a.name.clone(), a.errors.first().and_then(|e| e.field().map(str::to_owned)))).collect();
+    let inv = Status::Invalid;
+    let f = |s: &str| Some(s.to_owned());
+    assert_eq!(
+        got,
+        [
+            (inv, "A".into(), f("completed_on_time")),
+            (inv, "B".into(), f("applications_electronic")),
+            (inv, "C".into(), f("documents_interagency")),
+            (inv, "D".into(), f("maturity_stage")),
+            (inv, "E".into(), f("marks_1")),
+            (inv, "F".into(), f("availability_pct")),
+            (Status::Assessed, "G".into(), None),
+            (inv, "H".into(), f("period")),
+            (inv, "line 9".into(), f("service_id")),
+            (inv, "line 10".into(), None),
+        ]
+    );
+    assert_eq!(results[0].errors[0].record(), Some("A"));
+    assert_eq!(results[0].errors[0].message(), "completed_on_time = 201 must be <= completed = 200: on-time completions cannot exceed completions");
+    assert!(results[4].errors[0].message().contains("expected a whole number, got text \"two\""));
+    assert!(results[9].errors[0].message().starts_with("not valid JSON"));
+    let j = results[0].to_json();
+    assert_eq!(j["status"], "invalid");
+    assert_eq!(j["errors"][0]["field"], "completed_on_time");
+    assert_eq!(j["score"], Value::Null);
+}
+
+#[test]
+fn unknown_fields_are_reported_as_warnings() {
+    let a = pack2016().assess(&with(worked_example(), json!({ "colour": "blue" })));
+    assert_eq!(a.status, Status::Assessed);
+    assert_eq!(a.warnings, ["field `colour` is not in the pack's input schema and was not used"]);
+}
+
+// 6. Exact arithmetic -----------------------------------------------------------
+
+#[test]
+fn the_worked_examples_are_exact() {
+    let pack = pack2016();
+    let a = pack.assess(&worked_example());
+    assert_eq!(a.score.as_ref().unwrap().fraction_text(), "3151/40"); // 78.775
+    assert_eq!(a.published_score().as_deref(), Some("78.78"));
+    assert_eq!(a.grade(), Some("good"));
+    let second = json!({
+        "service_id": "SRV-2", "organization_id": "ORG-1", "period": 2016,
+        "marks_1": 59, "marks_2": 3, "marks_3": 133, "marks_4": 176, "marks_5": 169,
+        "completed": 4305, "completed_on_time": 2047, "optimized": true,
+        "documents_required": 3, "documents_interagency": 1,
+        "applications_total": 15210, "applications_electronic": 4563, "maturity_stage": 1,
+        "info_description": true, "info_documents": true, "info_deadline": false,
+        "info_cost": true, "info_legal_basis": false, "info_appeal": true,
+        "availability_pct": 100.0, "justified_complaints": 0
+    });
+    let b = pack.assess(&second);
+    assert_eq!(b.score.as_ref().unwrap().fraction_text(), "441/8"); // 55.125
+    assert_eq!(b.published_score().as_deref(), Some("55.13"));
+    let j = b.to_json();
+    assert_eq!(j["indicators"]["satisfaction"]["points"].to_string(), "20.4583333333"); // 491/24 shown to 10 decimals
+    assert_eq!(j["indicators"]["interagency"]["points"].to_string(), "2.6666666667");
+    assert_eq!(j["score"].to_string(), "55.13");
+}
+
+#[test]
+fn integer_division_in_a_rule_is_exact() {
+    let mut files = hostile().files().clone();
+    files.insert("indicators/attack.rhai".into(), "// exact division\nlet share = 194 / 200;\nexplain(`share = ${share}`);\nshare * 100\n".into());
+    let a = Pack::from_files(&Engine::default(), files).unwrap().assess(&json!({ "id": "d", "mode": "ok" }));
+    assert_eq!(a.indicators[0].points.as_ref().unwrap().fraction_text(), "97");
+    assert_eq!(a.trace(0)[0], "share = 0.97");
+}
+
+// 7. Ranking -------------------------------------------------------------------
+
+#[test]
+fn ranking_streams_assessments_and_applies_penalties() {
+    let pack = pack2016();
+    let mut r = Ranker::new(&pack);
+    let a = worked_example(); // 78.775
+    for (i, org) in ["ORG-A", "ORG-B", "ORG-B", "ORG-C"].iter().enumerate() {
+        r.add(&pack.assess(&with(a.clone(), json!({ "service_id": format!("S{i}"), "organization_id": org }))));
+    }
+    r.add(&pack.assess(&with(a.clone(), json!({ "service_id": "S9", "organization_id": "ORG-D", "completed_on_time": 999 }))));
+    let org = |id: &str, late: bool, unreliable: bool| mezon::RawRecord {
+        position: 1,
+        locator: "line 2".into(),
+        data: Ok(json!({ "organization_id": id, "period": 2016, "data_submitted_on_time": !late, "data_unreliable": unreliable }).as_object().unwrap().clone()),
+    };
+    r.add_organization(&org("ORG-C", true, false)).unwrap();
+    r.add_organization(&org("ORG-E", false, true)).unwrap();
+    let ranking = r.finish().unwrap().to_json();
+    let rows: Vec<(Value, &str, Value, Value)> = ranking["organizations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| (o["rank"].clone(), o["organization_id"].as_str().unwrap(), o["score"].clone(), o["penalty_points"].clone()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (json!(1), "ORG-A", json!(78.78), json!(0)),
+            (json!(1), "ORG-B", json!(78.78), json!(0)),
+            (json!(3), "ORG-C", json!(73.78), json!(5)),
+            (Value::Null, "ORG-D", Value::Null, json!(0)),
+            (Value::Null, "ORG-E", Value::Null, json!(10)),
+        ]
+    );
+    assert_eq!(ranking["organizations"][3]["services_invalid"], 1);
+    assert_eq!(ranking["organizations"][3]["status"], "not_assessed");
+}
