@@ -15,6 +15,7 @@
 
 use std::io::{self, Write};
 
+#[cfg(test)]
 /// Deterministic synthetic data for the 2016 methodology.
 pub struct Sample {
     /// Service records, one per line, with a header (the schema's field names).
@@ -308,6 +309,7 @@ pub fn write_organizations(seed: u64, out: &mut dyn Write) -> io::Result<()> {
 
 /// Deterministic synthetic data for the 2016 methodology: `services` service
 /// records spread over the organisations, and one record per organisation.
+#[cfg(test)]
 pub fn generate(services: usize, seed: u64) -> Sample {
     let mut services_csv = Vec::new();
     let mut organizations_csv = Vec::new();

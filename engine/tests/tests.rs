@@ -127,7 +127,7 @@ fn hostile_rules_end_their_own_record_and_the_batch_goes_on() {
 fn eval_is_refused_when_the_pack_is_compiled() {
     let mut files = hostile().files().clone();
     files.insert("indicators/attack.rhai".into(), "// eval attempt\nlet x = 1;\neval(\"x + 1\")\n".into());
-    let e = Pack::from_files(&Engine::default(), files).err().expect("eval must not compile");
+    let e = Pack::from_files(&Engine::default(), files).expect_err("eval must not compile");
     assert_eq!(e.kind(), ErrorKind::Security);
     assert_eq!((e.file(), e.line(), e.column()), (Some("indicators/attack.rhai"), Some(3), Some(1)));
 }
