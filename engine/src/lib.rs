@@ -79,6 +79,11 @@ impl Engine {
     }
 }
 
+// The README's Rust examples run as doctests, so they cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
 /// The version of this engine.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
