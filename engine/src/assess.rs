@@ -130,9 +130,15 @@ impl Pack {
                 return a;
             }
         };
-        a.raw = rec.clone();
+        // Keep only the fields results are keyed by, not the whole record.
+        let keys = [Some(&schema.id_field), schema.group_field.as_ref(), schema.period_field.as_ref()];
+        for k in keys.into_iter().flatten().map(String::as_str).chain(["organization_name"]) {
+            if let Some(v) = rec.get(k) {
+                a.raw.insert(k.to_owned(), v.clone());
+            }
+        }
         a.name = input::record_name(schema, &raw.locator, Some(rec));
-        let v = input::validate(schema, rec, &a.name);
+        let v = input::validate(schema, &p.field_index, rec, &a.name);
         a.warnings = v.warnings;
         if !v.errors.is_empty() {
             a.errors = v.errors;
@@ -142,9 +148,9 @@ impl Pack {
 
         let mut scope = Scope::new();
         scope.push_constant("input", Record { index: p.field_index.clone(), values: a.values.clone() });
-        for (def, ind) in p.manifest.indicators.iter().zip(&p.indicators) {
+        for (i, (def, ind)) in p.manifest.indicators.iter().zip(&p.indicators).enumerate() {
             sandbox::start_trace(opts.trace);
-            let result = p.rhai.eval_ast_with_scope::<Dynamic>(&mut scope, &ind.ast);
+            let result = sandbox::eval_rule(&p.rhai, (p.uid, i), &mut scope, &ind.ast);
             scope.rewind(1);
             let events = sandbox::take_trace();
             let source = &p.files[&def.script];

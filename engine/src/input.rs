@@ -4,6 +4,7 @@
 //! Every record read comes out, valid or not; a bad record carries its
 //! errors, each naming the record and the field.
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
@@ -167,7 +168,7 @@ pub(crate) fn record_name(schema: &InputSchema, locator: &str, rec: Option<&Map<
 }
 
 /// Checks types, required fields, ranges and relations.
-pub(crate) fn validate(schema: &InputSchema, rec: &Map<String, Value>, name: &str) -> Validated {
+pub(crate) fn validate(schema: &InputSchema, index: &HashMap<String, usize>, rec: &Map<String, Value>, name: &str) -> Validated {
     let mut errors = Vec::new();
     let mut values = Vec::with_capacity(schema.fields.len());
     let mut nums = Vec::with_capacity(schema.fields.len());
@@ -227,7 +228,7 @@ pub(crate) fn validate(schema: &InputSchema, rec: &Map<String, Value>, name: &st
             }
         }
     }
-    let pos = |n: &str| schema.fields.iter().position(|f| f.name == n);
+    let pos = |n: &str| index.get(n).copied();
     for r in &schema.relations {
         let (Some(li), Some(ri)) = (pos(&r.left), pos(&r.right)) else { continue };
         if let (Some(l), Some(rv)) = (&nums[li], &nums[ri]) {

@@ -102,6 +102,15 @@ impl Num {
         if !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
             return None;
         }
+        // Fast path: up to 36 digits fit an i128 without big integers.
+        if int.len() + frac.len() <= 36 {
+            let mut m: i128 = 0;
+            for b in int.bytes().chain(frac.bytes()) {
+                m = m * 10 + i128::from(b - b'0');
+            }
+            let scale = 10i128.pow(frac.len() as u32);
+            return Self::small(if neg { -m } else { m }, scale);
+        }
         let mantissa: BigInt = format!("{int}{frac}").parse().ok()?;
         let scale = BigInt::from(10u8).pow(frac.len() as u32);
         let v = BigRational::new(if neg { -mantissa } else { mantissa }, scale);
@@ -244,6 +253,14 @@ impl Num {
     /// decimal text with exactly `places` digits after the point (none when
     /// `places` is 0). This is the one rounding of published figures.
     pub fn round_text(&self, places: u32) -> String {
+        if let Repr::Small(n, d) = self.0 {
+            if let Some(scaled) = 10i128.checked_pow(places).and_then(|p| n.checked_mul(p)) {
+                let (q, rem) = (scaled / d, scaled % d);
+                // Half away from zero: |2·rem| ≥ den moves the magnitude up.
+                let q = if rem.unsigned_abs() * 2 >= d.unsigned_abs() { q + scaled.signum() } else { q };
+                return decimal_text(q < 0, q.unsigned_abs().to_string(), places);
+            }
+        }
         let r = self.to_big();
         let scale = BigInt::from(10u8).pow(places);
         let scaled = r.numer() * &scale;
@@ -259,17 +276,7 @@ impl Num {
         } else {
             q
         };
-        let neg = q.is_negative();
-        let digits = q.abs().to_string();
-        let p = places as usize;
-        let digits = if digits.len() <= p { format!("{}{}", "0".repeat(p + 1 - digits.len()), digits) } else { digits };
-        let (i, f) = digits.split_at(digits.len() - p);
-        let sign = if neg { "-" } else { "" };
-        if p == 0 {
-            format!("{sign}{i}")
-        } else {
-            format!("{sign}{i}.{f}")
-        }
+        decimal_text(q.is_negative(), q.abs().to_string(), places)
     }
 
     /// Rounds half away from zero to `places` decimals, then drops trailing
@@ -306,6 +313,20 @@ impl Num {
     /// Exact decimal text when the value has a finite decimal expansion of at
     /// most `max_places` digits, else `None`.
     pub fn exact_decimal(&self, max_places: u32) -> Option<String> {
+        if let Repr::Small(_, d) = self.0 {
+            // Finite in base 10 within `max_places` digits iff the
+            // denominator is 2^a·5^b with a, b ≤ max_places.
+            let (mut d, mut a, mut b) = (d, 0, 0);
+            while d % 2 == 0 {
+                d /= 2;
+                a += 1;
+            }
+            while d % 5 == 0 {
+                d /= 5;
+                b += 1;
+            }
+            return (d == 1 && a <= max_places && b <= max_places).then(|| self.round_trimmed(a.max(b)));
+        }
         let s = self.round_trimmed(max_places);
         (Num::parse(&s).as_ref() == Some(self)).then_some(s)
     }
@@ -323,6 +344,19 @@ impl Num {
         let f: f64 = text.parse().expect("decimal text");
         debug_assert_eq!(format!("{f}"), text, "decimal does not survive f64");
         serde_json::Value::from(f)
+    }
+}
+
+/// `digits` (the magnitude scaled by 10^places) as decimal text.
+fn decimal_text(neg: bool, digits: String, places: u32) -> String {
+    let p = places as usize;
+    let digits = if digits.len() <= p { format!("{}{}", "0".repeat(p + 1 - digits.len()), digits) } else { digits };
+    let (i, f) = digits.split_at(digits.len() - p);
+    let sign = if neg && digits.bytes().any(|b| b != b'0') { "-" } else { "" };
+    if p == 0 {
+        format!("{sign}{i}")
+    } else {
+        format!("{sign}{i}.{f}")
     }
 }
 

@@ -32,6 +32,8 @@ pub(crate) struct Indicator {
 pub struct Pack(pub(crate) Arc<Inner>);
 
 pub(crate) struct Inner {
+    /// Process-unique id, keys the warm Rhai caches of this pack's rules.
+    pub(crate) uid: u64,
     pub(crate) manifest: Manifest,
     pub(crate) files: BTreeMap<String, String>,
     pub(crate) digest: String,
@@ -280,7 +282,8 @@ fn compile(engine: &Engine, manifest: Manifest, files: BTreeMap<String, String>)
     let tables = Arc::new(tables);
 
     // lib/ modules, compiled with an engine that can itself import nothing.
-    let lib_engine = sandbox::build(&limits, tables.clone(), BTreeMap::new());
+    let fields: Vec<String> = manifest.input.fields.iter().map(|f| f.name.clone()).collect();
+    let lib_engine = sandbox::build(&limits, &fields, tables.clone(), BTreeMap::new());
     let mut modules = BTreeMap::new();
     for (path, text) in &files {
         if let Some(name) = path.strip_prefix("lib/").and_then(|n| n.strip_suffix(".rhai")) {
@@ -290,7 +293,7 @@ fn compile(engine: &Engine, manifest: Manifest, files: BTreeMap<String, String>)
             modules.insert(name.to_owned(), rhai::Shared::new(module));
         }
     }
-    let rhai = sandbox::build(&limits, tables.clone(), modules);
+    let rhai = sandbox::build(&limits, &fields, tables.clone(), modules);
 
     let scope = compile_scope();
     let mut indicators = Vec::new();
@@ -305,7 +308,7 @@ fn compile(engine: &Engine, manifest: Manifest, files: BTreeMap<String, String>)
 
     let field_index = manifest.input.fields.iter().enumerate().map(|(i, f)| (f.name.clone(), i)).collect();
     let digest = digest(&files);
-    Ok(Pack(Arc::new(Inner { manifest, files, digest, limits, rhai, indicators, tables, field_index: Arc::new(field_index) })))
+    Ok(Pack(Arc::new(Inner { uid: sandbox::new_pack_uid(), manifest, files, digest, limits, rhai, indicators, tables, field_index: Arc::new(field_index) })))
 }
 
 /// The input fields a rule reads (`input.x` or `input["x"]`), with the line

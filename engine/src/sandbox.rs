@@ -141,7 +141,7 @@ impl rhai::ModuleResolver for LibResolver {
 
 /// Builds the Rhai engine of one pack: limits, exact numbers, host functions
 /// bound to the pack's tables, and an import resolver over its `lib/`.
-pub(crate) fn build(limits: &Limits, tables: Arc<Vec<Table>>, modules: BTreeMap<String, Shared<Module>>) -> rhai::Engine {
+pub(crate) fn build(limits: &Limits, fields: &[String], tables: Arc<Vec<Table>>, modules: BTreeMap<String, Shared<Module>>) -> rhai::Engine {
     let mut e = rhai::Engine::new_raw();
     // Not CorePackage: its language-core part brings `sleep` (a rule could
     // stall without spending operations), `exit` and tags.
@@ -179,6 +179,11 @@ pub(crate) fn build(limits: &Limits, tables: Arc<Vec<Table>>, modules: BTreeMap<
             None => Err(host_error(ErrorKind::Runtime, format!("`{field}` is not a field of the pack's input schema"))),
         }
     });
+    // One getter per declared field: `input.completed` then costs a lookup,
+    // not a failed getter search and the indexer fallback.
+    for (i, name) in fields.iter().enumerate() {
+        e.register_get(name, move |r: &mut Record| r.values[i].clone());
+    }
     e.register_fn("has", |r: &mut Record, field: &str| r.index.get(field).is_some_and(|&i| !r.values[i].is_unit()));
 
     e.register_type_with_name::<NotApplicable>("NotApplicable");
@@ -337,6 +342,40 @@ pub(crate) fn outcome(value: Dynamic) -> Result<Outcome, String> {
         return Ok(Outcome::NotApplicable(value.cast::<NotApplicable>().0));
     }
     Err(format!("the rule returned {} ({}); it must return points (an integer or exact number) or na(\"reason\")", value.type_name(), value))
+}
+
+static NEXT_PACK_UID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// A process-unique id for a compiled pack, keying its warm caches.
+pub(crate) fn new_pack_uid() -> u64 {
+    NEXT_PACK_UID.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+thread_local! {
+    // Rhai resolves every function and operator call through a cache that
+    // `eval_ast` throws away after each run; resolving cold costs more than
+    // the rule itself. Each thread keeps one warm cache per (pack, rule),
+    // never shared between rules, so a rule's own functions cannot shadow
+    // another's.
+    static CACHES: RefCell<HashMap<(u64, usize), rhai::Caches>> = RefCell::new(HashMap::new());
+}
+
+/// Runs one compiled rule with a warm function-resolution cache. Same
+/// semantics as `Engine::eval_ast_with_scope`: a fresh runtime state (so the
+/// operations limit counts from zero), the rule's own functions visible.
+pub(crate) fn eval_rule(engine: &rhai::Engine, key: (u64, usize), scope: &mut rhai::Scope, ast: &rhai::AST) -> RResult<Dynamic> {
+    CACHES.with(|c| {
+        let mut map = c.borrow_mut();
+        if map.len() > 4096 {
+            map.clear(); // many packs loaded and dropped on this thread
+        }
+        let caches = map.entry(key).or_default();
+        let mut global = engine.new_global_runtime_state();
+        global.source = ast.source().map(Into::into);
+        global.lib.push(ast.shared_lib().clone());
+        #[allow(deprecated)] // the one entry point that takes caches; pinned rhai version
+        engine.eval_statements_raw(&mut global, caches, scope, ast.statements())
+    })
 }
 
 /// `ImmutableString` for record values.
