@@ -2,10 +2,11 @@
 
 use std::sync::Arc;
 
-use rhai::{Dynamic, Scope};
+use rhai::Scope;
 use serde_json::{json, Map, Value};
 
 use crate::error::{Error, ErrorKind};
+use crate::fast::{self, Val};
 use crate::input::{self, RawRecord};
 use crate::manifest::toml_num;
 use crate::num::Num;
@@ -90,7 +91,7 @@ pub struct Assessment {
     /// Notes that do not stop the evaluation (unknown fields).
     pub warnings: Vec<String>,
     raw: Map<String, Value>,
-    values: Arc<Vec<Dynamic>>,
+    values: Arc<Vec<Val>>,
 }
 
 impl Pack {
@@ -106,6 +107,17 @@ impl Pack {
 
     /// Assesses one record read from an input file.
     pub fn assess_raw(&self, raw: &RawRecord, opts: &AssessOptions) -> Assessment {
+        self.assess_with(raw, opts, false)
+    }
+
+    /// As [`Pack::assess_raw`], with every rule run in Rhai's interpreter
+    /// (no fast path). Only for tests proving both paths give identical results.
+    #[doc(hidden)]
+    pub fn assess_interpreted(&self, raw: &RawRecord, opts: &AssessOptions) -> Assessment {
+        self.assess_with(raw, opts, true)
+    }
+
+    fn assess_with(&self, raw: &RawRecord, opts: &AssessOptions, interpreter_only: bool) -> Assessment {
         let p = &self.0;
         let schema = &p.manifest.input;
         let mut a = Assessment {
@@ -146,13 +158,35 @@ impl Pack {
         }
         a.values = Arc::new(v.values);
 
-        let mut scope = Scope::new();
-        scope.push_constant("input", Record { index: p.field_index.clone(), values: a.values.clone() });
+        // The Rhai scope is built only if some rule has to run in Rhai.
+        let mut scope: Option<Scope> = None;
         for (i, (def, ind)) in p.manifest.indicators.iter().zip(&p.indicators).enumerate() {
-            sandbox::start_trace(opts.trace);
-            let result = sandbox::eval_rule(&p.rhai, (p.uid, i), &mut scope, &ind.ast);
-            scope.rewind(1);
-            let events = sandbox::take_trace();
+            let mut events = Vec::new();
+            let fast = match (&ind.fast, interpreter_only) {
+                (Some(rule), false) => fast::run(rule, &a.values, &p.tables, opts.trace, &mut events).and_then(|v| match v {
+                    Val::Int(x) => Some(Outcome::Points(Num::int(x))),
+                    Val::Num(x) => Some(Outcome::Points(x)),
+                    Val::Na(r) => Some(Outcome::NotApplicable(r.to_string())),
+                    _ => None, // any other result: let Rhai produce its error
+                }),
+                _ => None,
+            };
+            let result = match fast {
+                Some(outcome) => Ok(Ok(outcome)),
+                None => {
+                    let scope = scope.get_or_insert_with(|| {
+                        let mut s = Scope::new();
+                        let values = a.values.iter().map(Val::to_dynamic).collect();
+                        s.push_constant("input", Record { index: p.field_index.clone(), values: Arc::new(values) });
+                        s
+                    });
+                    sandbox::start_trace(opts.trace);
+                    let r = sandbox::eval_rule(&p.rhai, (p.uid, i), scope, &ind.ast);
+                    scope.rewind(1);
+                    events = sandbox::take_trace();
+                    r.map(sandbox::outcome)
+                }
+            };
             let source = &p.files[&def.script];
             let fail = |e: Error| {
                 let src = e.file().and_then(|f| p.files.get(f)).unwrap_or(source);
@@ -160,7 +194,7 @@ impl Pack {
             };
             let r = match result {
                 Err(e) => Err(fail(sandbox::convert(*e, &def.script, &p.limits))),
-                Ok(v) => match sandbox::outcome(v) {
+                Ok(v) => match v {
                     Err(m) => Err(fail(Error::new(ErrorKind::Runtime, m).with_file(&def.script))),
                     Ok(Outcome::NotApplicable(why)) => Ok((None, Some(why))),
                     Ok(Outcome::Points(x)) if x.signum() < 0 || x > Num::int(def.max) => {
@@ -329,12 +363,9 @@ impl Assessment {
     }
 }
 
-fn show(v: &Dynamic) -> String {
-    if v.is_unit() {
-        return "(missing)".into();
+fn show(v: &Val) -> String {
+    match v {
+        Val::Unit => "(missing)".into(),
+        other => other.to_string(),
     }
-    if let Some(n) = v.clone().try_cast::<Num>() {
-        return n.to_string();
-    }
-    v.to_string()
 }

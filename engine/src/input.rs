@@ -5,16 +5,16 @@
 //! errors, each naming the record and the field.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
-use rhai::Dynamic;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::manifest::{toml_num, FieldType, InputSchema};
 use crate::num::Num;
-use crate::sandbox;
+use crate::fast::Val;
 
 /// One record as read from a file, before validation.
 #[derive(Debug, Clone)]
@@ -139,10 +139,40 @@ fn csv_value(cell: &str, ty: Option<FieldType>) -> Value {
     }
 }
 
+/// Field name → position in the schema, with a fast hasher: it is looked up
+/// for every field of every record.
+pub(crate) type FieldIndex = HashMap<String, usize, BuildHasherDefault<FxHasher>>;
+
+/// The Fx hash (as in rustc): a multiply and a rotate per word. Field names
+/// are the pack's own, so no hash-flooding defence is needed.
+#[derive(Default)]
+pub(crate) struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut w = [0u8; 8];
+            w[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(i)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// The index of a schema's fields.
+pub(crate) fn field_index(schema: &InputSchema) -> FieldIndex {
+    schema.fields.iter().enumerate().map(|(i, f)| (f.name.clone(), i)).collect()
+}
+
 /// A record checked against the schema.
 pub(crate) struct Validated {
     /// Values in schema order, as rules see them (`()` when absent).
-    pub(crate) values: Vec<Dynamic>,
+    pub(crate) values: Vec<Val>,
     pub(crate) errors: Vec<Error>,
     pub(crate) warnings: Vec<String>,
 }
@@ -168,35 +198,44 @@ pub(crate) fn record_name(schema: &InputSchema, locator: &str, rec: Option<&Map<
 }
 
 /// Checks types, required fields, ranges and relations.
-pub(crate) fn validate(schema: &InputSchema, index: &HashMap<String, usize>, rec: &Map<String, Value>, name: &str) -> Validated {
+pub(crate) fn validate(schema: &InputSchema, index: &FieldIndex, rec: &Map<String, Value>, name: &str) -> Validated {
     let mut errors = Vec::new();
     let mut values = Vec::with_capacity(schema.fields.len());
     let mut nums = Vec::with_capacity(schema.fields.len());
     let err = |field: &str, msg: String| Error::new(ErrorKind::Input, msg).with_record(name).with_field(field);
-    for f in &schema.fields {
-        let v = rec.get(&f.name).filter(|v| !v.is_null());
+    // One pass over the record's own fields: place each, note the unknown.
+    let mut given: Vec<Option<&Value>> = vec![None; schema.fields.len()];
+    let mut warnings = Vec::new();
+    for (k, v) in rec {
+        match index.get(k.as_str()) {
+            Some(&i) => given[i] = Some(v),
+            None => warnings.push(format!("field `{k}` is not in the pack's input schema and was not used")),
+        }
+    }
+    for (f, v) in schema.fields.iter().zip(given) {
+        let v = v.filter(|v| !v.is_null());
         let Some(v) = v else {
             if f.required {
                 errors.push(err(&f.name, "required field is missing".into()));
             }
-            values.push(Dynamic::UNIT);
+            values.push(Val::Unit);
             nums.push(None);
             continue;
         };
-        let typed: std::result::Result<(Dynamic, Option<Num>), String> = match (f.ty, v) {
-            (FieldType::String, Value::String(s)) => Ok((sandbox::text(s), None)),
-            (FieldType::Bool, Value::Bool(b)) => Ok((Dynamic::from(*b), None)),
+        let typed: std::result::Result<(Val, Option<Num>), String> = match (f.ty, v) {
+            (FieldType::String, Value::String(s)) => Ok((Val::Str(s.as_str().into()), None)),
+            (FieldType::Bool, Value::Bool(b)) => Ok((Val::Bool(*b), None)),
             (FieldType::Int, Value::Number(n)) => match n.as_i64() {
-                Some(i) => Ok((Dynamic::from(i), Some(Num::int(i)))),
+                Some(i) => Ok((Val::Int(i), Some(Num::int(i)))),
                 None => Err(format!("expected a whole number, got {n}")),
             },
             (FieldType::Number, Value::Number(n)) => match n.as_i64().map(Num::int).or_else(|| n.as_f64().and_then(Num::from_f64_text)) {
-                Some(x) => Ok((Dynamic::from(x.clone()), Some(x))),
+                Some(x) => Ok((Val::Num(x.clone()), Some(x))),
                 None => Err(format!("expected a number, got {n}")),
             },
             // Exact decimal text, as CSV cells (and careful JSON writers) give it.
             (FieldType::Number, Value::String(s)) => match Num::parse(s) {
-                Some(x) => Ok((Dynamic::from(x.clone()), Some(x))),
+                Some(x) => Ok((Val::Num(x.clone()), Some(x))),
                 None => Err(format!("expected a number, got {}", describe(v))),
             },
             (FieldType::String, other) => Err(format!("expected text, got {}", describe(other))),
@@ -223,7 +262,7 @@ pub(crate) fn validate(schema: &InputSchema, index: &HashMap<String, usize>, rec
             }
             Err(m) => {
                 errors.push(err(&f.name, m));
-                values.push(Dynamic::UNIT);
+                values.push(Val::Unit);
                 nums.push(None);
             }
         }
@@ -245,6 +284,5 @@ pub(crate) fn validate(schema: &InputSchema, index: &HashMap<String, usize>, rec
             }
         }
     }
-    let warnings = rec.keys().filter(|k| pos(k).is_none()).map(|k| format!("field `{k}` is not in the pack's input schema and was not used")).collect();
     Validated { values, errors, warnings }
 }

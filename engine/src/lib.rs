@@ -38,6 +38,7 @@
 mod assess;
 mod check;
 mod error;
+mod fast;
 mod golden;
 mod input;
 mod manifest;

@@ -26,13 +26,22 @@ enum Repr {
     Big(Box<BigRational>),
 }
 
-fn gcd(mut a: i128, mut b: i128) -> i128 {
-    a = a.abs();
-    b = b.abs();
-    while b != 0 {
-        (a, b) = (b, a % b);
+fn gcd(a: i128, b: i128) -> i128 {
+    let (a, b) = (a.unsigned_abs(), b.unsigned_abs());
+    // Most values fit 64 bits, where division is a machine instruction
+    // rather than a 128-bit library call.
+    if let (Ok(mut x), Ok(mut y)) = (u64::try_from(a), u64::try_from(b)) {
+        while y != 0 {
+            (x, y) = (y, x % y);
+        }
+        return x as i128;
     }
-    a
+    let (mut x, mut y) = (a, b);
+    while y != 0 {
+        (x, y) = (y, x % y);
+    }
+    // Only gcd(0, i128::MIN) does not fit; callers never reduce that pair.
+    i128::try_from(x).unwrap_or(i128::MAX)
 }
 
 impl Num {
@@ -126,6 +135,11 @@ impl Num {
         }
         // `{}` prints the shortest text that reads back as the same float.
         Self::parse(&format!("{x}"))
+    }
+
+    /// True when held as a machine-size fraction (no big integers).
+    pub fn is_small(&self) -> bool {
+        matches!(self.0, Repr::Small(..))
     }
 
     /// True for zero.

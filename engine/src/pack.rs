@@ -1,7 +1,7 @@
 //! Loading and compiling rule packs: from a folder, an in-memory file map or
 //! a bundle, with a content digest over every file.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -23,6 +23,8 @@ pub(crate) struct Indicator {
     pub(crate) ast: AST,
     /// Input fields the rule reads, with the 1-based line of the first read.
     pub(crate) reads: Vec<(String, u32)>,
+    /// The same rule for the fast path, when it uses only what that reproduces.
+    pub(crate) fast: Option<crate::fast::FastRule>,
 }
 
 /// A compiled rule pack: immutable, `Send + Sync`, cheap to clone (an `Arc`).
@@ -42,7 +44,7 @@ pub(crate) struct Inner {
     pub(crate) indicators: Vec<Indicator>,
     pub(crate) tables: Arc<Vec<Table>>,
     /// Field name → position in [`Record`] values.
-    pub(crate) field_index: Arc<HashMap<String, usize>>,
+    pub(crate) field_index: Arc<crate::input::FieldIndex>,
 }
 
 /// The content digest: sha256 over every file in ascending path order, each
@@ -205,6 +207,13 @@ impl Pack {
         &self.0.files
     }
 
+    /// Ids of the indicators whose rules run on the fast path (the rest run
+    /// in Rhai's interpreter). For tests and benchmarks.
+    #[doc(hidden)]
+    pub fn fast_path_indicators(&self) -> Vec<&str> {
+        self.0.manifest.indicators.iter().zip(&self.0.indicators).filter(|(_, i)| i.fast.is_some()).map(|(d, _)| d.id.as_str()).collect()
+    }
+
     /// `{"id", "version", "digest"}`, as every result carries it.
     pub fn reference(&self) -> Value {
         json!({ "id": self.id(), "version": self.version(), "digest": self.digest() })
@@ -285,17 +294,30 @@ fn compile(engine: &Engine, manifest: Manifest, files: BTreeMap<String, String>)
     let fields: Vec<String> = manifest.input.fields.iter().map(|f| f.name.clone()).collect();
     let lib_engine = sandbox::build(&limits, &fields, tables.clone(), BTreeMap::new());
     let mut modules = BTreeMap::new();
+    let mut lib_asts = BTreeMap::new();
     for (path, text) in &files {
         if let Some(name) = path.strip_prefix("lib/").and_then(|n| n.strip_suffix(".rhai")) {
             let mut ast = lib_engine.compile(text).map_err(|e| sandbox::convert_parse(e, path, text))?;
             ast.set_source(path.as_str());
             let module = rhai::Module::eval_ast_as_new(Scope::new(), &ast, &lib_engine).map_err(|e| sandbox::convert(*e, path, &limits).with_source(text))?;
             modules.insert(name.to_owned(), rhai::Shared::new(module));
+            lib_asts.insert(name.to_owned(), ast);
         }
     }
     let rhai = sandbox::build(&limits, &fields, tables.clone(), modules);
 
     let scope = compile_scope();
+    let field_index = crate::input::field_index(&manifest.input);
+    let lib_sources = lib_asts.keys().map(|name| (name.clone(), files[&format!("lib/{name}.rhai")].as_str())).collect();
+    let cx = crate::fast::Context {
+        fields: &field_index,
+        tables: &tables,
+        libs: &lib_asts,
+        lib_sources,
+        engine: &rhai,
+        max_string: limits.max_string_size,
+        max_array: limits.max_array_size,
+    };
     let mut indicators = Vec::new();
     for ind in &manifest.indicators {
         let text = files.get(&ind.script).ok_or_else(|| {
@@ -303,10 +325,10 @@ fn compile(engine: &Engine, manifest: Manifest, files: BTreeMap<String, String>)
         })?;
         let mut ast = rhai.compile_with_scope(&scope, text).map_err(|e| sandbox::convert_parse(e, &ind.script, text).with_indicator(&ind.id))?;
         ast.set_source(ind.script.as_str());
-        indicators.push(Indicator { ast, reads: scan_reads(text) });
+        let fast = crate::fast::compile(&ast, &cx);
+        indicators.push(Indicator { ast, reads: scan_reads(text), fast });
     }
 
-    let field_index = manifest.input.fields.iter().enumerate().map(|(i, f)| (f.name.clone(), i)).collect();
     let digest = digest(&files);
     Ok(Pack(Arc::new(Inner { uid: sandbox::new_pack_uid(), manifest, files, digest, limits, rhai, indicators, tables, field_index: Arc::new(field_index) })))
 }

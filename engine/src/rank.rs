@@ -106,7 +106,7 @@ impl Ranker {
             Err(e) => return Err(e.clone()),
         };
         let name = input::record_name(&schema, &raw.locator, Some(rec));
-        let index = schema.fields.iter().enumerate().map(|(i, f)| (f.name.clone(), i)).collect();
+        let index = input::field_index(&schema);
         let v = input::validate(&schema, &index, rec, &name);
         let Some(Value::String(id)) = rec.get(&schema.id_field) else {
             return Err(v.errors.into_iter().next().unwrap_or_else(|| Error::new(ErrorKind::Input, "organisation record without an id").with_record(&name)));

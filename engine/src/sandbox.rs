@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use rhai::packages::{ArithmeticPackage, BasicArrayPackage, BasicIteratorPackage, BasicMapPackage, BasicStringPackage, LogicPackage, Package};
-use rhai::{Dynamic, EvalAltResult, ImmutableString, Module, Position, Shared, INT};
+use rhai::{Dynamic, EvalAltResult, Module, Position, Shared, INT};
 
 use crate::error::{Error, ErrorKind, Frame};
 use crate::num::Num;
@@ -101,7 +101,7 @@ fn record(event: impl FnOnce() -> Event) {
 /// does not declare is an error, not a silent `()`.
 #[derive(Clone)]
 pub(crate) struct Record {
-    pub(crate) index: Arc<HashMap<String, usize>>,
+    pub(crate) index: Arc<crate::input::FieldIndex>,
     pub(crate) values: Arc<Vec<Dynamic>>,
 }
 
@@ -378,7 +378,3 @@ pub(crate) fn eval_rule(engine: &rhai::Engine, key: (u64, usize), scope: &mut rh
     })
 }
 
-/// `ImmutableString` for record values.
-pub(crate) fn text(s: &str) -> Dynamic {
-    Dynamic::from(ImmutableString::from(s))
-}

@@ -7,6 +7,7 @@
 //! 5. input: CSV / JSON / JSON Lines, validation naming record and field, nothing dropped
 //! 6. exact arithmetic: both worked examples; integer division cannot truncate a score
 //! 7. ranking: penalties, ties, organisations without assessed services
+//! 8. the fast path gives exactly what Rhai's interpreter gives
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -468,4 +469,56 @@ fn ranking_streams_assessments_and_applies_penalties() {
     );
     assert_eq!(ranking["organizations"][3]["services_invalid"], 1);
     assert_eq!(ranking["organizations"][3]["status"], "not_assessed");
+}
+
+// 8. Fast path ---------------------------------------------------------------
+
+fn assert_same_on_both_paths(pack: &Pack, records: Vec<mezon::RawRecord>) -> usize {
+    for trace in [true, false] {
+        let opts = AssessOptions { trace };
+        for r in &records {
+            let fast = mezon::to_json_line(&pack.assess_raw(r, &opts).to_json());
+            let rhai = mezon::to_json_line(&pack.assess_interpreted(r, &opts).to_json());
+            assert_eq!(fast, rhai, "record {}", r.locator);
+        }
+    }
+    records.len()
+}
+
+#[test]
+fn every_2016_rule_runs_on_the_fast_path() {
+    assert_eq!(
+        pack2016().fast_path_indicators(),
+        ["satisfaction", "timeliness", "optimization", "interagency", "uptake", "maturity", "portal_info", "availability", "complaints"]
+    );
+}
+
+#[test]
+fn the_fast_path_equals_the_interpreter_on_golden_cases_and_example_data() {
+    let pack = pack2016();
+    let golden: Vec<_> = mezon::golden_inputs(&pack)
+        .unwrap()
+        .into_iter()
+        .enumerate()
+        .map(|(i, (_, name, v))| mezon::RawRecord { position: i + 1, locator: name, data: Ok(v.as_object().unwrap().clone()) })
+        .collect();
+    let mut n = assert_same_on_both_paths(&pack, golden);
+    for f in ["examples/2016/services.csv", "examples/2016/invalid.csv"] {
+        let records: Vec<_> = mezon::read_file(&root().join(f), &pack.manifest().input).unwrap().collect();
+        n += assert_same_on_both_paths(&pack, records);
+    }
+    let hostile = hostile();
+    let modes = ["ok", "loop", "recurse", "string", "array", "import", "library", "overmax", "text", "divzero", "undeclared", "table"];
+    let records = modes.iter().enumerate().map(|(i, m)| mezon::RawRecord { position: i + 1, locator: m.to_string(), data: Ok(json!({ "id": m, "mode": m }).as_object().unwrap().clone()) }).collect();
+    n += assert_same_on_both_paths(&hostile, records);
+    assert!(n > 700);
+}
+
+#[test]
+fn rules_outside_the_fast_subset_still_run_in_rhai() {
+    let mut files = hostile().files().clone();
+    files.insert("indicators/attack.rhai".into(), "// a loop: interpreter only\nlet s = 0;\nwhile s < 3 { s += 1; }\ns\n".into());
+    let pack = Pack::from_files(&Engine::default(), files).unwrap();
+    assert!(pack.fast_path_indicators().is_empty());
+    assert_eq!(pack.assess(&json!({ "id": "w", "mode": "ok" })).published_score().as_deref(), Some("3.00"));
 }

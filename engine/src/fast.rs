@@ -1,0 +1,672 @@
+//! A fast path for simple rules.
+//!
+//! Most indicator rules are a few `let`s, `if`s, arithmetic, table look-ups
+//! and `explain` lines. Walking them through Rhai's general interpreter
+//! costs far more than the rule itself (every operator is a dynamic function
+//! dispatch on boxed values). When a rule uses only that simple subset, it
+//! is also compiled here into a small typed tree and run directly.
+//!
+//! The fast path never decides anything on its own: Rhai's semantics are the
+//! definition. Whatever the fast path meets that it does not reproduce
+//! exactly (an unsupported construct at compile time; an overflow, a type
+//! mismatch, a missing table row at run time) makes it give up, and the rule
+//! runs in Rhai, which then produces the result or the positioned error. It
+//! has no loops except over literal arrays and no recursion, so every run is
+//! bounded by the size of the rule. Tests compare both paths on every golden
+//! case and on generated records.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::Arc;
+
+use rhai::{ASTFlags, Dynamic, Expr, FnCallExpr, ImmutableString, Stmt, AST, INT};
+
+use crate::num::Num;
+use crate::sandbox::Event;
+use crate::table::Table;
+
+/// A record value, typed. Converted to a Rhai `Dynamic` only when a rule
+/// has to run in Rhai.
+#[derive(Clone, Debug)]
+pub(crate) enum Val {
+    Unit,
+    Int(INT),
+    Num(Num),
+    Bool(bool),
+    Str(Arc<str>),
+    Array(Arc<Vec<Val>>),
+    Na(Arc<str>),
+}
+
+impl Val {
+    pub(crate) fn to_dynamic(&self) -> Dynamic {
+        match self {
+            Val::Unit => Dynamic::UNIT,
+            Val::Int(i) => Dynamic::from(*i),
+            Val::Num(n) => Dynamic::from(n.clone()),
+            Val::Bool(b) => Dynamic::from(*b),
+            Val::Str(s) => Dynamic::from(ImmutableString::from(&**s)),
+            Val::Array(a) => Dynamic::from_array(a.iter().map(Val::to_dynamic).collect()),
+            Val::Na(r) => Dynamic::from(crate::sandbox::NotApplicable(r.to_string())),
+        }
+    }
+}
+
+/// As Rhai's `to_string` prints it (string interpolation).
+impl fmt::Display for Val {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Val::Unit => Ok(()),
+            Val::Int(i) => write!(f, "{i}"),
+            Val::Num(n) => write!(f, "{n}"),
+            Val::Bool(b) => write!(f, "{b}"),
+            Val::Str(s) | Val::Na(s) => f.write_str(s),
+            Val::Array(_) => f.write_str("[…]"),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Op {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl Op {
+    fn from_syntax(s: &str) -> Option<Op> {
+        Some(match s {
+            "+" => Op::Add,
+            "-" => Op::Sub,
+            "*" => Op::Mul,
+            "/" => Op::Div,
+            "%" => Op::Rem,
+            "==" => Op::Eq,
+            "!=" => Op::Ne,
+            "<" => Op::Lt,
+            "<=" => Op::Le,
+            ">" => Op::Gt,
+            ">=" => Op::Ge,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug)]
+enum E {
+    Const(Val),
+    Var(usize),
+    Field(usize),
+    Bin(Op, Box<E>, Box<E>),
+    Neg(Box<E>),
+    Not(Box<E>),
+    And(Vec<E>),
+    Or(Vec<E>),
+    Interp(Vec<E>),
+    Array(Vec<E>),
+    Index(Box<E>, Box<E>),
+    Block(Vec<S>),
+    Na(Box<E>),
+    Explain(Box<E>),
+    Table(usize, Box<E>),
+    Call(usize, Vec<E>),
+}
+
+#[derive(Debug)]
+enum S {
+    Let(usize, E),
+    Assign(usize, Option<Op>, E),
+    If(E, Vec<S>, Vec<S>),
+    For(usize, E, Vec<S>),
+    Return(Option<E>),
+    Expr(E),
+}
+
+#[derive(Debug)]
+struct Func {
+    slots: usize,
+    params: usize,
+    body: Vec<S>,
+}
+
+/// A rule compiled for the fast path.
+#[derive(Debug)]
+pub(crate) struct FastRule {
+    slots: usize,
+    body: Vec<S>,
+    funcs: Vec<Func>,
+    max_string: usize,
+    max_array: usize,
+}
+
+/// What the compiler can see: the record's fields, the tables, the lib ASTs.
+pub(crate) struct Context<'a> {
+    pub(crate) fields: &'a crate::input::FieldIndex,
+    pub(crate) tables: &'a [Table],
+    pub(crate) libs: &'a BTreeMap<String, AST>,
+    pub(crate) lib_sources: BTreeMap<String, &'a str>,
+    pub(crate) engine: &'a rhai::Engine,
+    pub(crate) max_string: usize,
+    pub(crate) max_array: usize,
+}
+
+struct Compiler<'a> {
+    cx: &'a Context<'a>,
+    /// Names in scope → slot, innermost last; `constant` marks `const`.
+    env: Vec<(ImmutableString, usize, bool)>,
+    slots: usize,
+    /// `import "x" as alias` → lib name.
+    imports: Vec<(ImmutableString, String)>,
+    funcs: Vec<Func>,
+    func_ids: HashMap<(String, String, usize), usize>,
+    /// Compiling a lib function: no `input`, no imports, no nested calls.
+    in_function: bool,
+}
+
+type C<T> = Option<T>;
+
+/// Compiles a rule for the fast path, or `None` when it uses anything the
+/// fast path does not reproduce exactly.
+pub(crate) fn compile(ast: &AST, cx: &Context) -> Option<FastRule> {
+    if ast.iter_functions().next().is_some() {
+        return None; // rules defining their own functions run in Rhai
+    }
+    let mut c = Compiler { cx, env: Vec::new(), slots: 0, imports: Vec::new(), funcs: Vec::new(), func_ids: HashMap::new(), in_function: false };
+    let body = c.block(ast.statements(), true)?;
+    Some(FastRule { slots: c.slots, body, funcs: c.funcs, max_string: cx.max_string, max_array: cx.max_array })
+}
+
+impl Compiler<'_> {
+    fn block(&mut self, stmts: &[Stmt], top: bool) -> C<Vec<S>> {
+        let mark = self.env.len();
+        let out = stmts.iter().filter(|s| !matches!(s, Stmt::Noop(_))).map(|s| self.stmt(s, top)).collect::<Option<Vec<_>>>();
+        self.env.truncate(mark);
+        out
+    }
+
+    fn new_slot(&mut self, name: &ImmutableString, constant: bool) -> usize {
+        let slot = self.slots;
+        self.slots += 1;
+        self.env.push((name.clone(), slot, constant));
+        slot
+    }
+
+    fn lookup(&self, name: &str) -> C<(usize, bool)> {
+        self.env.iter().rev().find(|(n, ..)| n.as_str() == name).map(|(_, s, c)| (*s, *c))
+    }
+
+    fn stmt(&mut self, s: &Stmt, top: bool) -> C<S> {
+        match s {
+            Stmt::Var(x, flags, _) => {
+                let init = self.expr(&x.1)?;
+                Some(S::Let(self.new_slot(&x.0.name, flags.contains(ASTFlags::CONSTANT)), init))
+            }
+            Stmt::Assignment(x) => {
+                let (op, bin) = &**x;
+                let Expr::Variable(v, ..) = &bin.lhs else { return None };
+                if !v.2.is_empty() {
+                    return None;
+                }
+                let (slot, constant) = self.lookup(&v.1)?;
+                if constant {
+                    return None;
+                }
+                let op = match op.get_op_assignment_info() {
+                    None => None,
+                    Some((.., op_syntax)) => Some(Op::from_syntax(op_syntax)?),
+                };
+                Some(S::Assign(slot, op, self.expr(&bin.rhs)?))
+            }
+            Stmt::If(f, _) => {
+                let cond = self.expr(&f.expr)?;
+                let body = self.block(f.body.statements(), false)?;
+                let branch = self.block(f.branch.statements(), false)?;
+                Some(S::If(cond, body, branch))
+            }
+            Stmt::For(x, _) => {
+                let (var, counter, flow) = &**x;
+                if counter.is_some() {
+                    return None;
+                }
+                let iter = self.expr(&flow.expr)?;
+                let mark = self.env.len();
+                let slot = self.new_slot(&var.name, false);
+                let body = self.block(flow.body.statements(), false);
+                self.env.truncate(mark);
+                Some(S::For(slot, iter, body?))
+            }
+            Stmt::Return(e, flags, _) if !flags.contains(ASTFlags::BREAK) => Some(S::Return(match e {
+                Some(e) => Some(self.expr(e)?),
+                None => None,
+            })),
+            Stmt::Expr(e) => Some(S::Expr(self.expr(e)?)),
+            Stmt::FnCall(f, _) => Some(S::Expr(self.call(f)?)),
+            Stmt::Block(b) => Some(S::Expr(E::Block(self.block(b.statements(), false)?))),
+            // Imports resolve at compile time, at the top of the rule only.
+            Stmt::Import(x, _) if top && !self.in_function => {
+                let (path, alias) = &**x;
+                let Expr::StringConstant(p, _) = path else { return None };
+                if !self.cx.libs.contains_key(p.as_str()) {
+                    return None; // Rhai reports the missing or forbidden module
+                }
+                self.imports.push((alias.name.clone(), p.to_string()));
+                Some(S::Expr(E::Const(Val::Unit)))
+            }
+            _ => None,
+        }
+    }
+
+    fn expr(&mut self, e: &Expr) -> C<E> {
+        Some(match e {
+            Expr::IntegerConstant(i, _) => E::Const(Val::Int(*i)),
+            Expr::BoolConstant(b, _) => E::Const(Val::Bool(*b)),
+            Expr::StringConstant(s, _) => E::Const(Val::Str(Arc::from(s.as_str()))),
+            Expr::Unit(_) => E::Const(Val::Unit),
+            Expr::DynamicConstant(d, _) => E::Const(from_constant(d)?),
+            Expr::Variable(v, ..) => {
+                if !v.2.is_empty() {
+                    return None;
+                }
+                match self.lookup(&v.1) {
+                    Some((slot, _)) => E::Var(slot),
+                    None => return None, // `input` alone, or anything else
+                }
+            }
+            Expr::Dot(b, flags, _) if !flags.contains(ASTFlags::NEGATED) => {
+                let Expr::Variable(v, ..) = &b.lhs else { return None };
+                let Expr::Property(p, _) = &b.rhs else { return None };
+                if self.in_function || v.1.as_str() != "input" || !v.2.is_empty() || self.lookup("input").is_some() {
+                    return None;
+                }
+                E::Field(*self.cx.fields.get(p.2.as_str())?)
+            }
+            Expr::Index(b, flags, _) if !flags.contains(ASTFlags::NEGATED) => {
+                if let (Expr::Variable(v, ..), Expr::StringConstant(name, _)) = (&b.lhs, &b.rhs) {
+                    if v.1.as_str() == "input" && v.2.is_empty() && !self.in_function && self.lookup("input").is_none() {
+                        return Some(E::Field(*self.cx.fields.get(name.as_str())?));
+                    }
+                }
+                E::Index(Box::new(self.expr(&b.lhs)?), Box::new(self.expr(&b.rhs)?))
+            }
+            Expr::And(xs, _) => E::And(xs.iter().map(|x| self.expr(x)).collect::<Option<_>>()?),
+            Expr::Or(xs, _) => E::Or(xs.iter().map(|x| self.expr(x)).collect::<Option<_>>()?),
+            Expr::InterpolatedString(parts, _) => E::Interp(parts.iter().map(|x| self.expr(x)).collect::<Option<_>>()?),
+            Expr::Array(items, _) => E::Array(items.iter().map(|x| self.expr(x)).collect::<Option<_>>()?),
+            Expr::Stmt(b) => E::Block(self.block(b.statements(), false)?),
+            Expr::FnCall(f, _) => self.call(f)?,
+            _ => return None,
+        })
+    }
+
+    fn call(&mut self, f: &FnCallExpr) -> C<E> {
+        if f.capture_parent_scope {
+            return None;
+        }
+        let name = f.name.as_str();
+        if !f.namespace.is_empty() {
+            return self.lib_call(f);
+        }
+        let a = &f.args;
+        Some(match (name, a.len()) {
+            ("!", 1) => E::Not(Box::new(self.expr(&a[0])?)),
+            ("-", 1) => E::Neg(Box::new(self.expr(&a[0])?)),
+            (op, 2) if Op::from_syntax(op).is_some() => {
+                E::Bin(Op::from_syntax(op)?, Box::new(self.expr(&a[0])?), Box::new(self.expr(&a[1])?))
+            }
+            ("na", 1) => E::Na(Box::new(self.expr(&a[0])?)),
+            ("explain", 1) => E::Explain(Box::new(self.expr(&a[0])?)),
+            ("table", 2) => {
+                let Expr::StringConstant(t, _) = &a[0] else { return None };
+                let idx = self.cx.tables.iter().position(|x| x.name == t.as_str())?;
+                if self.cx.tables[idx].inputs.len() != 1 {
+                    return None;
+                }
+                E::Table(idx, Box::new(self.expr(&a[1])?))
+            }
+            ("num", 1) => match &a[0] {
+                Expr::StringConstant(s, _) => E::Const(Val::Num(Num::parse(s)?)),
+                Expr::IntegerConstant(i, _) => E::Const(Val::Num(Num::int(*i))),
+                _ => return None,
+            },
+            _ => return None,
+        })
+    }
+
+    /// `alias::name(args)` of an imported lib module, compiled once per
+    /// (module, function, arity). Lib functions see only their parameters.
+    fn lib_call(&mut self, f: &FnCallExpr) -> C<E> {
+        if self.in_function || f.namespace.path.len() != 1 {
+            return None;
+        }
+        let alias = f.namespace.root();
+        let module = self.imports.iter().rev().find(|(a, _)| a.as_str() == alias)?.1.clone();
+        let key = (module.clone(), f.name.to_string(), f.args.len());
+        let id = match self.func_ids.get(&key) {
+            Some(id) => *id,
+            None => {
+                let lib = self.cx.libs.get(&module)?;
+                let defs: Vec<_> = lib.iter_fn_def().filter(|d| d.name == f.name && d.params.len() == f.args.len()).collect();
+                let [def] = defs.as_slice() else { return None };
+                // Rhai does not expose a function's statements, only where its
+                // body starts and ends: compile that text again as a script in
+                // which the parameters are variables.
+                let source = self.cx.lib_sources.get(&module)?;
+                let body_text = span_text(source, def.body.start_position(), def.body.end_position())?;
+                let mut scope = rhai::Scope::new();
+                for p in &def.params {
+                    scope.push(p.clone(), ());
+                }
+                let body = self.cx.engine.compile_with_scope(&scope, body_text).ok()?;
+                if body.iter_functions().next().is_some() {
+                    return None;
+                }
+                let mut inner = Compiler { cx: self.cx, env: Vec::new(), slots: 0, imports: Vec::new(), funcs: Vec::new(), func_ids: HashMap::new(), in_function: true };
+                for p in &def.params {
+                    inner.new_slot(p, false);
+                }
+                let compiled = inner.block(body.statements(), false)?;
+                let id = self.funcs.len();
+                self.funcs.push(Func { slots: inner.slots, params: def.params.len(), body: compiled });
+                self.func_ids.insert(key, id);
+                id
+            }
+        };
+        Some(E::Call(id, f.args.iter().map(|a| self.expr(a)).collect::<Option<_>>()?))
+    }
+}
+
+/// The text between two positions of `source` (1-based line and column),
+/// without the enclosing braces of a block.
+fn span_text(source: &str, start: rhai::Position, end: rhai::Position) -> C<&str> {
+    let offset = |p: rhai::Position| -> C<usize> {
+        let (line, col) = (p.line()?, p.position()?);
+        let line_start: usize = source.split_inclusive('\n').take(line - 1).map(str::len).sum();
+        let line_text = source[line_start..].split('\n').next()?;
+        Some(line_start + line_text.char_indices().nth(col - 1).map_or(line_text.len(), |(i, _)| i))
+    };
+    let (a, b) = (offset(start)?, offset(end)?);
+    let text = source.get(a..=b)?.trim();
+    text.strip_prefix('{')?.strip_suffix('}')
+}
+
+fn from_constant(d: &Dynamic) -> C<Val> {
+    if let Some(i) = d.clone().try_cast::<INT>() {
+        return Some(Val::Int(i));
+    }
+    if let Some(b) = d.clone().try_cast::<bool>() {
+        return Some(Val::Bool(b));
+    }
+    if let Some(s) = d.clone().try_cast::<ImmutableString>() {
+        return Some(Val::Str(Arc::from(s.as_str())));
+    }
+    if let Some(a) = d.clone().try_cast::<rhai::Array>() {
+        return Some(Val::Array(Arc::new(a.iter().map(from_constant).collect::<Option<_>>()?)));
+    }
+    None
+}
+
+// Running ------------------------------------------------------------------
+
+enum Flow {
+    Next(Val),
+    Return(Val),
+}
+
+struct Run<'a> {
+    rule: &'a FastRule,
+    record: &'a [Val],
+    tables: &'a [Table],
+    trace: bool,
+    events: &'a mut Vec<Event>,
+}
+
+/// Runs a fast rule. `None` means "give up; run it in Rhai", and no event
+/// of the attempt must be kept.
+pub(crate) fn run(rule: &FastRule, record: &[Val], tables: &[Table], trace: bool, events: &mut Vec<Event>) -> Option<Val> {
+    let mut frame = vec![Val::Unit; rule.slots];
+    let mut r = Run { rule, record, tables, trace, events };
+    match r.block(&rule.body, &mut frame)? {
+        Flow::Next(v) | Flow::Return(v) => Some(v),
+    }
+}
+
+fn num_of(v: &Val) -> C<Num> {
+    match v {
+        Val::Int(i) => Some(Num::int(*i)),
+        Val::Num(n) => Some(n.clone()),
+        _ => None,
+    }
+}
+
+impl Run<'_> {
+    fn block(&mut self, body: &[S], frame: &mut [Val]) -> C<Flow> {
+        let mut last = Val::Unit;
+        for s in body {
+            match self.stmt(s, frame)? {
+                Flow::Next(v) => last = v,
+                ret @ Flow::Return(_) => return Some(ret),
+            }
+        }
+        Some(Flow::Next(last))
+    }
+
+    fn stmt(&mut self, s: &S, frame: &mut [Val]) -> C<Flow> {
+        Some(match s {
+            S::Let(slot, e) => {
+                frame[*slot] = self.expr(e, frame)?;
+                Flow::Next(Val::Unit)
+            }
+            S::Assign(slot, op, e) => {
+                let v = self.expr(e, frame)?;
+                frame[*slot] = match op {
+                    None => v,
+                    Some(op) => binary(*op, &frame[*slot], &v)?,
+                };
+                Flow::Next(Val::Unit)
+            }
+            S::If(cond, body, branch) => match self.expr(cond, frame)? {
+                Val::Bool(true) => self.block(body, frame)?,
+                Val::Bool(false) => self.block(branch, frame)?,
+                _ => return None,
+            },
+            S::For(slot, iter, body) => {
+                let Val::Array(items) = self.expr(iter, frame)? else { return None };
+                for item in items.iter() {
+                    frame[*slot] = item.clone();
+                    if let ret @ Flow::Return(_) = self.block(body, frame)? {
+                        return Some(ret);
+                    }
+                }
+                Flow::Next(Val::Unit)
+            }
+            S::Return(e) => Flow::Return(match e {
+                Some(e) => self.expr(e, frame)?,
+                None => Val::Unit,
+            }),
+            S::Expr(e) => match e {
+                // A block as a statement may `return` from the rule.
+                E::Block(b) => self.block(b, frame)?,
+                e => Flow::Next(self.expr(e, frame)?),
+            },
+        })
+    }
+
+    fn expr(&mut self, e: &E, frame: &mut [Val]) -> C<Val> {
+        Some(match e {
+            E::Const(v) => v.clone(),
+            E::Var(slot) => frame[*slot].clone(),
+            E::Field(i) => self.record[*i].clone(),
+            E::Bin(op, a, b) => {
+                let a = self.expr(a, frame)?;
+                let b = self.expr(b, frame)?;
+                binary(*op, &a, &b)?
+            }
+            E::Neg(a) => match self.expr(a, frame)? {
+                Val::Int(i) => Val::Int(i.checked_neg()?),
+                Val::Num(n) => Val::Num(n.neg()),
+                _ => return None,
+            },
+            E::Not(a) => match self.expr(a, frame)? {
+                Val::Bool(b) => Val::Bool(!b),
+                _ => return None,
+            },
+            E::And(xs) => {
+                for x in xs {
+                    match self.expr(x, frame)? {
+                        Val::Bool(true) => {}
+                        Val::Bool(false) => return Some(Val::Bool(false)),
+                        _ => return None,
+                    }
+                }
+                Val::Bool(true)
+            }
+            E::Or(xs) => {
+                for x in xs {
+                    match self.expr(x, frame)? {
+                        Val::Bool(false) => {}
+                        Val::Bool(true) => return Some(Val::Bool(true)),
+                        _ => return None,
+                    }
+                }
+                Val::Bool(false)
+            }
+            E::Interp(parts) => {
+                let mut s = String::new();
+                for p in parts {
+                    let v = self.expr(p, frame)?;
+                    if matches!(v, Val::Unit | Val::Array(_) | Val::Na(_)) {
+                        return None;
+                    }
+                    use fmt::Write;
+                    let _ = write!(s, "{v}");
+                }
+                if s.len() > self.rule.max_string {
+                    return None;
+                }
+                Val::Str(Arc::from(s))
+            }
+            E::Array(items) => {
+                if items.len() > self.rule.max_array {
+                    return None;
+                }
+                Val::Array(Arc::new(items.iter().map(|x| self.expr(x, frame)).collect::<Option<_>>()?))
+            }
+            E::Index(a, i) => {
+                let (Val::Array(items), Val::Int(i)) = (self.expr(a, frame)?, self.expr(i, frame)?) else { return None };
+                items.get(usize::try_from(i).ok()?)?.clone()
+            }
+            E::Block(b) => match self.block(b, frame)? {
+                Flow::Next(v) => v,
+                Flow::Return(_) => return None, // `return` inside an expression block: leave it to Rhai
+            },
+            E::Na(a) => match self.expr(a, frame)? {
+                Val::Str(s) => Val::Na(s),
+                _ => return None,
+            },
+            E::Explain(a) => {
+                // The argument is evaluated even when tracing is off, as Rhai
+                // would, so a failing argument fails the same way on both
+                // paths; only the text is not built when nobody reads it.
+                if let (false, E::Interp(parts)) = (self.trace, &**a) {
+                    let mut len = 0usize;
+                    for p in parts {
+                        len += match self.expr(p, frame)? {
+                            Val::Str(s) => s.len(),
+                            Val::Int(_) | Val::Bool(_) => 20,
+                            Val::Num(n) if n.is_small() => 120,
+                            v @ Val::Num(_) => v.to_string().len(),
+                            _ => return None,
+                        };
+                    }
+                    // Rhai would fail a string over the size limit; so do we.
+                    return (len <= self.rule.max_string).then_some(Val::Unit);
+                }
+                match self.expr(a, frame)? {
+                    Val::Str(s) => {
+                        if self.trace {
+                            self.events.push(Event::Note(s.to_string()));
+                        }
+                    }
+                    _ => return None,
+                }
+                Val::Unit
+            }
+            E::Table(t, a) => {
+                let x = num_of(&self.expr(a, frame)?)?;
+                let table = &self.tables[*t];
+                let row = table.lookup(std::slice::from_ref(&x)).ok()?;
+                if self.trace {
+                    self.events.push(Event::Table { table: *t, inputs: vec![x], row });
+                }
+                Val::Num(table.rows[row].outcome.clone())
+            }
+            E::Call(id, args) => {
+                let f = &self.rule.funcs[*id];
+                let mut inner = vec![Val::Unit; f.slots];
+                for (slot, a) in args.iter().enumerate().take(f.params) {
+                    inner[slot] = self.expr(a, frame)?;
+                }
+                match self.block(&f.body, &mut inner)? {
+                    Flow::Next(v) | Flow::Return(v) => v,
+                }
+            }
+        })
+    }
+}
+
+/// A binary operator as the sandbox defines it: integers checked (overflow
+/// gives up, Rhai reports it), integer division exact, mixed integer and
+/// exact numbers exact.
+fn binary(op: Op, a: &Val, b: &Val) -> C<Val> {
+    use Op::*;
+    Some(match (a, b) {
+        (Val::Int(x), Val::Int(y)) => match op {
+            Add => Val::Int(x.checked_add(*y)?),
+            Sub => Val::Int(x.checked_sub(*y)?),
+            Mul => Val::Int(x.checked_mul(*y)?),
+            Div => Val::Num(Num::ratio(*x, *y)?),
+            Rem => Val::Int(x.checked_rem(*y)?),
+            Eq => Val::Bool(x == y),
+            Ne => Val::Bool(x != y),
+            Lt => Val::Bool(x < y),
+            Le => Val::Bool(x <= y),
+            Gt => Val::Bool(x > y),
+            Ge => Val::Bool(x >= y),
+        },
+        (Val::Bool(x), Val::Bool(y)) => match op {
+            Eq => Val::Bool(x == y),
+            Ne => Val::Bool(x != y),
+            _ => return None,
+        },
+        (Val::Str(x), Val::Str(y)) => match op {
+            Eq => Val::Bool(x == y),
+            Ne => Val::Bool(x != y),
+            _ => return None,
+        },
+        (Val::Num(_), Val::Num(_) | Val::Int(_)) | (Val::Int(_), Val::Num(_)) => {
+            let (x, y) = (num_of(a)?, num_of(b)?);
+            match op {
+                Add => Val::Num(x.add(&y)),
+                Sub => Val::Num(x.sub(&y)),
+                Mul => Val::Num(x.mul(&y)),
+                Div => Val::Num(x.div(&y)?),
+                Rem => return None,
+                Eq => Val::Bool(x == y),
+                Ne => Val::Bool(x != y),
+                Lt => Val::Bool(x < y),
+                Le => Val::Bool(x <= y),
+                Gt => Val::Bool(x > y),
+                Ge => Val::Bool(x >= y),
+            }
+        }
+        _ => return None,
+    })
+}
