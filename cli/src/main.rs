@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use mezon::{AssessOptions, Assessment, Engine, Error, Pack, Ranker, Status};
+use mezon::{AssessOptions, Engine, Error, Pack, Ranker, Status};
 
 /// Mezon: scoring methodologies as rule packs.
 ///
@@ -63,6 +63,9 @@ enum Command {
         /// Leave the per-indicator trace lines out (same points and scores).
         #[arg(long)]
         no_trace: bool,
+        /// Worker threads (default: all cores). Output is the same for any number.
+        #[arg(long)]
+        threads: Option<usize>,
     },
     /// Rank organisations: mean of their assessed services' exact scores,
     /// minus penalties, graded, competition-ranked.
@@ -78,6 +81,9 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = RankFormat::Json)]
         format: RankFormat,
+        /// Worker threads (default: all cores). Output is the same for any number.
+        #[arg(long)]
+        threads: Option<usize>,
     },
     /// Compile a pack and run its static checks: maxima add up, every field a
     /// rule reads is declared, tables cover their domain without gaps or
@@ -207,36 +213,36 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match cli.command {
-        Command::Assess { pack, input, format, no_trace } => {
+        Command::Assess { pack, input, format, no_trace, threads } => {
             let pack = pack.load()?;
             let records = mezon::read_file(&input, &pack.manifest().input)?;
             let opts = AssessOptions { trace: !no_trace };
-            let mut writer = output::AssessWriter::new(&pack, format == AssessFormat::Json, format);
+            let mut writer = output::AssessWriter::new(&pack, format);
             let mut progress = Progress::new();
             let mut bad = false;
-            for raw in records {
-                let a = pack.assess_raw(&raw, &opts);
+            pack.assess_stream(records, &opts, threads.unwrap_or_else(default_threads), |a| {
                 bad |= matches!(a.status, Status::Invalid | Status::Error);
-                writer.write(&mut out, &a).map_err(io_err)?;
                 progress.tick();
-            }
+                writer.write(&mut out, &a).map_err(io_err)
+            })?;
             writer.finish(&mut out).map_err(io_err)?;
             progress.done();
             out.flush().map_err(io_err)?;
             Ok(exit_for(bad))
         }
-        Command::Rank { pack, input, organizations, format } => {
+        Command::Rank { pack, input, organizations, format, threads } => {
             let pack = pack.load()?;
             let mut ranker = Ranker::new(&pack);
             let opts = AssessOptions { trace: false };
             let mut progress = Progress::new();
             let mut bad = false;
-            for raw in mezon::read_file(&input, &pack.manifest().input)? {
-                let a = pack.assess_raw(&raw, &opts);
+            let records = mezon::read_file(&input, &pack.manifest().input)?;
+            pack.assess_stream(records, &opts, threads.unwrap_or_else(default_threads), |a| {
                 bad |= matches!(a.status, Status::Invalid | Status::Error);
                 ranker.add(&a);
                 progress.tick();
-            }
+                Ok::<(), Error>(())
+            })?;
             if let Some(path) = organizations {
                 let schema = pack.manifest().organization_input.clone().ok_or_else(|| Error::new(mezon::ErrorKind::Input, "this pack declares no organisation records"))?;
                 for raw in mezon::read_file(&path, &schema)? {
@@ -317,7 +323,6 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
     }
 }
 
-#[allow(dead_code)]
-fn is_bad(a: &Assessment) -> bool {
-    matches!(a.status, Status::Invalid | Status::Error)
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }

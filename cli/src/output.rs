@@ -49,7 +49,7 @@ pub(crate) struct AssessWriter {
 }
 
 impl AssessWriter {
-    pub(crate) fn new(pack: &Pack, _json_array: bool, format: AssessFormat) -> AssessWriter {
+    pub(crate) fn new(pack: &Pack, format: AssessFormat) -> AssessWriter {
         AssessWriter { format, indicator_ids: pack.manifest().indicators.iter().map(|i| i.id.clone()).collect(), first: true, table_rows: Vec::new() }
     }
 

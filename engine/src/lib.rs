@@ -36,6 +36,7 @@
 //! 1-based line and column, and the Rhai call chain.
 
 mod assess;
+mod batch;
 mod check;
 mod error;
 mod fast;
@@ -54,7 +55,7 @@ pub use error::{Error, ErrorKind, Frame, Result};
 pub use golden::{golden_inputs, run_golden, CaseReport, GoldenReport};
 pub use input::{read, read_file, InputFormat, RawRecord, Records};
 pub use manifest::{FieldDef, FieldType, IndicatorDef, InputSchema, Labels, Manifest, SCHEMA_VERSION};
-pub use num::Num;
+pub use num::{ExactSum, Num};
 pub use pack::{digest, read_dir_files, Pack, BUNDLE_FORMAT};
 pub use rank::{OrgResult, Ranker, Ranking};
 pub use sandbox::Limits;

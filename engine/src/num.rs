@@ -374,6 +374,48 @@ fn decimal_text(neg: bool, digits: String, places: u32) -> String {
     }
 }
 
+/// An exact sum of many fractions, such as an organisation's service
+/// scores. Adding fractions one by one grows the denominator to the least
+/// common multiple of all of them and makes every addition slower than the
+/// last; this keeps one running numerator per distinct denominator and
+/// combines them once, over their common multiple, at the end.
+#[derive(Debug, Clone, Default)]
+pub struct ExactSum {
+    groups: std::collections::HashMap<i128, i128>,
+    rest: Num,
+}
+
+impl ExactSum {
+    /// Adds `x`.
+    pub fn add(&mut self, x: &Num) {
+        if let Repr::Small(n, d) = x.0 {
+            let slot = self.groups.entry(d).or_insert(0);
+            if let Some(sum) = slot.checked_add(n) {
+                *slot = sum;
+                return;
+            }
+        }
+        self.rest = self.rest.add(x);
+    }
+
+    /// The exact total.
+    pub fn total(&self) -> Num {
+        let mut dens: Vec<(&i128, &i128)> = self.groups.iter().collect();
+        dens.sort(); // a fixed order, so the work is the same on every run
+        let mut lcm = BigInt::from(1u8);
+        for (d, _) in &dens {
+            // gcd(lcm, d) = gcd(d, lcm mod d): machine-size once reduced.
+            let r = (&lcm % BigInt::from(**d)).to_i128().expect("remainder below d");
+            lcm *= BigInt::from(**d / gcd(**d, r));
+        }
+        let mut numer = BigInt::from(0u8);
+        for (d, n) in &dens {
+            numer += BigInt::from(**n) * (&lcm / BigInt::from(**d));
+        }
+        Num::from_big(BigRational::new(numer, lcm)).add(&self.rest)
+    }
+}
+
 impl fmt::Display for Num {
     /// Exact decimal when short, else the fraction with a 10-decimal
     /// approximation: `0.97`, `671/180 (≈ 3.7277777778)`.
@@ -473,6 +515,16 @@ mod tests {
         let sum = tiny.add(&Num::ratio(1, 3).unwrap()).sub(&Num::ratio(1, 3).unwrap());
         assert_eq!(sum, tiny);
         assert!(n("1/3") < n("0.3334"));
+    }
+
+    #[test]
+    fn exact_sums_match_one_by_one_addition() {
+        let xs: Vec<Num> = (1..200).map(|i| Num::ratio(i * 7 + 1, i + 3).unwrap()).chain([n("1/3"), Num::int(i64::MAX), Num::int(i64::MAX)]).collect();
+        let mut sum = ExactSum::default();
+        xs.iter().for_each(|x| sum.add(x));
+        let direct = xs.iter().fold(Num::ZERO, |acc, x| acc.add(x));
+        assert_eq!(sum.total(), direct);
+        assert_eq!(ExactSum::default().total(), Num::ZERO);
     }
 
     #[test]

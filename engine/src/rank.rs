@@ -11,13 +11,13 @@ use serde_json::{json, Map, Value};
 use crate::assess::{error_entry, grade_of, Assessment, Status};
 use crate::error::{Error, ErrorKind, Result};
 use crate::input::{self, RawRecord};
-use crate::num::Num;
+use crate::num::{ExactSum, Num};
 use crate::pack::Pack;
 
 #[derive(Default)]
 struct Org {
     name: Option<String>,
-    sum: Num,
+    sum: ExactSum,
     assessed: usize,
     not_assessed: usize,
     invalid: usize,
@@ -86,7 +86,7 @@ impl Ranker {
         }
         match (a.status, &a.score) {
             (Status::Assessed, Some(s)) => {
-                org.sum = org.sum.add(s);
+                org.sum.add(s);
                 org.assessed += 1;
             }
             (Status::NotAssessed, _) => org.not_assessed += 1,
@@ -147,7 +147,7 @@ impl Ranker {
                 }
             }
             let (score, mean) = if org.assessed > 0 {
-                let mean = org.sum.div(&Num::int(org.assessed as i64)).expect("count > 0");
+                let mean = org.sum.total().div(&Num::int(org.assessed as i64)).expect("count > 0");
                 let clamp = |x: Num| rule.map_or(x.clone(), |r| x.max(Num::int(r.clamp_min)).min(Num::int(r.clamp_max)));
                 (Some(clamp(mean.sub(&Num::int(penalty_total)))), Some(mean))
             } else {

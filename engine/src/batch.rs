@@ -1,0 +1,77 @@
+//! Assessing a stream of records on several threads, results in input order.
+
+use std::collections::BTreeMap;
+use std::sync::mpsc;
+use std::sync::Mutex;
+
+use crate::assess::{AssessOptions, Assessment};
+use crate::input::RawRecord;
+use crate::pack::Pack;
+
+/// Records per unit of work: large enough that taking the next chunk is
+/// rare, small enough that the reorder buffer stays small.
+const CHUNK: usize = 256;
+
+impl Pack {
+    /// Assesses every record of `records` on `threads` threads and hands
+    /// each result to `sink` in input order. Workers take chunks of records
+    /// from the shared reader, so reading overlaps evaluation; memory stays
+    /// bounded by a few chunks per thread whatever the input's size.
+    /// Results are the same as one `assess_raw` per record, on any number of
+    /// threads. A `sink` error stops the run and is returned.
+    pub fn assess_stream<E>(
+        &self,
+        records: impl Iterator<Item = RawRecord> + Send,
+        opts: &AssessOptions,
+        threads: usize,
+        mut sink: impl FnMut(Assessment) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let threads = threads.max(1);
+        if threads == 1 {
+            for r in records {
+                sink(self.assess_raw(&r, opts))?;
+            }
+            return Ok(());
+        }
+        let source = Mutex::new(records.enumerate());
+        let (tx, rx) = mpsc::sync_channel::<(usize, Vec<Assessment>)>(threads * 2);
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                let tx = tx.clone();
+                let source = &source;
+                s.spawn(move || loop {
+                    let (first, chunk): (usize, Vec<RawRecord>) = {
+                        let mut src = source.lock().unwrap_or_else(|e| e.into_inner());
+                        let mut first = None;
+                        let chunk = src.by_ref().take(CHUNK).map(|(i, r)| {
+                            first.get_or_insert(i);
+                            r
+                        }).collect();
+                        match first {
+                            Some(f) => (f / CHUNK, chunk),
+                            None => return,
+                        }
+                    };
+                    let results = chunk.iter().map(|r| self.assess_raw(r, opts)).collect();
+                    if tx.send((first, results)).is_err() {
+                        return; // the sink failed; stop quietly
+                    }
+                });
+            }
+            drop(tx);
+            // Reorder: chunks arrive in any order, leave in input order.
+            let mut pending = BTreeMap::new();
+            let mut next = 0;
+            for (idx, results) in rx.iter() {
+                pending.insert(idx, results);
+                while let Some(results) = pending.remove(&next) {
+                    for a in results {
+                        sink(a)?; // dropping `rx` on return stops the workers
+                    }
+                    next += 1;
+                }
+            }
+            Ok(())
+        })
+    }
+}
