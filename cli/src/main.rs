@@ -215,7 +215,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
     match cli.command {
         Command::Assess { pack, input, format, no_trace, threads } => {
             let pack = pack.load()?;
-            let records = mezon::read_file(&input, &pack.manifest().input)?;
+            let records = mezon::read_file_rows(&input, &pack.manifest().input)?;
             let opts = AssessOptions { trace: !no_trace };
             let mut writer = output::AssessWriter::new(&pack, format);
             let mut progress = Progress::new();
@@ -236,7 +236,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             let opts = AssessOptions { trace: false };
             let mut progress = Progress::new();
             let mut bad = false;
-            let records = mezon::read_file(&input, &pack.manifest().input)?;
+            let records = mezon::read_file_rows(&input, &pack.manifest().input)?;
             pack.assess_stream(records, &opts, threads.unwrap_or_else(default_threads), |a| {
                 bad |= matches!(a.status, Status::Invalid | Status::Error);
                 ranker.add(&a);

@@ -5,7 +5,7 @@ use std::sync::mpsc;
 use std::sync::Mutex;
 
 use crate::assess::{AssessOptions, Assessment};
-use crate::input::RawRecord;
+use crate::input::IntoRecord;
 use crate::pack::Pack;
 
 /// Records per unit of work: large enough that taking the next chunk is
@@ -13,7 +13,9 @@ use crate::pack::Pack;
 const CHUNK: usize = 256;
 
 impl Pack {
-    /// Assesses every record of `records` on `threads` threads and hands
+    /// Assesses every record of `records` (parsed records, or unparsed
+    /// [`Row`](crate::Row)s from [`read_file_rows`](crate::read_file_rows),
+    /// which the workers parse) on `threads` threads and hands
     /// each result to `sink` in input order. Workers take chunks of records
     /// from the shared reader, so reading overlaps evaluation; memory stays
     /// bounded by a few chunks per thread whatever the input's size.
@@ -21,7 +23,7 @@ impl Pack {
     /// threads. A `sink` error stops the run and is returned.
     pub fn assess_stream<E>(
         &self,
-        records: impl Iterator<Item = RawRecord> + Send,
+        records: impl Iterator<Item = impl IntoRecord> + Send,
         opts: &AssessOptions,
         threads: usize,
         mut sink: impl FnMut(Assessment) -> Result<(), E>,
@@ -29,7 +31,7 @@ impl Pack {
         let threads = threads.max(1);
         if threads == 1 {
             for r in records {
-                sink(self.assess_raw(&r, opts))?;
+                sink(self.assess_raw(&r.into_record(), opts))?;
             }
             return Ok(());
         }
@@ -40,7 +42,7 @@ impl Pack {
                 let tx = tx.clone();
                 let source = &source;
                 s.spawn(move || loop {
-                    let (first, chunk): (usize, Vec<RawRecord>) = {
+                    let (first, chunk): (usize, Vec<_>) = {
                         let mut src = source.lock().unwrap_or_else(|e| e.into_inner());
                         let mut first = None;
                         let chunk = src.by_ref().take(CHUNK).map(|(i, r)| {
@@ -52,7 +54,8 @@ impl Pack {
                             None => return,
                         }
                     };
-                    let results = chunk.iter().map(|r| self.assess_raw(r, opts)).collect();
+                    // Parsing happens here, on the worker, not under the lock.
+                    let results = chunk.into_iter().map(|r| self.assess_raw(&r.into_record(), opts)).collect();
                     if tx.send((first, results)).is_err() {
                         return; // the sink failed; stop quietly
                     }

@@ -64,67 +64,132 @@ pub fn read_file(path: &Path, schema: &InputSchema) -> Result<Records> {
 
 /// Streams records from any reader in the given format.
 pub fn read(reader: impl Read + Send + 'static, format: InputFormat, schema: &InputSchema) -> Result<Records> {
+    Ok(Box::new(read_rows(reader, format, schema)?.map(Row::parse)))
+}
+
+/// One input item not yet parsed into fields: a CSV row, a JSON Lines
+/// line, or an element of a JSON array. Reading rows is cheap and
+/// sequential; [`Row::parse`] is the costly part and can run on any thread.
+pub struct Row {
+    position: usize,
+    locator: String,
+    item: Item,
+}
+
+enum Item {
+    Csv(csv::StringRecord, std::sync::Arc<CsvLayout>),
+    Line(String),
+    Value(Value),
+    Failed(Error),
+}
+
+struct CsvLayout {
+    headers: Vec<String>,
+    types: Vec<Option<FieldType>>,
+}
+
+/// Anything a batch can take: a row to parse or a record already parsed.
+pub trait IntoRecord: Send {
+    /// The record, parsed.
+    fn into_record(self) -> RawRecord;
+}
+
+impl IntoRecord for RawRecord {
+    fn into_record(self) -> RawRecord {
+        self
+    }
+}
+
+impl IntoRecord for Row {
+    fn into_record(self) -> RawRecord {
+        self.parse()
+    }
+}
+
+impl Row {
+    /// The record's fields, typed by the schema for CSV cells.
+    pub fn parse(self) -> RawRecord {
+        let locator = self.locator;
+        let data = match self.item {
+            Item::Failed(e) => Err(e),
+            Item::Csv(r, layout) => {
+                if r.len() != layout.headers.len() {
+                    Err(Error::new(ErrorKind::Input, format!("the row has {} cells, the header has {}", r.len(), layout.headers.len())))
+                } else {
+                    Ok(layout
+                        .headers
+                        .iter()
+                        .zip(&layout.types)
+                        .zip(r.iter())
+                        .filter(|(_, cell)| !cell.trim().is_empty())
+                        .map(|((name, ty), cell)| (name.clone(), csv_value(cell.trim(), *ty)))
+                        .collect())
+                }
+            }
+            Item::Line(l) => match serde_json::from_str::<Value>(&l) {
+                Ok(Value::Object(m)) => Ok(m),
+                Ok(_) => Err(Error::new(ErrorKind::Input, "a record must be a JSON object")),
+                Err(e) => Err(Error::new(ErrorKind::Input, format!("not valid JSON: {e}"))),
+            },
+            Item::Value(Value::Object(m)) => Ok(m),
+            Item::Value(_) => Err(Error::new(ErrorKind::Input, "a record must be a JSON object")),
+        };
+        let data = data.map_err(|e| if e.record().is_none() { e.with_record(&locator) } else { e });
+        RawRecord { position: self.position, locator, data }
+    }
+}
+
+/// Unparsed rows streamed from a reader.
+pub type Rows = Box<dyn Iterator<Item = Row> + Send>;
+
+/// Opens an input file as unparsed rows, for [`Pack::assess_stream`](crate::Pack::assess_stream)
+/// to parse on its worker threads.
+pub fn read_file_rows(path: &Path, schema: &InputSchema) -> Result<Rows> {
+    let format = InputFormat::from_path(path)?;
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    read_rows(BufReader::new(file), format, schema).map_err(|e| if e.file().is_none() { e.with_file(path.display().to_string()) } else { e })
+}
+
+/// Streams unparsed rows from any reader in the given format.
+pub fn read_rows(reader: impl Read + Send + 'static, format: InputFormat, schema: &InputSchema) -> Result<Rows> {
     match format {
-        InputFormat::Csv => read_csv(reader, schema),
-        InputFormat::Jsonl => {
-            let lines = BufReader::new(reader).lines().enumerate();
-            Ok(Box::new(
-                lines
-                    .filter(|(_, l)| l.as_ref().map_or(true, |l| !l.trim().is_empty()))
-                    .enumerate()
-                    .map(|(i, (n, line))| {
-                        let locator = format!("line {}", n + 1);
-                        let data = line
-                            .map_err(|e| Error::new(ErrorKind::Input, format!("cannot read: {e}")))
-                            .and_then(|l| match serde_json::from_str::<Value>(&l) {
-                                Ok(Value::Object(m)) => Ok(m),
-                                Ok(_) => Err(Error::new(ErrorKind::Input, "a record must be a JSON object")),
-                                Err(e) => Err(Error::new(ErrorKind::Input, format!("not valid JSON: {e}"))),
-                            })
-                            .map_err(|e| e.with_record(&locator));
-                        RawRecord { position: i + 1, locator, data }
-                    }),
-            ))
+        InputFormat::Csv => {
+            let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
+            let headers: Vec<String> =
+                rdr.headers().map_err(|e| Error::new(ErrorKind::Input, format!("cannot read the CSV header: {e}")))?.iter().map(|h| h.trim().to_owned()).collect();
+            let types = headers.iter().map(|h| schema.fields.iter().find(|f| f.name == *h).map(|f| f.ty)).collect();
+            let layout = std::sync::Arc::new(CsvLayout { headers, types });
+            Ok(Box::new(rdr.into_records().enumerate().map(move |(i, row)| {
+                let line = row.as_ref().ok().and_then(|r| r.position()).map_or(i + 2, |p| p.line() as usize);
+                let item = match row {
+                    Err(e) => Item::Failed(Error::new(ErrorKind::Input, format!("cannot read the CSV row: {e}"))),
+                    Ok(r) => Item::Csv(r, layout.clone()),
+                };
+                Row { position: i + 1, locator: format!("line {line}"), item }
+            })))
         }
+        InputFormat::Jsonl => Ok(Box::new(
+            BufReader::new(reader)
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| l.as_ref().map_or(true, |l| !l.trim().is_empty()))
+                .enumerate()
+                .map(|(i, (n, line))| {
+                    let item = match line {
+                        Ok(l) => Item::Line(l),
+                        Err(e) => Item::Failed(Error::new(ErrorKind::Input, format!("cannot read: {e}"))),
+                    };
+                    Row { position: i + 1, locator: format!("line {}", n + 1), item }
+                }),
+        )),
         InputFormat::Json => {
             let v: Value = serde_json::from_reader(reader).map_err(|e| Error::new(ErrorKind::Input, format!("not valid JSON: {e}")).with_position(e.line() as u32, e.column() as u32, None))?;
             let Value::Array(items) = v else {
                 return Err(Error::new(ErrorKind::Input, "a .json input must be an array of records"));
             };
-            Ok(Box::new(items.into_iter().enumerate().map(|(i, item)| {
-                let locator = format!("item {}", i + 1);
-                let data = match item {
-                    Value::Object(m) => Ok(m),
-                    _ => Err(Error::new(ErrorKind::Input, "a record must be a JSON object").with_record(&locator)),
-                };
-                RawRecord { position: i + 1, locator, data }
-            })))
+            Ok(Box::new(items.into_iter().enumerate().map(|(i, item)| Row { position: i + 1, locator: format!("item {}", i + 1), item: Item::Value(item) })))
         }
     }
-}
-
-fn read_csv(reader: impl Read + Send + 'static, schema: &InputSchema) -> Result<Records> {
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
-    let headers: Vec<String> = rdr.headers().map_err(|e| Error::new(ErrorKind::Input, format!("cannot read the CSV header: {e}")))?.iter().map(|h| h.trim().to_owned()).collect();
-    let types: Vec<Option<FieldType>> = headers.iter().map(|h| schema.fields.iter().find(|f| f.name == *h).map(|f| f.ty)).collect();
-    Ok(Box::new(rdr.into_records().enumerate().map(move |(i, row)| {
-        let line = row.as_ref().ok().and_then(|r| r.position()).map_or(i + 2, |p| p.line() as usize);
-        let locator = format!("line {line}");
-        let data = match row {
-            Err(e) => Err(Error::new(ErrorKind::Input, format!("cannot read the CSV row: {e}")).with_record(&locator)),
-            Ok(r) if r.len() != headers.len() => {
-                Err(Error::new(ErrorKind::Input, format!("the row has {} cells, the header has {}", r.len(), headers.len())).with_record(&locator))
-            }
-            Ok(r) => Ok(headers
-                .iter()
-                .zip(&types)
-                .zip(r.iter())
-                .filter(|(_, cell)| !cell.trim().is_empty())
-                .map(|((name, ty), cell)| (name.clone(), csv_value(cell.trim(), *ty)))
-                .collect()),
-        };
-        RawRecord { position: i + 1, locator, data }
-    })))
 }
 
 fn csv_value(cell: &str, ty: Option<FieldType>) -> Value {

@@ -53,7 +53,7 @@ pub use assess::{AssessOptions, Assessment, IndicatorResult, Status};
 pub use check::{check, Finding};
 pub use error::{Error, ErrorKind, Frame, Result};
 pub use golden::{golden_inputs, run_golden, CaseReport, GoldenReport};
-pub use input::{read, read_file, InputFormat, RawRecord, Records};
+pub use input::{read, read_file, read_file_rows, read_rows, InputFormat, IntoRecord, RawRecord, Records, Row, Rows};
 pub use manifest::{FieldDef, FieldType, IndicatorDef, InputSchema, Labels, Manifest, SCHEMA_VERSION};
 pub use num::{ExactSum, Num};
 pub use pack::{digest, read_dir_files, Pack, BUNDLE_FORMAT};

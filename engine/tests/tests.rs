@@ -522,3 +522,29 @@ fn rules_outside_the_fast_subset_still_run_in_rhai() {
     assert!(pack.fast_path_indicators().is_empty());
     assert_eq!(pack.assess(&json!({ "id": "w", "mode": "ok" })).published_score().as_deref(), Some("3.00"));
 }
+
+#[test]
+fn a_threaded_stream_gives_the_sequential_results_in_input_order() {
+    let pack = pack2016();
+    let path = root().join("examples/2016/services.csv");
+    let sequential: Vec<String> =
+        mezon::read_file(&path, &pack.manifest().input).unwrap().map(|r| mezon::to_json_line(&pack.assess_raw(&r, &AssessOptions::default()).to_json())).collect();
+    for threads in [1, 2, 3] {
+        let mut out = Vec::new();
+        let rows = mezon::read_file_rows(&path, &pack.manifest().input).unwrap();
+        pack.assess_stream(rows, &AssessOptions::default(), threads, |a| {
+            out.push(mezon::to_json_line(&a.to_json()));
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        assert_eq!(out, sequential, "{threads} threads");
+    }
+    // A failing sink stops the run and its error comes back.
+    let rows = mezon::read_file_rows(&path, &pack.manifest().input).unwrap();
+    let mut seen = 0;
+    let r = pack.assess_stream(rows, &AssessOptions::default(), 2, |_| {
+        seen += 1;
+        if seen == 300 { Err("stop") } else { Ok(()) }
+    });
+    assert_eq!((r, seen), (Err("stop"), 300));
+}
