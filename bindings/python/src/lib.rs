@@ -1,1 +1,262 @@
-//! Placeholder: being written.
+//! Python binding of the Mezon rules engine: the extension module
+//! `mezon._native`, re-exported by the `mezon` package.
+//!
+//! Thin: dicts in and out (plus `*_json` twins that pass the engine's JSON
+//! text through unchanged), one wrapper type, one error-mapping helper. The
+//! engine is always [`mezon::Engine::default`]. Results are parsed from the
+//! engine's JSON text with `json.loads(text, parse_float=decimal.Decimal)`,
+//! so a published figure such as `78.78` reaches Python as
+//! `Decimal("78.78")`, never as a float. The engine's crate docs describe
+//! the objects and the result fields.
+
+use pyo3::create_exception;
+use pyo3::exceptions::{PyException, PyTypeError};
+use pyo3::prelude::*;
+use pyo3::sync::GILOnceCell;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use serde_json::{Map, Value};
+
+create_exception!(mezon, Error, PyException, "An engine error; `str(e)` is the rendered frame, attributes `kind`, `message`, `file`, `line`, `column`, `field`, `pack`, `indicator`.");
+create_exception!(mezon, ManifestError, Error, "`pack.toml` is missing, malformed or inconsistent, or a bundle's digest does not match.");
+create_exception!(mezon, TableError, Error, "A decision table does not parse or does not match its input.");
+create_exception!(mezon, ParseError, Error, "A rule script does not compile.");
+create_exception!(mezon, RuleRuntimeError, Error, "A rule failed while running.");
+create_exception!(mezon, LimitError, Error, "A rule hit a sandbox limit.");
+create_exception!(mezon, SecurityError, Error, "A rule tried something the sandbox forbids.");
+create_exception!(mezon, InputError, Error, "An input record or file is invalid (including JSON text that does not parse).");
+create_exception!(mezon, IoError, Error, "A file could not be read.");
+
+/// The one error-mapping helper: the subclass for the kind, the rendered
+/// frame as the message, and the position as attributes (lines and columns
+/// 1-based, `None` when absent).
+fn py_err(py: Python<'_>, e: mezon::Error) -> PyErr {
+    use mezon::ErrorKind as K;
+    let text = e.to_string();
+    let err = match e.kind() {
+        K::Manifest => ManifestError::new_err(text),
+        K::Table => TableError::new_err(text),
+        K::Parse => ParseError::new_err(text),
+        K::Runtime => RuleRuntimeError::new_err(text),
+        K::Limit => LimitError::new_err(text),
+        K::Security => SecurityError::new_err(text),
+        K::Input => InputError::new_err(text),
+        K::Io => IoError::new_err(text),
+    };
+    let value = err.value(py);
+    // Setting attributes on a fresh exception instance does not fail.
+    let _ = value.setattr("kind", e.kind().as_str());
+    let _ = value.setattr("message", e.message());
+    let _ = value.setattr("file", e.file());
+    let _ = value.setattr("line", e.line());
+    let _ = value.setattr("column", e.column());
+    let _ = value.setattr("field", e.field());
+    let _ = value.setattr("pack", e.pack());
+    let _ = value.setattr("indicator", e.indicator());
+    err
+}
+
+fn input_err(py: Python<'_>, message: String) -> PyErr {
+    py_err(py, mezon::Error::new(mezon::ErrorKind::Input, message))
+}
+
+/// JSON text → Python objects, exact decimals as `decimal.Decimal`.
+fn loads(py: Python<'_>, text: &str) -> PyResult<PyObject> {
+    static LOADS: GILOnceCell<PyObject> = GILOnceCell::new();
+    static DECIMAL: GILOnceCell<PyObject> = GILOnceCell::new();
+    let loads = LOADS.get_or_try_init(py, || py.import("json")?.getattr("loads").map(Bound::unbind))?;
+    let decimal = DECIMAL.get_or_try_init(py, || py.import("decimal")?.getattr("Decimal").map(Bound::unbind))?;
+    let kwargs = PyDict::new(py);
+    kwargs.set_item("parse_float", decimal.bind(py))?;
+    Ok(loads.bind(py).call((text,), Some(&kwargs))?.unbind())
+}
+
+fn is_decimal(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
+    static DECIMAL: GILOnceCell<PyObject> = GILOnceCell::new();
+    let py = obj.py();
+    let decimal = DECIMAL.get_or_try_init(py, || py.import("decimal")?.getattr("Decimal").map(Bound::unbind))?;
+    obj.is_instance(decimal.bind(py))
+}
+
+/// Python objects → JSON: dicts with string keys, lists and tuples, str,
+/// bool, int, float, `decimal.Decimal` (by its exact text) and None.
+fn to_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
+    if obj.is_none() {
+        return Ok(Value::Null);
+    }
+    if let Ok(b) = obj.downcast::<PyBool>() {
+        return Ok(Value::Bool(b.is_true()));
+    }
+    if let Ok(s) = obj.downcast::<PyString>() {
+        return Ok(Value::String(s.to_cow()?.into_owned()));
+    }
+    if obj.is_instance_of::<PyInt>() {
+        if let Ok(i) = obj.extract::<i64>() {
+            return Ok(Value::from(i));
+        }
+        if let Ok(u) = obj.extract::<u64>() {
+            return Ok(Value::from(u));
+        }
+        return Err(PyTypeError::new_err(format!("integer out of range for a record: {obj}")));
+    }
+    if obj.is_instance_of::<PyFloat>() || is_decimal(obj)? {
+        // The number's own text, read as JSON text is: the same value the
+        // `*_json` methods get for it.
+        let text = obj.str()?.to_string();
+        return match serde_json::from_str::<Value>(&text) {
+            Ok(v @ Value::Number(_)) => Ok(v),
+            _ => Err(PyTypeError::new_err(format!("not a finite number: {text}"))),
+        };
+    }
+    if let Ok(d) = obj.downcast::<PyDict>() {
+        let mut m = Map::new();
+        for (k, v) in d.iter() {
+            let key = k.downcast::<PyString>().map_err(|_| PyTypeError::new_err(format!("record keys must be str, not {}", k.get_type())))?;
+            m.insert(key.to_cow()?.into_owned(), to_value(&v)?);
+        }
+        return Ok(Value::Object(m));
+    }
+    if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+        return obj.try_iter()?.map(|item| to_value(&item?)).collect::<PyResult<Vec<_>>>().map(Value::Array);
+    }
+    Err(PyTypeError::new_err(format!("{} cannot be a JSON value in a record", obj.get_type())))
+}
+
+fn to_values(items: &Bound<'_, PyAny>) -> PyResult<Vec<Value>> {
+    items.try_iter()?.map(|item| to_value(&item?)).collect()
+}
+
+fn parse_json(py: Python<'_>, text: &str, what: &str) -> PyResult<Value> {
+    serde_json::from_str(text).map_err(|e| input_err(py, format!("{what} is not valid JSON: {e}")))
+}
+
+fn json_array(py: Python<'_>, text: &str, what: &str) -> PyResult<Vec<Value>> {
+    match parse_json(py, text, what)? {
+        Value::Array(items) => Ok(items),
+        _ => Err(input_err(py, format!("{what} must be a JSON array of records"))),
+    }
+}
+
+/// A compiled rule pack: immutable, shareable between threads.
+#[pyclass(frozen, module = "mezon")]
+struct Pack {
+    pack: mezon::Pack,
+}
+
+impl Pack {
+    fn assess_text(&self, py: Python<'_>, record: Value) -> String {
+        py.allow_threads(|| mezon::to_json_line(&self.pack.assess(&record).to_json()))
+    }
+
+    fn rank_text(&self, py: Python<'_>, services: Vec<Value>, organizations: Vec<Value>) -> PyResult<String> {
+        py.allow_threads(|| self.pack.rank(&services, &organizations).map(|r| mezon::to_json_line(&r.to_json())))
+            .map_err(|e| py_err(py, e))
+    }
+}
+
+#[pymethods]
+impl Pack {
+    /// Loads a pack from a version folder, a pack folder holding one
+    /// version, or a bundle `.json` file.
+    #[staticmethod]
+    fn load(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Pack> {
+        py.allow_threads(|| mezon::Pack::load(&mezon::Engine::default(), &path))
+            .map(|pack| Pack { pack })
+            .map_err(|e| py_err(py, e))
+    }
+
+    /// Loads a pack from the text of a bundle; its digest is verified.
+    #[staticmethod]
+    fn from_bundle(py: Python<'_>, bundle: &str) -> PyResult<Pack> {
+        py.allow_threads(|| mezon::Pack::from_bundle(&mezon::Engine::default(), bundle))
+            .map(|pack| Pack { pack })
+            .map_err(|e| py_err(py, e))
+    }
+
+    /// The pack id, e.g. `uz-egov-quality`.
+    #[getter]
+    fn id(&self) -> &str {
+        self.pack.id()
+    }
+
+    /// The pack version, e.g. `2016.1`.
+    #[getter]
+    fn version(&self) -> &str {
+        self.pack.version()
+    }
+
+    /// The sha256 content digest that identifies exactly these rules.
+    #[getter]
+    fn digest(&self) -> &str {
+        self.pack.digest()
+    }
+
+    /// The pack's description: ids, titles, indicators, input schema, grades.
+    fn info(&self, py: Python<'_>) -> PyResult<PyObject> {
+        loads(py, &mezon::to_json_line(&self.pack.info()))
+    }
+
+    /// Assesses one record (a dict); returns the result dict. Never raises
+    /// for a bad record: the result has status `invalid` and its `errors`.
+    fn assess(&self, py: Python<'_>, record: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+        let text = self.assess_text(py, to_value(record)?);
+        loads(py, &text)
+    }
+
+    /// Assesses one record given as JSON text; returns the result as one
+    /// line of JSON, byte for byte the line `mezon assess --format jsonl`
+    /// writes. Raises `InputError` when the text is not JSON.
+    fn assess_json(&self, py: Python<'_>, record: &str) -> PyResult<String> {
+        let record = parse_json(py, record, "record")?;
+        Ok(self.assess_text(py, record))
+    }
+
+    /// Assesses every record of an iterable of dicts, in order, with the GIL
+    /// released while the engine works; returns a list of result dicts.
+    fn assess_many(&self, py: Python<'_>, records: &Bound<'_, PyAny>) -> PyResult<Vec<PyObject>> {
+        let records = to_values(records)?;
+        let texts: Vec<String> = py.allow_threads(|| records.iter().map(|r| mezon::to_json_line(&self.pack.assess(r).to_json())).collect());
+        texts.iter().map(|t| loads(py, t)).collect()
+    }
+
+    /// Ranks organisations from service records and optional organisation
+    /// records (iterables of dicts); returns the ranking dict, the content of
+    /// `mezon rank --format json`.
+    #[pyo3(signature = (records, organizations = None))]
+    fn rank(&self, py: Python<'_>, records: &Bound<'_, PyAny>, organizations: Option<&Bound<'_, PyAny>>) -> PyResult<PyObject> {
+        let services = to_values(records)?;
+        let organizations = organizations.map(to_values).transpose()?.unwrap_or_default();
+        let text = self.rank_text(py, services, organizations)?;
+        loads(py, &text)
+    }
+
+    /// `rank` on JSON text (arrays of records); returns one line of JSON.
+    #[pyo3(signature = (records, organizations = None))]
+    fn rank_json(&self, py: Python<'_>, records: &str, organizations: Option<&str>) -> PyResult<String> {
+        let services = json_array(py, records, "records")?;
+        let organizations = organizations.map(|o| json_array(py, o, "organizations")).transpose()?.unwrap_or_default();
+        self.rank_text(py, services, organizations)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<mezon.Pack {} {} {}>", self.pack.id(), self.pack.version(), self.pack.digest())
+    }
+}
+
+/// The extension module, re-exported by `mezon/__init__.py`.
+#[pymodule]
+#[pyo3(name = "_native")]
+fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add_class::<Pack>()?;
+    m.add("Error", py.get_type::<Error>())?;
+    m.add("ManifestError", py.get_type::<ManifestError>())?;
+    m.add("TableError", py.get_type::<TableError>())?;
+    m.add("ParseError", py.get_type::<ParseError>())?;
+    m.add("RuleRuntimeError", py.get_type::<RuleRuntimeError>())?;
+    m.add("LimitError", py.get_type::<LimitError>())?;
+    m.add("SecurityError", py.get_type::<SecurityError>())?;
+    m.add("InputError", py.get_type::<InputError>())?;
+    m.add("IoError", py.get_type::<IoError>())?;
+    m.add("VERSION", mezon::VERSION)?;
+    Ok(())
+}

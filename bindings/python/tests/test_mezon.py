@@ -1,0 +1,187 @@
+"""Tests of the Python binding.
+
+Contents:
+  golden    every golden case through assess_json, byte for byte against
+            `mezon assess --format jsonl`; the dict path gives the same result
+  decimals  exact decimals arrive as decimal.Decimal, never float
+  errors    typed exceptions with kind, file, line and column
+  hostile   a rule that loops ends its own record; the process goes on
+  batch     the bundled example through assess_many (600 in, 600 out) and rank
+"""
+
+import json
+import shutil
+import threading
+from decimal import Decimal
+
+import pytest
+
+import mezon
+from conftest import EXAMPLE, HOSTILE, PACK_2016, loads, read_csv, run_cli
+
+WORKED_EXAMPLE = {
+    "service_id": "SRV-1", "organization_id": "ORG-1", "period": 2016,
+    "applications_total": 1000, "applications_electronic": 420,
+    "completed": 200, "completed_on_time": 194,
+    "marks_1": 2, "marks_2": 3, "marks_3": 5, "marks_4": 40, "marks_5": 50,
+    "optimized": True, "documents_required": 5, "documents_interagency": 3,
+    "maturity_stage": 3,
+    "info_description": True, "info_documents": True, "info_deadline": True,
+    "info_cost": True, "info_legal_basis": True, "info_appeal": False,
+    "availability_pct": Decimal("99.2"), "justified_complaints": 1,
+}
+
+
+# golden -------------------------------------------------------------------
+
+def test_golden_cases_are_byte_identical_to_native(pack, golden):
+    differ = [(i, native, pack.assess_json(line)) for i, (line, native) in enumerate(golden, 1) if pack.assess_json(line) != native]
+    assert not differ, f"{len(differ)} of {len(golden)} differ; first: {differ[0]}"
+
+
+def test_dict_path_equals_json_path(pack, golden):
+    for line, native in golden:
+        assert pack.assess(loads(line)) == loads(native)
+
+
+def test_bundle_gives_the_same_pack(pack, tmp_path):
+    bundle = tmp_path / "pack.json"
+    run_cli("bundle", str(PACK_2016), "-o", str(bundle))
+    from_file = mezon.Pack.load(bundle)
+    from_text = mezon.Pack.from_bundle(bundle.read_text(encoding="utf-8"))
+    assert from_file.digest == from_text.digest == pack.digest
+    assert (pack.id, pack.version) == ("uz-egov-quality", "2016.1")
+    assert pack.info()["digest"] == pack.digest
+
+
+# decimals -----------------------------------------------------------------
+
+def no_floats(value):
+    if isinstance(value, dict):
+        return all(no_floats(v) for v in value.values())
+    if isinstance(value, list):
+        return all(no_floats(v) for v in value)
+    return not isinstance(value, float)
+
+
+def test_worked_example_score_is_an_exact_decimal(pack):
+    result = pack.assess(WORKED_EXAMPLE)
+    assert result["score"] == Decimal("78.78") and isinstance(result["score"], Decimal)
+    assert result["score_exact"] == "3151/40"  # 78.775, rounded once when published
+    assert result["grade"] == "good"
+    assert no_floats(result)
+    assert any(isinstance(i["points"], Decimal) for i in result["indicators"].values())
+
+
+def test_float_input_reads_as_its_decimal_text(pack):
+    as_float = dict(WORKED_EXAMPLE, availability_pct=99.2)
+    assert pack.assess(as_float) == pack.assess(WORKED_EXAMPLE)
+
+
+# errors -------------------------------------------------------------------
+
+def test_broken_table_raises_table_error_with_position(tmp_path):
+    broken = tmp_path / "2016.1"
+    shutil.copytree(PACK_2016, broken)
+    table = broken / "tables" / "timeliness.table"
+    text = table.read_text(encoding="utf-8")
+    assert "[0.95, 0.98)" in text
+    table.write_text(text.replace("[0.95, 0.98)", "[0.95; 0.98)"), encoding="utf-8")
+    with pytest.raises(mezon.TableError) as caught:
+        mezon.Pack.load(broken)
+    e = caught.value
+    assert isinstance(e, mezon.Error)
+    assert (e.kind, e.file, e.line, e.column) == ("table", "tables/timeliness.table", 10, 8)
+    assert "--> tables/timeliness.table:10:8" in str(e)
+
+
+def test_json_text_that_does_not_parse_raises_input_error(pack):
+    with pytest.raises(mezon.InputError) as caught:
+        pack.assess_json('{"service_id": ')
+    assert caught.value.kind == "input"
+    assert "not valid JSON" in caught.value.message
+
+
+def test_invalid_record_is_a_result_not_an_exception(pack):
+    result = pack.assess(dict(WORKED_EXAMPLE, completed_on_time=201))
+    assert result["status"] == "invalid"
+    assert result["errors"] and result["errors"][0]["kind"] == "input"
+
+
+def test_missing_pack_raises(tmp_path):
+    with pytest.raises(mezon.Error) as caught:
+        mezon.Pack.load(tmp_path / "nothing-here")
+    assert caught.value.kind in ("io", "manifest")
+
+
+def test_bad_bundle_raises_manifest_error():
+    with pytest.raises(mezon.Error):
+        mezon.Pack.from_bundle('{"format": 1}')
+
+
+def test_unconvertible_value_raises_type_error(pack):
+    with pytest.raises(TypeError):
+        pack.assess({"service_id": object()})
+
+
+# hostile ------------------------------------------------------------------
+
+def test_hostile_rule_is_contained():
+    hostile = mezon.Pack.load(HOSTILE)
+    looped = hostile.assess({"id": "x", "mode": "loop"})
+    assert looped["status"] == "error"
+    assert looped["errors"][0]["kind"] == "limit"
+    fine = hostile.assess({"id": "y", "mode": "ok"})
+    assert fine["status"] == "assessed" and fine["score"] == 42
+    library = hostile.assess({"id": "z", "mode": "library"})
+    assert library["status"] == "error"
+    assert (library["errors"][0]["kind"], library["errors"][0]["file"], library["errors"][0]["line"]) == ("runtime", "lib/common.rhai", 4)
+
+
+# batch --------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def example(pack):
+    fields = pack.info()["input"]["fields"]
+    return read_csv(EXAMPLE / "services.csv", fields)
+
+
+def test_assess_many_example_count_and_statuses(pack, example):
+    assert len(example) == 600
+    results = pack.assess_many(iter(example))
+    assert len(results) == 600
+    statuses = {}
+    for r in results:
+        statuses[r["status"]] = statuses.get(r["status"], 0) + 1
+    assert sum(statuses.values()) == 600
+    assert statuses.get("assessed", 0) > 0
+    assert [r["service_id"] for r in results] == [r["service_id"] for r in example]
+    native = [loads(l) for l in run_cli("assess", "--pack", str(PACK_2016), "--input", str(EXAMPLE / "services.csv"), "--no-trace").splitlines() if l]
+    assert [(r["status"], r["score"]) for r in results] == [(n["status"], n["score"]) for n in native]
+
+
+def test_assess_many_from_threads(pack, example):
+    out = [None] * 3
+    def work(i):
+        out[i] = pack.assess_many(example[:100])
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert out[0] == out[1] == out[2] and len(out[0]) == 100
+
+
+def test_rank_equals_native(pack, example):
+    organizations = read_csv(EXAMPLE / "organizations.csv", pack.info()["organization_input"]["fields"])
+    ranking = pack.rank(example, organizations=organizations)
+    native = loads(run_cli("rank", "--pack", str(PACK_2016), "--input", str(EXAMPLE / "services.csv"),
+                           "--organizations", str(EXAMPLE / "organizations.csv"), "--format", "json"))
+    assert ranking == native
+    as_json = pack.rank_json(json.dumps(pack_json(example)), json.dumps(pack_json(organizations)))
+    assert loads(as_json) == native
+
+
+def pack_json(records):
+    """Records with Decimal values as JSON numbers (json.dumps knows no Decimal)."""
+    return [{k: float(v) if isinstance(v, Decimal) else v for k, v in r.items()} for r in records]
