@@ -28,6 +28,8 @@ pub enum ErrorKind {
     Input,
     /// A file could not be read or written.
     Io,
+    /// A bug of the engine or a binding (a panic caught at a boundary).
+    Internal,
 }
 
 impl ErrorKind {
@@ -42,6 +44,7 @@ impl ErrorKind {
             ErrorKind::Security => "security",
             ErrorKind::Input => "input",
             ErrorKind::Io => "io",
+            ErrorKind::Internal => "internal",
         }
     }
 }
@@ -105,6 +108,11 @@ impl Error {
             call_chain: Vec::new(),
             source_line: None,
         }))
+    }
+
+    /// The same error at a 1-based line and column (of the input it names).
+    pub fn at(self, line: u32, column: u32) -> Error {
+        self.with_position(line, column, None)
     }
 
     pub(crate) fn io(path: &std::path::Path, err: std::io::Error) -> Error {

@@ -79,7 +79,7 @@ fn panic_error(payload: Box<dyn Any + Send>) -> Error {
         .map(|s| s.to_string())
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown payload".into());
-    Error::new(ErrorKind::Runtime, format!("internal error: panic caught at the C boundary: {what}"))
+    Error::new(ErrorKind::Internal, format!("internal error: panic caught at the C boundary: {what}"))
 }
 
 fn set_err(err: *mut *mut mezon_error, e: Error) {
@@ -129,7 +129,7 @@ fn pack_arg<'a>(p: *const mezon_pack) -> Result<&'a Pack, Error> {
 }
 
 fn json_arg(p: *const c_char, name: &str) -> Result<Value, Error> {
-    serde_json::from_str(str_arg(p, name)?).map_err(|e| input_error(format!("`{name}` is not valid JSON: {e}")))
+    serde_json::from_str(str_arg(p, name)?).map_err(|e| input_error(format!("`{name}` is not valid JSON: {e}")).at(e.line() as u32, e.column() as u32))
 }
 
 fn owned_json(v: &Value) -> *mut c_char {

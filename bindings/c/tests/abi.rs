@@ -30,7 +30,7 @@ fn a_panic_comes_back_as_an_error() {
     let mut err = ptr::null_mut();
     assert!(mezon_test_panic(&mut err).is_null());
     assert!(!err.is_null());
-    assert_eq!(borrowed(mezon_error_kind(err)), "runtime");
+    assert_eq!(borrowed(mezon_error_kind(err)), "internal");
     assert!(borrowed(mezon_error_message(err)).contains("panic caught at the C boundary"));
     mezon_error_free(err);
 }

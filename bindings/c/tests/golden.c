@@ -236,7 +236,7 @@ static void test_panic(void) {
     char *out = mezon_test_panic(&err);
     CHECK(!out && err, "a panic comes back as NULL plus an error");
     if (err) {
-        CHECK(strcmp(mezon_error_kind(err), "runtime") == 0, "kind %s", mezon_error_kind(err));
+        CHECK(strcmp(mezon_error_kind(err), "internal") == 0, "kind %s", mezon_error_kind(err));
         CHECK(strstr(mezon_error_message(err), "panic") != NULL, "message %s", mezon_error_message(err));
     }
     mezon_error_free(err);

@@ -25,6 +25,7 @@ create_exception!(mezon, LimitError, Error, "A rule hit a sandbox limit.");
 create_exception!(mezon, SecurityError, Error, "A rule tried something the sandbox forbids.");
 create_exception!(mezon, InputError, Error, "An input record or file is invalid (including JSON text that does not parse).");
 create_exception!(mezon, IoError, Error, "A file could not be read.");
+create_exception!(mezon, InternalError, Error, "A bug of the engine or binding; please report it.");
 
 /// The one error-mapping helper: the subclass for the kind, the rendered
 /// frame as the message, and the position as attributes (lines and columns
@@ -41,6 +42,7 @@ fn py_err(py: Python<'_>, e: mezon::Error) -> PyErr {
         K::Security => SecurityError::new_err(text),
         K::Input => InputError::new_err(text),
         K::Io => IoError::new_err(text),
+        K::Internal => InternalError::new_err(text),
     };
     let value = err.value(py);
     // Setting attributes on a fresh exception instance does not fail.
@@ -126,7 +128,7 @@ fn to_values(items: &Bound<'_, PyAny>) -> PyResult<Vec<Value>> {
 }
 
 fn parse_json(py: Python<'_>, text: &str, what: &str) -> PyResult<Value> {
-    serde_json::from_str(text).map_err(|e| input_err(py, format!("{what} is not valid JSON: {e}")))
+    serde_json::from_str(text).map_err(|e| py_err(py, mezon::Error::new(mezon::ErrorKind::Input, format!("{what} is not valid JSON: {e}")).at(e.line() as u32, e.column() as u32)))
 }
 
 fn json_array(py: Python<'_>, text: &str, what: &str) -> PyResult<Vec<Value>> {
@@ -257,6 +259,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("SecurityError", py.get_type::<SecurityError>())?;
     m.add("InputError", py.get_type::<InputError>())?;
     m.add("IoError", py.get_type::<IoError>())?;
+    m.add("InternalError", py.get_type::<InternalError>())?;
     m.add("VERSION", mezon::VERSION)?;
     Ok(())
 }
