@@ -2,22 +2,21 @@
 //!
 //! Shared by the criterion benches (`benches/`), the 1,000,000-record run
 //! (`src/bin/million.rs`) and the comparison (`src/bin/compare.rs`): the
-//! deterministic record generator (a copy of `mezon sample`'s), the batch
+//! deterministic record generator (`mezon sample`'s own, from `mezon_cli::sample`), the batch
 //! path on one or several threads, the hand-written native implementations,
 //! and (feature `zen`) the same methodology as a GoRules JDM graph.
 //! See `benches/README.md` for what each benchmark measures.
 
 mod batch;
 mod native;
-mod sample;
 #[cfg(feature = "zen")]
 mod zen;
 
 use std::path::{Path, PathBuf};
 
-pub use batch::{assess_ordered, rank_file, CHUNK};
+pub use batch::rank_file;
 pub use native::{eval_f64, publish_f64, Input, NativeExact, Scored, INDICATORS};
-pub use sample::{services, write_organizations, write_services, Service, PERIOD};
+pub use mezon_cli::sample::{services, write_organizations, write_services, Service, PERIOD};
 #[cfg(feature = "zen")]
 pub use zen::{graph as zen_graph, ZenScorer};
 

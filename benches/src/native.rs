@@ -7,7 +7,7 @@
 
 use mezon::Num;
 
-use crate::sample::Service;
+use mezon_cli::sample::Service;
 
 /// Indicator ids in pack order, with their maxima.
 pub const INDICATORS: [(&str, i64); 9] = [

@@ -1,7 +1,6 @@
 //! `mezon`: assess, rank, check, test and explain with a rule pack.
 
 mod output;
-mod sample;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -9,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use mezon::{AssessOptions, Engine, Error, Pack, Ranker, Status};
+use mezon_cli::sample;
 
 /// Mezon: scoring methodologies as rule packs.
 ///

@@ -12,20 +12,15 @@
 //! relations hold); the figures vary widely, so that every band of every
 //! scale, every "not applicable" branch, some not-assessed services and all
 //! four grades occur in a set of a few hundred services.
+//!
+//! The benchmarks use the same generator in-process (`services`,
+//! `Service::to_map`), so their records are the same as the files'.
 
+use serde_json::{Map, Value};
 use std::io::{self, Write};
 
-#[cfg(test)]
-/// Deterministic synthetic data for the 2016 methodology.
-pub struct Sample {
-    /// Service records, one per line, with a header (the schema's field names).
-    pub services_csv: String,
-    /// Organisation records: `organization_id,period,data_submitted_on_time,data_unreliable`.
-    pub organizations_csv: String,
-}
-
 /// The period (year) of every generated record.
-const PERIOD: u32 = 2016;
+pub const PERIOD: u32 = 2016;
 
 /// Header of the services CSV: the input fields in the order of the methodology.
 const SERVICE_HEADER: &str = "service_id,service_name,organization_id,organization_name,period,\
@@ -134,22 +129,26 @@ fn org_quality(seed: u64) -> Vec<u64> {
 }
 
 /// One service record, already valid under the schema.
-struct Service {
-    org: usize,
-    name: String,
-    applications_total: u64,
-    applications_electronic: u64,
-    completed: u64,
-    completed_on_time: u64,
-    marks: [u64; 5],
-    optimized: bool,
-    documents_required: u64,
-    documents_interagency: u64,
-    maturity_stage: u64,
-    info: [bool; 6],
+#[allow(missing_docs)] // the fields are the schema's, documented in the methodology
+#[derive(Debug, Clone)]
+pub struct Service {
+    /// Index into the organisation list.
+    pub org: usize,
+    pub name: String,
+    pub applications_total: u64,
+    pub applications_electronic: u64,
+    pub completed: u64,
+    pub completed_on_time: u64,
+    pub marks: [u64; 5],
+    pub optimized: bool,
+    pub documents_required: u64,
+    pub documents_interagency: u64,
+    pub maturity_stage: u64,
+    /// description, documents, deadline, cost, legal basis, appeal.
+    pub info: [bool; 6],
     /// Uptime in hundredths of a percent (0..=10000).
-    availability_centi: u64,
-    justified_complaints: u64,
+    pub availability_centi: u64,
+    pub justified_complaints: u64,
 }
 
 fn make_service(rng: &mut Rng, quality: &[u64]) -> Service {
@@ -279,13 +278,18 @@ fn write_service(out: &mut dyn Write, index: usize, s: &Service) -> io::Result<(
     )
 }
 
-/// Streaming variant for very large sets (writes the services CSV incl. header).
-pub fn write_services(services: usize, seed: u64, out: &mut dyn Write) -> io::Result<()> {
+/// The first `services` service records of seed `seed`, generated lazily.
+pub fn services(services: usize, seed: u64) -> impl Iterator<Item = Service> {
     let quality = org_quality(seed);
     let mut rng = Rng::new(seed, STREAM_SERVICES);
+    (0..services).map(move |_| make_service(&mut rng, &quality))
+}
+
+/// Writes the services CSV (header included), streaming: the same bytes as
+/// `mezon sample`.
+pub fn write_services(count: usize, seed: u64, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{SERVICE_HEADER}")?;
-    for index in 0..services {
-        let service = make_service(&mut rng, &quality);
+    for (index, service) in services(count, seed).enumerate() {
         write_service(out, index, &service)?;
     }
     Ok(())
@@ -307,23 +311,72 @@ pub fn write_organizations(seed: u64, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-/// Deterministic synthetic data for the 2016 methodology: `services` service
-/// records spread over the organisations, and one record per organisation.
-#[cfg(test)]
-pub fn generate(services: usize, seed: u64) -> Sample {
-    let mut services_csv = Vec::new();
-    let mut organizations_csv = Vec::new();
-    write_services(services, seed, &mut services_csv).expect("writing to a Vec cannot fail");
-    write_organizations(seed, &mut organizations_csv).expect("writing to a Vec cannot fail");
-    Sample {
-        services_csv: String::from_utf8(services_csv).expect("the generator writes UTF-8"),
-        organizations_csv: String::from_utf8(organizations_csv).expect("the generator writes UTF-8"),
+const INFO_FIELDS: [&str; 6] = ["info_description", "info_documents", "info_deadline", "info_cost", "info_legal_basis", "info_appeal"];
+
+impl Service {
+    /// The uptime as the CSV writes it: `99.20`.
+    pub fn availability_text(&self) -> String {
+        format!("{}.{:02}", self.availability_centi / 100, self.availability_centi % 100)
+    }
+
+    /// The record as Mezon's CSV reader yields it (integers and booleans
+    /// typed, the `number` field kept as exact decimal text), so an in-memory
+    /// record takes the same validation path as one read from a file.
+    pub fn to_map(&self, index: usize) -> Map<String, Value> {
+        let (org_id, org_name, _) = ORGANIZATIONS[self.org];
+        let mut m = Map::new();
+        let mut put = |k: &str, v: Value| {
+            m.insert(k.to_owned(), v);
+        };
+        put("service_id", Value::from(format!("SRV-{:06}", index + 1)));
+        put("service_name", Value::from(self.name.as_str()));
+        put("organization_id", Value::from(org_id));
+        put("organization_name", Value::from(org_name));
+        put("period", Value::from(PERIOD));
+        put("applications_total", Value::from(self.applications_total));
+        put("applications_electronic", Value::from(self.applications_electronic));
+        put("completed", Value::from(self.completed));
+        put("completed_on_time", Value::from(self.completed_on_time));
+        for (k, n) in self.marks.iter().enumerate() {
+            put(&format!("marks_{}", k + 1), Value::from(*n));
+        }
+        put("optimized", Value::from(self.optimized));
+        put("documents_required", Value::from(self.documents_required));
+        put("documents_interagency", Value::from(self.documents_interagency));
+        put("maturity_stage", Value::from(self.maturity_stage));
+        for (name, present) in INFO_FIELDS.iter().zip(self.info) {
+            put(name, Value::from(present));
+        }
+        put("availability_pct", Value::from(self.availability_text()));
+        put("justified_complaints", Value::from(self.justified_complaints));
+        m
+    }
+
+    /// The record as a JSON document with every figure a JSON number (the
+    /// uptime parsed from its decimal text), as a JSON-native engine takes it.
+    pub fn to_json_numbers(&self, index: usize) -> Value {
+        let mut m = self.to_map(index);
+        let pct: Value = serde_json::from_str(&self.availability_text()).expect("decimal text is a JSON number");
+        m.insert("availability_pct".into(), pct);
+        Value::Object(m)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    struct Sample {
+        services_csv: String,
+        organizations_csv: String,
+    }
+
+    fn generate(services: usize, seed: u64) -> Sample {
+        let (mut s, mut o) = (Vec::new(), Vec::new());
+        write_services(services, seed, &mut s).unwrap();
+        write_organizations(seed, &mut o).unwrap();
+        Sample { services_csv: String::from_utf8(s).unwrap(), organizations_csv: String::from_utf8(o).unwrap() }
+    }
 
     /// Splits one CSV line, honouring quoted fields.
     fn split(line: &str) -> Vec<String> {
@@ -355,10 +408,13 @@ mod tests {
     }
 
     #[test]
-    fn streaming_matches_generate() {
-        let mut streamed = Vec::new();
-        write_services(120, 7, &mut streamed).unwrap();
-        assert_eq!(String::from_utf8(streamed).unwrap(), generate(120, 7).services_csv);
+    fn records_match_their_csv_rows() {
+        let csv = generate(50, 7).services_csv;
+        for (i, (s, line)) in services(50, 7).zip(csv.lines().skip(1)).enumerate() {
+            let m = s.to_map(i);
+            assert!(line.starts_with(&format!("{},", m["service_id"].as_str().unwrap())), "{line}");
+            assert!(line.contains(&format!(",{},", s.availability_text())), "{line}");
+        }
     }
 
     #[test]
