@@ -1,1 +1,291 @@
-//! Placeholder: being written.
+//! WebAssembly bindings of the Mezon engine (see the `mezon` crate docs for
+//! the engine, packs and results).
+//!
+//! One wrapper type, [`Pack`], and one error-mapping helper. Lifetimes follow
+//! the engine: a pack is compiled once by [`Pack::from_bundle`] and kept for
+//! the life of the page; every `assess` call is one cheap evaluation.
+//!
+//! Results cross the boundary as the engine's canonical JSON text
+//! ([`mezon::to_json_line`]) and are turned into JS values with `JSON.parse`,
+//! so a JS result stringifies to exactly the line `mezon assess --format
+//! jsonl` prints. Records go the other way as JSON text (`JSON.stringify`),
+//! which is also how the CLI reads them, so a number like `99.2` is read from
+//! the same decimal text on every platform.
+//!
+//! Nothing here decides anything: the sandbox limits are the engine's
+//! defaults and every result comes from the engine unchanged.
+
+use js_sys::{Array, Reflect, JSON};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = r#"
+/** Labels in the pack's languages. */
+export interface Labels { uz?: string; ru?: string; en?: string; [lang: string]: string | undefined }
+
+/** One input field of the pack's schema. */
+export interface FieldInfo {
+  name: string;
+  type: "string" | "int" | "number" | "bool";
+  required: boolean;
+  min?: number | string | null;
+  max?: number | string | null;
+  label?: Labels;
+  help?: Labels | string | null;
+  [key: string]: unknown;
+}
+
+/** What a front end needs to describe a pack (`Pack::info` in the engine). */
+export interface PackInfo {
+  id: string;
+  version: string;
+  digest: string;
+  title: Labels;
+  legal_basis?: unknown;
+  effective_from?: string | null;
+  effective_to?: string | null;
+  period?: unknown;
+  total_max?: number;
+  indicators: { id: string; title: Labels; max: number; provisional: boolean; clause: string }[];
+  input: { fields: FieldInfo[]; relations: unknown[]; [key: string]: unknown };
+  organization_input?: unknown;
+  aggregation?: unknown;
+  grades: { id: string; min: number | string; label?: Labels; [key: string]: unknown }[];
+}
+
+/** One entry of a result's `errors`. */
+export interface ResultError {
+  kind: "manifest" | "table" | "parse" | "runtime" | "limit" | "security" | "input" | "io";
+  field: string | null;
+  message: string;
+  indicator?: string | null;
+  file?: string | null;
+  line?: number | null;
+  column?: number | null;
+  call_chain?: { function: string; file: string | null; line: number | null; column: number | null }[];
+}
+
+/** One indicator of a result. */
+export interface IndicatorOutcome {
+  points: number | null;
+  max: number;
+  applicable: boolean;
+  provisional: boolean;
+  clause: string;
+  trace: string[];
+}
+
+/** One result: the same object as a line of `mezon assess --format jsonl`. */
+export interface Assessment {
+  service_id: string | number | null;
+  organization_id: string | null;
+  period: number | null;
+  status: "assessed" | "not_assessed" | "invalid" | "error";
+  score: number | null;
+  score_exact: string | null;
+  grade: string | null;
+  points_total: number | null;
+  max_applicable: number | null;
+  reason: string | null;
+  indicators: Record<string, IndicatorOutcome>;
+  errors: ResultError[];
+  warnings: string[];
+  pack: { id: string; version: string; digest: string };
+}
+
+/** The same content as `mezon rank --format json`. */
+export interface Ranking {
+  pack: { id: string; version: string; digest: string };
+  period: number | null;
+  organizations: Record<string, unknown>[];
+  unassigned: unknown[];
+}
+
+/** A pack bundle, as written by `mezon bundle`. */
+export interface PackBundle {
+  format: "mezon-pack-bundle/1";
+  id: string;
+  version: string;
+  digest: string;
+  files: Record<string, string>;
+}
+
+/**
+ * What every thrown error carries besides `message` (the rendered frame:
+ * `error[kind]: …`, `--> file:line:col`, the source line and a caret).
+ * Lines and columns are 1-based.
+ */
+export interface MezonError extends Error {
+  name: "MezonError";
+  kind: ResultError["kind"];
+  detail: string;
+  file: string | null;
+  line: number | null;
+  column: number | null;
+  field: string | null;
+  record: string | null;
+  indicator: string | null;
+  pack: string | null;
+  callChain: { function: string; file: string | null; line: number | null; column: number | null }[];
+}
+"#;
+
+#[wasm_bindgen]
+extern "C" {
+    /// A parsed pack bundle or its JSON text.
+    #[wasm_bindgen(typescript_type = "PackBundle | string")]
+    pub type BundleArg;
+    /// The object `Pack.info()` returns.
+    #[wasm_bindgen(typescript_type = "PackInfo")]
+    pub type PackInfoJs;
+    /// One input record, a plain object.
+    #[wasm_bindgen(typescript_type = "Record<string, unknown>")]
+    pub type RecordArg;
+    /// A list of input records.
+    #[wasm_bindgen(typescript_type = "Record<string, unknown>[]")]
+    pub type RecordsArg;
+    /// The object `Pack.assess()` returns.
+    #[wasm_bindgen(typescript_type = "Assessment")]
+    pub type AssessmentJs;
+    /// The object `Pack.rank()` returns.
+    #[wasm_bindgen(typescript_type = "Ranking")]
+    pub type RankingJs;
+
+    #[wasm_bindgen(js_namespace = console, js_name = error)]
+    fn console_error(s: &str);
+}
+
+/// Panics are bugs; show them in the console instead of a bare `unreachable`.
+#[wasm_bindgen(start)]
+pub fn start() {
+    std::panic::set_hook(Box::new(|info| console_error(&format!("mezon-wasm panicked: {info}"))));
+}
+
+/// A compiled rule pack.
+#[wasm_bindgen]
+pub struct Pack {
+    inner: mezon::Pack,
+}
+
+#[wasm_bindgen]
+impl Pack {
+    /// Compiles a pack bundle (the parsed JSON of `mezon bundle`, or its
+    /// text). The digest is verified; a mismatch throws an error of kind
+    /// `manifest`.
+    #[wasm_bindgen(js_name = fromBundle)]
+    pub fn from_bundle(bundle: BundleArg) -> Result<Pack, JsValue> {
+        let text = json_text(&bundle, "the bundle")?;
+        mezon::Pack::from_bundle(&mezon::Engine::default(), &text).map(|inner| Pack { inner }).map_err(|e| to_js_error(&e))
+    }
+
+    /// Pack id.
+    #[wasm_bindgen(getter)]
+    pub fn id(&self) -> String {
+        self.inner.id().to_owned()
+    }
+
+    /// Pack version.
+    #[wasm_bindgen(getter)]
+    pub fn version(&self) -> String {
+        self.inner.version().to_owned()
+    }
+
+    /// Content digest, `sha256:…`.
+    #[wasm_bindgen(getter)]
+    pub fn digest(&self) -> String {
+        self.inner.digest().to_owned()
+    }
+
+    /// Ids, titles, indicators, the input schema and the grades.
+    pub fn info(&self) -> Result<PackInfoJs, JsValue> {
+        parse_line(&self.inner.info()).map(JsCast::unchecked_into)
+    }
+
+    /// Assesses one record (a plain object). Never throws for a bad record:
+    /// the result has status `invalid` and its `errors` name the fields.
+    pub fn assess(&self, record: RecordArg) -> Result<AssessmentJs, JsValue> {
+        let v = read_value(&record, "the record")?;
+        parse_line(&self.inner.assess(&v).to_json()).map(JsCast::unchecked_into)
+    }
+
+    /// Assesses one record and returns the result as its canonical JSON
+    /// line (the exact text `mezon assess --format jsonl` writes).
+    #[wasm_bindgen(js_name = assessJson)]
+    pub fn assess_json(&self, record: RecordArg) -> Result<String, JsValue> {
+        let v = read_value(&record, "the record")?;
+        Ok(mezon::to_json_line(&self.inner.assess(&v).to_json()))
+    }
+
+    /// Ranks organisations from service records and (optional) organisation
+    /// records, as `mezon rank --format json` does.
+    pub fn rank(&self, records: RecordsArg, organizations: Option<RecordsArg>) -> Result<RankingJs, JsValue> {
+        let services = read_list(&records, "the service records")?;
+        let orgs = match organizations {
+            Some(o) if !o.is_undefined() && !o.is_null() => read_list(&o, "the organisation records")?,
+            _ => Vec::new(),
+        };
+        let ranking = self.inner.rank(&services, &orgs).map_err(|e| to_js_error(&e))?;
+        parse_line(&ranking.to_json()).map(JsCast::unchecked_into)
+    }
+}
+
+/// JSON text of a JS value: a string is taken as JSON text already.
+fn json_text(v: &JsValue, what: &str) -> Result<String, JsValue> {
+    if let Some(s) = v.as_string() {
+        return Ok(s);
+    }
+    JSON::stringify(v)
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or_else(|| input_error(&format!("{what} cannot be converted to JSON")))
+}
+
+fn read_value(v: &JsValue, what: &str) -> Result<serde_json::Value, JsValue> {
+    let text = json_text(v, what)?;
+    serde_json::from_str(&text).map_err(|e| input_error(&format!("{what} is not valid JSON: {e}")))
+}
+
+fn read_list(v: &JsValue, what: &str) -> Result<Vec<serde_json::Value>, JsValue> {
+    if !Array::is_array(v) && v.as_string().is_none() {
+        return Err(input_error(&format!("{what} must be an array")));
+    }
+    match read_value(v, what)? {
+        serde_json::Value::Array(items) => Ok(items),
+        _ => Err(input_error(&format!("{what} must be an array"))),
+    }
+}
+
+fn parse_line(v: &serde_json::Value) -> Result<JsValue, JsValue> {
+    JSON::parse(&mezon::to_json_line(v))
+}
+
+fn input_error(message: &str) -> JsValue {
+    to_js_error(&mezon::Error::new(mezon::ErrorKind::Input, message))
+}
+
+/// The one error mapping: a JS `Error` whose message is the rendered frame,
+/// carrying the structured fields.
+fn to_js_error(e: &mezon::Error) -> JsValue {
+    let err = js_sys::Error::new(&e.to_string());
+    err.set_name("MezonError");
+    let opt_str = |s: Option<&str>| s.map_or(JsValue::NULL, JsValue::from_str);
+    let opt_num = |n: Option<u32>| n.map_or(JsValue::NULL, JsValue::from);
+    let chain = e.to_json().get("callChain").map_or(Ok(Array::new().into()), parse_line).unwrap_or_else(|_| Array::new().into());
+    let fields: [(&str, JsValue); 10] = [
+        ("kind", JsValue::from_str(e.kind().as_str())),
+        ("detail", JsValue::from_str(e.message())),
+        ("file", opt_str(e.file())),
+        ("line", opt_num(e.line())),
+        ("column", opt_num(e.column())),
+        ("field", opt_str(e.field())),
+        ("record", opt_str(e.record())),
+        ("indicator", opt_str(e.indicator())),
+        ("pack", opt_str(e.pack())),
+        ("callChain", chain),
+    ];
+    for (k, v) in fields {
+        // Setting a property on a fresh Error object cannot fail.
+        let _ = Reflect::set(&err, &JsValue::from_str(k), &v);
+    }
+    err.into()
+}

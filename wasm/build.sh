@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# Builds the Mezon WebAssembly module and the self-assessment page's files.
+#
+#   bash wasm/build.sh
+#
+# On a fresh machine of the project's kind (Debian bookworm, root, rustup with
+# the host target only) it first installs what it needs, each step skipped when
+# already present, so a second run with nothing changed takes seconds:
+#   - apt: rustc-web, cargo-web, rust-web-src (one pinned version), lld-22
+#     (wasm-ld), chromium (browser test);
+#   - the wasm-bindgen CLI at the version in Cargo.lock, under .tools/;
+#   - wasm-opt (npm `binaryen`) and playwright-core, from wasm/package-lock.json.
+# Then it builds wasm32-unknown-unknown with Debian's rustc-web and
+# -Zbuild-std (rustup cannot add the target here), runs wasm-bindgen for the
+# `web` and `nodejs` targets, runs wasm-opt -Oz, writes the pack bundles the
+# page loads, and prints the module's raw and gzip sizes.
+#
+# Outputs (all generated, git-ignored):
+#   wasm/pkg/web/    ES module for browsers (also copied to wasm/www/pkg/)
+#   wasm/pkg/node/   CommonJS module for Node
+#   wasm/www/packs/  pack bundles written by `mezon bundle`, and index.json
+#
+# Environment:
+#   MEZON_BIN   native `mezon` binary used to write bundles; when unset, the
+#               CLI is built in target-wasm-host/ (test.sh passes its own).
+set -euo pipefail
+
+WASM_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$WASM_DIR/.." && pwd)"
+TOOLS="$ROOT/.tools"
+CRATE=mezon_wasm
+WASM_TARGET_DIR="$ROOT/target-wasm"
+
+log() { printf '==> %s\n' "$*" >&2; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# --- 1. Debian packages ----------------------------------------------------
+apt_ok() {
+    local v
+    for p in rustc-web cargo-web rust-web-src lld-22 chromium; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || return 1
+    done
+    # The three Rust packages must be one version (std sources match rustc).
+    v="$(dpkg-query -W -f='${Version}' rustc-web)"
+    [ "$(dpkg-query -W -f='${Version}' cargo-web)" = "$v" ] && [ "$(dpkg-query -W -f='${Version}' rust-web-src)" = "$v" ]
+}
+if apt_ok; then
+    log "apt packages present (rustc-web $(dpkg-query -W -f='${Version}' rustc-web))"
+else
+    log "installing apt packages"
+    as_root apt-get update -q
+    # Take apt's candidate for rustc-web and pin the other two to it: a
+    # security update replaces the version suffix.
+    RV="$(apt-cache policy rustc-web | awk '/Candidate:/ {print $2}')"
+    [ -n "$RV" ] && [ "$RV" != "(none)" ] || { echo "rustc-web is not available from apt" >&2; exit 1; }
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+        "rustc-web=$RV" "cargo-web=$RV" "rust-web-src=$RV" lld-22 chromium
+fi
+
+# --- 2. wasm-bindgen CLI, the version Cargo.lock holds ----------------------
+WB_VERSION="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock")"
+[ -n "$WB_VERSION" ] || { echo "wasm-bindgen is not in Cargo.lock" >&2; exit 1; }
+WASM_BINDGEN="$TOOLS/bin/wasm-bindgen"
+if [ -x "$WASM_BINDGEN" ] && [ "$("$WASM_BINDGEN" --version | awk '{print $2}')" = "$WB_VERSION" ]; then
+    log "wasm-bindgen $WB_VERSION present"
+else
+    log "installing wasm-bindgen-cli $WB_VERSION into .tools/ (a few minutes)"
+    # Not --locked: one of its locked dependencies is not in the index.
+    # The host toolchain (rustup) builds it; RUSTC_BOOTSTRAP stays unset.
+    env -u RUSTC_BOOTSTRAP -u RUSTC -u CARGO_TARGET_DIR \
+        cargo install wasm-bindgen-cli --version "=$WB_VERSION" --root "$TOOLS" --target-dir "$TOOLS/build"
+fi
+
+# --- 3. npm tools: wasm-opt (binaryen), playwright-core ---------------------
+if [ -x "$WASM_DIR/node_modules/.bin/wasm-opt" ] && [ -d "$WASM_DIR/node_modules/playwright-core" ] \
+    && [ "$WASM_DIR/node_modules/.package-lock.json" -nt "$WASM_DIR/package-lock.json" ]; then
+    log "npm tools present"
+else
+    log "installing npm tools"
+    (cd "$WASM_DIR" && npm ci --no-audit --no-fund)
+fi
+WASM_OPT="$WASM_DIR/node_modules/.bin/wasm-opt"
+
+# --- 4. the module -----------------------------------------------------------
+log "building $CRATE for wasm32-unknown-unknown"
+(
+    # Only this build: Debian's rustc, -Z through RUSTC_BOOTSTRAP, wasm-ld from
+    # lld-22, and a size profile given through the environment so the
+    # workspace's release profile stays as it is for native builds.
+    export RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1
+    export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=wasm-ld-22
+    export CARGO_TARGET_DIR="$WASM_TARGET_DIR"
+    export CARGO_PROFILE_RELEASE_OPT_LEVEL=z CARGO_PROFILE_RELEASE_LTO=true \
+        CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 CARGO_PROFILE_RELEASE_PANIC=abort \
+        CARGO_PROFILE_RELEASE_DEBUG=false
+    # Not `strip = true`: wasm-bindgen needs the target-features section;
+    # wasm-opt drops the names afterwards.
+    cd "$ROOT"
+    /usr/bin/cargo build --release --target wasm32-unknown-unknown \
+        -Zbuild-std=std,panic_abort -p mezon-wasm
+)
+RAW_WASM="$WASM_TARGET_DIR/wasm32-unknown-unknown/release/$CRATE.wasm"
+
+# --- 5. bindings and wasm-opt, skipped when the module did not change ----------
+PKG="$WASM_DIR/pkg"
+STAMP="$PKG/.built-from"
+WANT="$(sha256sum "$RAW_WASM" "$WASM_BINDGEN" "$WASM_OPT" "${BASH_SOURCE[0]}" | sha256sum | cut -c1-64)"
+if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ] && [ -f "$PKG/web/${CRATE}_bg.wasm" ] && [ -f "$PKG/node/${CRATE}_bg.wasm" ]; then
+    log "bindings up to date"
+else
+    log "wasm-bindgen (web, nodejs) and wasm-opt -Oz"
+    rm -rf "$PKG"
+    mkdir -p "$PKG"
+    "$WASM_BINDGEN" --target web --out-dir "$PKG/web" "$RAW_WASM"
+    "$WASM_BINDGEN" --target nodejs --out-dir "$PKG/node" "$RAW_WASM"
+    # The features rustc enables by default for wasm32; wasm-opt must accept
+    # them and must not add any others.
+    FEATURES=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
+        --enable-mutable-globals --enable-reference-types --enable-multivalue)
+    "$WASM_OPT" -Oz --strip-debug --strip-producers "${FEATURES[@]}" \
+        -o "$PKG/web/${CRATE}_bg.opt.wasm" "$PKG/web/${CRATE}_bg.wasm"
+    # Both targets usually get the same module from wasm-bindgen: optimise once.
+    if cmp -s "$PKG/web/${CRATE}_bg.wasm" "$PKG/node/${CRATE}_bg.wasm"; then
+        cp "$PKG/web/${CRATE}_bg.opt.wasm" "$PKG/node/${CRATE}_bg.wasm"
+    else
+        "$WASM_OPT" -Oz --strip-debug --strip-producers "${FEATURES[@]}" \
+            -o "$PKG/node/${CRATE}_bg.wasm" "$PKG/node/${CRATE}_bg.wasm"
+    fi
+    mv "$PKG/web/${CRATE}_bg.opt.wasm" "$PKG/web/${CRATE}_bg.wasm"
+    echo "$WANT" > "$STAMP"
+fi
+rm -rf "$WASM_DIR/www/pkg"
+mkdir -p "$WASM_DIR/www/pkg"
+cp "$PKG/web/$CRATE.js" "$PKG/web/$CRATE.d.ts" "$PKG/web/${CRATE}_bg.wasm" "$WASM_DIR/www/pkg/"
+
+# --- 6. pack bundles for the page ------------------------------------------
+if [ -z "${MEZON_BIN:-}" ]; then
+    log "building the native CLI (target-wasm-host/) to write bundles"
+    (cd "$ROOT" && env -u RUSTC_BOOTSTRAP CARGO_TARGET_DIR="$ROOT/target-wasm-host" cargo build --release -q -p mezon-cli)
+    MEZON_BIN="$ROOT/target-wasm-host/release/mezon"
+fi
+PACKS="$WASM_DIR/www/packs"
+rm -rf "$PACKS"
+mkdir -p "$PACKS"
+entries=()
+for manifest in "$ROOT"/rules/*/*/pack.toml; do
+    dir="$(dirname "$manifest")"
+    version="$(basename "$dir")"
+    id="$(basename "$(dirname "$dir")")"
+    file="$id-$version.json"
+    "$MEZON_BIN" bundle "$dir" -o "$PACKS/$file" >/dev/null
+    entries+=("{\"id\":\"$id\",\"version\":\"$version\",\"file\":\"$file\"}")
+done
+(IFS=,; printf '{"packs":[%s]}\n' "${entries[*]}") > "$PACKS/index.json"
+log "bundles: $(cd "$PACKS" && ls *.json | grep -v index.json | tr '\n' ' ')"
+
+# --- 7. sizes ----------------------------------------------------------------
+WEB_WASM="$PKG/web/${CRATE}_bg.wasm"
+raw=$(wc -c < "$WEB_WASM")
+gz=$(gzip -9 -c "$WEB_WASM" | wc -c)
+awk -v r="$raw" -v g="$gz" 'BEGIN { printf "mezon_wasm_bg.wasm after wasm-opt -Oz: %d bytes raw (%.1f KiB), %d bytes gzip -9 (%.1f KiB)\n", r, r/1024, g, g/1024 }'

@@ -1,0 +1,229 @@
+// Browser test: the self-assessment page in headless Chromium (Debian's
+// /usr/bin/chromium, driven by playwright-core), served from wasm/www on
+// 127.0.0.1 by a small static server in this process.
+//
+//   1. page load to first score (?sample pre-fills the worked example)
+//   2. fill the spec's worked example by hand: 78.78, grade good
+//   3. switch the labels to Russian and Uzbek
+//   4. an invalid value: the field's error is shown beside the field
+//   5. characters that cannot form a value are refused while typing
+//   6. the hostile pack in the page's context: a limit error, no hang
+//   7. time per assess in Chromium over the example data set
+// Screenshots go to wasm/test-output/. No request may leave 127.0.0.1.
+//
+//   node wasm/tests/browser.mjs     (after bash wasm/build.sh)
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { extname, join, normalize, sep } from 'node:path';
+
+import { chromium } from 'playwright-core';
+
+import { EXAMPLES, HOSTILE, WASM_DIR, bundleText, csvRecords } from './helpers.mjs';
+
+const WWW = join(WASM_DIR, 'www');
+const OUT = join(WASM_DIR, 'test-output');
+mkdirSync(OUT, { recursive: true });
+
+const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json', '.wasm': 'application/wasm', '.png': 'image/png', '.ts': 'text/plain' };
+
+// Test-only files served beside the page (not part of wasm/www).
+const extra = new Map([['/test-only/hostile.json', bundleText(HOSTILE).text]]);
+
+const server = createServer((req, res) => {
+  const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+  if (extra.has(path)) {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(extra.get(path));
+    return;
+  }
+  const file = normalize(join(WWW, path.endsWith('/') ? `${path}index.html` : path));
+  if (!file.startsWith(WWW + sep)) return res.writeHead(403).end();
+  try {
+    if (!statSync(file).isFile()) throw new Error('not a file');
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    res.end(readFileSync(file));
+  } catch {
+    res.writeHead(404).end('not found');
+  }
+});
+await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+const BASE = `http://127.0.0.1:${server.address().port}`;
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+
+const WORKED_EXAMPLE = {
+  service_id: 'SRV-T1', organization_id: 'ORG-T1', period: '2016',
+  marks_1: '2', marks_2: '3', marks_3: '5', marks_4: '40', marks_5: '50',
+  completed: '200', completed_on_time: '194', optimized: true,
+  documents_required: '5', documents_interagency: '3',
+  applications_total: '1000', applications_electronic: '420', maturity_stage: '3',
+  info_description: true, info_documents: true, info_deadline: true, info_cost: true, info_legal_basis: true, info_appeal: false,
+  availability_pct: '99.2', justified_complaints: '1',
+};
+
+let failures = 0;
+const figures = {};
+async function step(name, fn) {
+  try {
+    await fn();
+    console.log(`ok    ${name}`);
+  } catch (e) {
+    failures++;
+    console.log(`FAIL  ${name}\n${e.stack ?? e}`);
+  }
+}
+
+async function newPage() {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 1400 } });
+  const page = await context.newPage();
+  const external = [];
+  const consoleErrors = [];
+  await page.route('**/*', (route) => {
+    const host = new URL(route.request().url()).hostname;
+    if (host === '127.0.0.1') return route.continue();
+    external.push(route.request().url());
+    return route.abort();
+  });
+  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  return { page, context, external, consoleErrors };
+}
+
+const fieldError = (page, name) => page.locator(`.field[data-field="${name}"] .field-error`);
+
+try {
+  await step('page load to first score (?sample)', async () => {
+    const { page, context, external } = await newPage();
+    const wall0 = Date.now();
+    await page.goto(`${BASE}/?sample`);
+    await page.locator('#score', { hasText: '78.78' }).waitFor({ timeout: 30_000 });
+    const wallMs = Date.now() - wall0;
+    const t = await page.evaluate(() => window.mezonTiming);
+    figures.loadToFirstScoreMs = t.firstScoreMs;
+    figures.loadToFirstScoreWallMs = wallMs;
+    figures.wasmReadyMs = t.wasmReadyMs;
+    figures.packReadyMs = t.packReadyMs;
+    assert.ok(t.firstScoreMs > 0);
+    assert.deepEqual(external, []);
+    await context.close();
+  });
+
+  const { page, external, consoleErrors } = await newPage();
+
+  await step('the worked example, filled in by hand, shows 78.78 and good', async () => {
+    await page.goto(`${BASE}/`);
+    await page.locator('body[data-ready="true"]').waitFor({ timeout: 30_000 });
+    assert.equal(await page.locator('#score').textContent(), '—');
+    // Pack reference shown.
+    assert.match(await page.locator('#pack-version').textContent(), /uz-egov-quality 2016\.1/);
+    assert.match(await page.locator('#pack-digest').textContent(), /^sha256:[0-9a-f]{64}$/);
+    for (const [name, v] of Object.entries(WORKED_EXAMPLE)) {
+      const input = page.locator(`#f-${name}`);
+      if (typeof v === 'boolean') await input.setChecked(v);
+      else await input.fill(v);
+    }
+    await page.locator('#score', { hasText: '78.78' }).waitFor({ timeout: 5_000 });
+    assert.equal(await page.locator('#score').textContent(), '78.78');
+    assert.equal(await page.locator('#grade').getAttribute('data-grade'), 'good');
+    assert.equal(await page.locator('#grade').textContent(), 'good');
+    // One bar per indicator, each with its trace; the provisional badge shown.
+    assert.equal(await page.locator('#indicators > li').count(), 9);
+    assert.match(await page.locator('[data-indicator="timeliness"] .points').textContent(), /^16 of 20$/);
+    assert.ok((await page.locator('[data-indicator="timeliness"] .trace li').count()) >= 2);
+    assert.ok((await page.locator('[data-indicator="satisfaction"] .badge').count()) === 1);
+    assert.equal(await page.locator('.field-error:not(:empty)').count(), 0);
+    await page.screenshot({ path: join(OUT, 'worked-example.png'), fullPage: true });
+  });
+
+  await step('labels switch to Russian and Uzbek', async () => {
+    await page.click('button[data-lang="ru"]');
+    assert.equal(await page.locator('.field[data-field="completed"] .label-text').textContent(), 'Исполнено электронных заявлений');
+    assert.equal(await page.locator('#grade').textContent(), 'хорошо');
+    await page.click('button[data-lang="uz"]');
+    assert.equal(await page.locator('#grade').textContent(), 'yaxshi');
+    await page.click('button[data-lang="en"]');
+    assert.equal(await page.locator('#grade').textContent(), 'good');
+  });
+
+  await step('an invalid value shows the error beside its field', async () => {
+    await page.locator('#f-completed_on_time').fill('300');
+    const err = fieldError(page, 'completed_on_time');
+    await err.filter({ hasText: /cannot exceed/ }).waitFor({ timeout: 5_000 });
+    assert.match(await err.textContent(), /completed_on_time = 300 must be <= completed = 200/);
+    assert.equal(await page.locator('.field[data-field="completed_on_time"]').getAttribute('class'), 'field invalid');
+    assert.equal(await page.locator('#score').textContent(), '—');
+    assert.equal(await fieldError(page, 'completed').textContent(), '');
+    await page.screenshot({ path: join(OUT, 'invalid-field.png'), fullPage: true });
+    await page.locator('#f-completed_on_time').fill('194');
+    await page.locator('#score', { hasText: '78.78' }).waitFor({ timeout: 5_000 });
+  });
+
+  await step('ranges are enforced while typing', async () => {
+    const stage = page.locator('#f-maturity_stage');
+    await stage.fill('');
+    await stage.pressSequentially('x-.5');
+    assert.equal(await stage.inputValue(), '5', 'letters, sign and point refused in an int field with min 0');
+    await fieldError(page, 'maturity_stage').filter({ hasText: /above the maximum 4/ }).waitFor({ timeout: 5_000 });
+    await stage.fill('3');
+    await page.locator('#score', { hasText: '78.78' }).waitFor({ timeout: 5_000 });
+    assert.equal(await fieldError(page, 'maturity_stage').textContent(), '');
+  });
+
+  await step('the hostile pack in the page: a limit error, quickly; the page goes on', async () => {
+    const r = await page.evaluate(async () => {
+      const m = await import('/pkg/mezon_wasm.js');
+      const pack = m.Pack.fromBundle(await (await fetch('/test-only/hostile.json')).text());
+      const t0 = performance.now();
+      const loop = pack.assess({ id: 'x', mode: 'loop' });
+      const ms = performance.now() - t0;
+      const ok = pack.assess({ id: 'y', mode: 'ok' });
+      return { kinds: loop.errors.map((e) => e.kind), ms, ok: ok.indicators.attack.points };
+    });
+    assert.ok(r.kinds.includes('limit'), String(r.kinds));
+    assert.ok(r.ms < 10_000, `${r.ms} ms`);
+    assert.equal(r.ok, 42);
+    figures.hostileLoopMsChromium = r.ms;
+    assert.equal(await page.locator('#score').textContent(), '78.78');
+  });
+
+  await step('time per assess in Chromium (example data set)', async () => {
+    const fieldsText = await page.evaluate(async () => {
+      const m = await import('/pkg/mezon_wasm.js');
+      const pack = m.Pack.fromBundle(await (await fetch('/packs/uz-egov-quality-2016.1.json')).text());
+      return JSON.stringify(pack.info().input.fields);
+    });
+    const records = csvRecords(readFileSync(join(EXAMPLES, 'services.csv'), 'utf8'), JSON.parse(fieldsText));
+    const r = await page.evaluate(async (records) => {
+      const m = await import('/pkg/mezon_wasm.js');
+      const pack = m.Pack.fromBundle(await (await fetch('/packs/uz-egov-quality-2016.1.json')).text());
+      for (const rec of records) pack.assess(rec); // warm-up
+      const rounds = 5;
+      const t0 = performance.now();
+      for (let i = 0; i < rounds; i++) for (const rec of records) pack.assess(rec);
+      return { usPerAssess: ((performance.now() - t0) * 1000) / (rounds * records.length), n: rounds * records.length };
+    }, records);
+    figures.chromiumUsPerAssess = r.usPerAssess;
+    figures.chromiumAssessCount = r.n;
+  });
+
+  await step('no request left 127.0.0.1; no console errors', async () => {
+    assert.deepEqual(external, []);
+    assert.deepEqual(consoleErrors, []);
+  });
+} finally {
+  await browser.close();
+  server.close();
+}
+
+console.log(`figures ${JSON.stringify(figures)}`);
+console.log(`screenshots in ${OUT}`);
+if (failures) {
+  console.log(`${failures} browser step(s) failed`);
+  process.exit(1);
+}

@@ -1,0 +1,106 @@
+// Shared by the Node tests and the browser test: paths resolved from this
+// file, the native CLI, the wasm module, a schema-typed CSV reader.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const HERE = dirname(fileURLToPath(import.meta.url));
+export const WASM_DIR = resolve(HERE, '..');
+export const ROOT = resolve(WASM_DIR, '..');
+export const PACK_2016 = join(ROOT, 'rules/uz-egov-quality/2016.1');
+export const HOSTILE = join(ROOT, 'test-data/packs/hostile/1.0');
+export const EXAMPLES = join(ROOT, 'examples/2016');
+
+/** The wasm module built for Node by build.sh. */
+export function loadModule() {
+  const path = join(WASM_DIR, 'pkg/node/mezon_wasm.js');
+  if (!existsSync(path)) throw new Error(`${path} is missing: run bash wasm/build.sh first`);
+  return createRequire(import.meta.url)(path);
+}
+
+/**
+ * The native `mezon` binary: $MEZON_BIN, else target/release/mezon (built
+ * with `cargo build --release -p mezon-cli` when missing).
+ */
+export function mezonBin() {
+  if (process.env.MEZON_BIN) return process.env.MEZON_BIN;
+  const bin = join(ROOT, 'target/release/mezon');
+  if (!existsSync(bin)) {
+    const r = spawnSync('cargo', ['build', '--release', '-q', '-p', 'mezon-cli'], { cwd: ROOT, stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('cannot build the native CLI');
+  }
+  return bin;
+}
+
+/** Runs the native CLI; exit codes 0 and 2 (some records invalid) both carry full output. */
+export function mezon(...args) {
+  const r = spawnSync(mezonBin(), args, { encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (r.status !== 0 && r.status !== 2) {
+    throw new Error(`mezon ${args.join(' ')} exited with ${r.status}: ${r.stderr}`);
+  }
+  return r.stdout;
+}
+
+export function scratchDir() {
+  return mkdtempSync(join(tmpdir(), 'mezon-wasm-test-'));
+}
+
+/** Writes a pack's bundle with the native CLI and returns its text. */
+export function bundleText(packDir, dir = scratchDir()) {
+  const out = join(dir, 'bundle.json');
+  mezon('bundle', packDir, '-o', out);
+  return { path: out, text: readFileSync(out, 'utf8') };
+}
+
+/** Splits CSV text into rows of cells (RFC 4180 quoting). */
+export function parseCsv(text) {
+  const rows = [];
+  let row = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; }
+      else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') { row.push(cell); cell = ''; }
+    else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      row.push(cell); rows.push(row); row = []; cell = '';
+    } else cell += c;
+  }
+  if (cell !== '' || row.length) { row.push(cell); rows.push(row); }
+  return rows.filter((r) => !(r.length === 1 && r[0].trim() === ''));
+}
+
+/**
+ * CSV records typed the way the CLI types them from the schema: `int` and
+ * `bool` parsed, `number` kept as its decimal text, an empty cell absent.
+ */
+export function csvRecords(text, fields) {
+  const types = new Map(fields.map((f) => [f.name, f.type]));
+  const [header, ...rows] = parseCsv(text);
+  const names = header.map((h) => h.trim());
+  return rows.map((cells) => {
+    const rec = {};
+    names.forEach((name, i) => {
+      const cell = (cells[i] ?? '').trim();
+      if (cell === '') return;
+      const ty = types.get(name);
+      if (ty === 'int' && /^[+-]?\d+$/.test(cell) && Number.isSafeInteger(Number(cell))) rec[name] = Number(cell);
+      else if (ty === 'bool' && (cell === 'true' || cell === 'false')) rec[name] = cell === 'true';
+      else rec[name] = cell;
+    });
+    return rec;
+  });
+}
+
+/** Non-empty lines of a JSON Lines text. */
+export function lines(text) {
+  return text.split('\n').filter((l) => l.trim() !== '');
+}

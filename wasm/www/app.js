@@ -1,0 +1,277 @@
+// The self-assessment page: a form generated from the pack's input schema,
+// scored live by the engine compiled to WebAssembly. Every number shown comes
+// from the engine's result; this file only collects input and renders.
+import init, { Pack } from './pkg/mezon_wasm.js';
+
+const t0 = performance.now();
+const $ = (sel) => document.querySelector(sel);
+
+const UI = {
+  en: {
+    pack: 'Pack', version: 'Version', digest: 'Digest', score: 'Score', grade: 'Grade', loading: 'Loading…',
+    sample: 'Fill in a sample', clear: 'Clear', provisional: 'provisional', na: 'not applicable',
+    toFill: (n) => `${n} required field${n === 1 ? '' : 's'} still to fill in.`, ready: 'Scored live as you type.',
+    invalid: 'Correct the fields marked in red.', error: 'A rule failed; see below.', of: 'of',
+  },
+  ru: {
+    pack: 'Методика', version: 'Версия', digest: 'Дайджест', score: 'Балл', grade: 'Оценка', loading: 'Загрузка…',
+    sample: 'Заполнить примером', clear: 'Очистить', provisional: 'предварительно', na: 'неприменимо',
+    toFill: (n) => `Осталось заполнить обязательных полей: ${n}.`, ready: 'Балл пересчитывается при вводе.',
+    invalid: 'Исправьте поля, отмеченные красным.', error: 'Ошибка в правиле, см. ниже.', of: 'из',
+  },
+  uz: {
+    pack: 'Metodika', version: 'Versiya', digest: 'Dayjest', score: 'Ball', grade: 'Baho', loading: 'Yuklanmoqda…',
+    sample: "Namuna bilan to'ldirish", clear: 'Tozalash', provisional: 'dastlabki', na: "qo'llanilmaydi",
+    toFill: (n) => `To'ldirilishi kerak bo'lgan majburiy maydonlar: ${n}.`, ready: 'Ball kiritish bilan yangilanadi.',
+    invalid: "Qizil bilan belgilangan maydonlarni to'g'rilang.", error: 'Qoidada xato, pastga qarang.', of: 'dan',
+  },
+};
+
+// Sample records per pack id: the methodology's first worked example.
+const SAMPLES = {
+  'uz-egov-quality': {
+    service_id: 'SRV-900001', organization_id: 'ORG-1', period: 2016,
+    applications_total: 1000, applications_electronic: 420, completed: 200, completed_on_time: 194,
+    marks_1: 2, marks_2: 3, marks_3: 5, marks_4: 40, marks_5: 50, optimized: true,
+    documents_required: 5, documents_interagency: 3, maturity_stage: 3,
+    info_description: true, info_documents: true, info_deadline: true, info_cost: true,
+    info_legal_basis: true, info_appeal: false, availability_pct: '99.2', justified_complaints: 1,
+  },
+};
+
+const state = {
+  lang: localStorage.getItem('mezon.lang') || 'en',
+  pack: null,
+  info: null,
+  touched: new Set(),
+  result: null,
+};
+/** Timings for the page's own diagnostics and the browser test. */
+const timing = (window.mezonTiming = { wasmReadyMs: null, packReadyMs: null, firstResultMs: null, firstScoreMs: null, lastAssessMs: null });
+
+const label = (labels, fallback = '') => {
+  if (!labels) return fallback;
+  if (typeof labels === 'string') return labels;
+  return labels[state.lang] || labels.en || Object.values(labels)[0] || fallback;
+};
+const ui = (key) => UI[state.lang]?.[key] ?? UI.en[key];
+
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'class') e.className = v;
+    else if (k === 'text') e.textContent = v;
+    else e.setAttribute(k, v === true ? '' : v);
+  }
+  e.append(...children);
+  return e;
+}
+
+// ---- the form ---------------------------------------------------------------
+
+function buildForm() {
+  const box = $('#fields');
+  box.replaceChildren();
+  for (const f of state.info.input.fields) {
+    const id = `f-${f.name}`;
+    let input;
+    if (f.type === 'bool') {
+      input = el('input', { id, name: f.name, type: 'checkbox' });
+    } else if (f.type === 'int' || f.type === 'number') {
+      // Text with a numeric keyboard: the value is kept as typed (a `number`
+      // field goes to the engine as exact decimal text), and characters that
+      // cannot be part of a value in range are refused while typing.
+      input = el('input', {
+        id, name: f.name, type: 'text', inputmode: f.type === 'int' ? 'numeric' : 'decimal',
+        'data-min': f.min ?? undefined, 'data-max': f.max ?? undefined,
+        placeholder: rangeText(f),
+      });
+      input.addEventListener('beforeinput', (ev) => refuseBadChars(ev, f));
+    } else {
+      input = el('input', { id, name: f.name, type: 'text' });
+    }
+    input.dataset.type = f.type;
+    const onEdit = () => { state.touched.add(f.name); evaluate(); };
+    input.addEventListener('input', onEdit);
+    input.addEventListener('change', onEdit);
+    const row = el('div', { class: 'field', 'data-field': f.name },
+      el('label', { for: id }, el('span', { class: 'label-text' }), f.required ? el('span', { class: 'req', text: ' *' }) : ''),
+      input,
+      el('div', { class: 'help' }),
+      el('div', { class: 'field-error', id: `err-${f.name}`, role: 'alert' }));
+    box.append(row);
+  }
+  relabel();
+}
+
+function rangeText(f) {
+  if (f.min != null && f.max != null) return `${f.min} … ${f.max}`;
+  if (f.min != null) return `≥ ${f.min}`;
+  if (f.max != null) return `≤ ${f.max}`;
+  return '';
+}
+
+/** Refuses typed characters that cannot belong to a valid value of the field. */
+function refuseBadChars(ev, f) {
+  if (!ev.data || !ev.inputType.startsWith('insert')) return;
+  const negative = f.min == null || Number(f.min) < 0;
+  const allowed = f.type === 'int' ? (negative ? /^[0-9-]+$/ : /^[0-9]+$/) : (negative ? /^[0-9.,-]+$/ : /^[0-9.,]+$/);
+  if (!allowed.test(ev.data)) ev.preventDefault();
+}
+
+function relabel() {
+  document.documentElement.lang = state.lang;
+  for (const b of document.querySelectorAll('[data-lang]')) b.setAttribute('aria-pressed', String(b.dataset.lang === state.lang));
+  for (const n of document.querySelectorAll('[data-t]')) n.textContent = ui(n.dataset.t);
+  if (!state.info) return;
+  $('#pack-title').textContent = label(state.info.title, state.info.id);
+  document.title = `Mezon · ${label(state.info.title, state.info.id)}`;
+  for (const f of state.info.input.fields) {
+    const row = document.querySelector(`.field[data-field="${f.name}"]`);
+    row.querySelector('.label-text').textContent = label(f.label, f.name);
+    row.querySelector('.help').textContent = label(f.help);
+  }
+  $('#sample').hidden = !SAMPLES[state.info.id];
+  if (state.result) render(state.result);
+}
+
+/** The record as the engine reads it: ints as numbers, `number` fields as decimal text, bools as booleans, empty = absent. */
+function collect() {
+  const rec = {};
+  for (const f of state.info.input.fields) {
+    const input = document.getElementById(`f-${f.name}`);
+    if (f.type === 'bool') { rec[f.name] = input.checked; continue; }
+    const text = input.value.trim();
+    if (text === '') continue;
+    if (f.type === 'int') rec[f.name] = /^-?\d+$/.test(text) && Number.isSafeInteger(Number(text)) ? Number(text) : text;
+    else if (f.type === 'number') rec[f.name] = text.replace(',', '.');
+    else rec[f.name] = text;
+  }
+  return rec;
+}
+
+function fill(rec) {
+  for (const f of state.info.input.fields) {
+    const input = document.getElementById(`f-${f.name}`);
+    const v = rec[f.name];
+    if (f.type === 'bool') input.checked = v === true;
+    else input.value = v === undefined || v === null ? '' : String(v);
+    if (v !== undefined) state.touched.add(f.name);
+  }
+  evaluate();
+}
+
+// ---- evaluation and rendering -------------------------------------------------
+
+function evaluate() {
+  const a = performance.now();
+  const result = state.pack.assess(collect());
+  const b = performance.now();
+  timing.lastAssessMs = b - a;
+  if (timing.firstResultMs === null) timing.firstResultMs = b;
+  if (timing.firstScoreMs === null && result.score !== null) timing.firstScoreMs = b;
+  state.result = result;
+  render(result);
+}
+
+function render(r) {
+  $('#score').textContent = r.score === null ? '—' : String(r.score);
+  const grade = state.info.grades.find((g) => g.id === r.grade);
+  $('#grade').textContent = grade ? label(grade.label, grade.id) : '—';
+  $('#grade').dataset.grade = r.grade ?? '';
+  $('#reason').textContent = r.reason ?? '';
+
+  // Field errors beside their fields; required-but-untouched ones only counted.
+  const byField = new Map();
+  const general = [];
+  for (const e of r.errors) {
+    if (e.field) (byField.get(e.field) ?? byField.set(e.field, []).get(e.field)).push(e);
+    else general.push(e);
+  }
+  let missing = 0;
+  for (const f of state.info.input.fields) {
+    const errs = byField.get(f.name) ?? [];
+    const shown = state.touched.has(f.name) ? errs : [];
+    missing += errs.length && !state.touched.has(f.name) ? 1 : 0;
+    const row = document.querySelector(`.field[data-field="${f.name}"]`);
+    row.classList.toggle('invalid', shown.length > 0);
+    row.querySelector('.field-error').textContent = shown.map(localMessage).join('; ');
+    document.getElementById(`f-${f.name}`).setAttribute('aria-invalid', String(shown.length > 0));
+  }
+  $('#general-errors').replaceChildren(...general.map((e) =>
+    el('li', { text: `${e.kind}${e.indicator ? ` (${e.indicator})` : ''}: ${e.message}${e.file ? ` at ${e.file}:${e.line}:${e.column}` : ''}` })));
+  $('#status-line').textContent = missing ? ui('toFill')(missing)
+    : r.status === 'invalid' ? ui('invalid') : r.status === 'error' ? ui('error') : ui('ready');
+
+  const list = state.info.indicators.map((ind) => {
+    const o = r.indicators[ind.id];
+    const pts = o?.points ?? null;
+    const pct = pts === null ? 0 : Math.max(0, Math.min(100, (100 * pts) / ind.max));
+    const shownPts = o && !o.applicable && !r.errors.some((e) => e.indicator === ind.id) ? ui('na') : pts === null ? '—' : String(pts);
+    return el('li', { class: o && !o.applicable ? 'na' : '', 'data-indicator': ind.id },
+      el('div', { class: 'ind-head' },
+        el('span', {}, label(ind.title, ind.id), ind.provisional ? el('span', { class: 'badge', title: ind.clause, text: ui('provisional') }) : ''),
+        el('span', { class: 'points', text: `${shownPts} ${ui('of')} ${ind.max}` })),
+      el('div', { class: 'bar', role: 'meter', 'aria-valuemin': 0, 'aria-valuemax': ind.max, 'aria-valuenow': pts ?? 0 },
+        Object.assign(el('span'), { style: `width:${pct}%` })),
+      el('ul', { class: 'trace' }, ...(o?.trace ?? []).map((line) => el('li', { text: line }))));
+  });
+  $('#indicators').replaceChildren(...list);
+  $('#timing').textContent = timing.lastAssessMs === null ? '' : `assess: ${timing.lastAssessMs.toFixed(2)} ms`;
+}
+
+/** A relation's message in the current language, when the pack gives one. */
+function localMessage(e) {
+  for (const rel of state.info.input.relations ?? []) {
+    if (rel.left === e.field && rel.message?.en && e.message.endsWith(rel.message.en)) {
+      return e.message.slice(0, e.message.length - rel.message.en.length) + label(rel.message);
+    }
+  }
+  return e.message;
+}
+
+// ---- loading ------------------------------------------------------------------
+
+async function loadPack(file) {
+  const text = await (await fetch(new URL(`packs/${file}`, import.meta.url))).text();
+  state.pack?.free();
+  state.pack = Pack.fromBundle(text);
+  state.info = state.pack.info();
+  timing.packReadyMs ??= performance.now();
+  $('#pack-version').textContent = `${state.info.id} ${state.info.version}`;
+  $('#pack-digest').textContent = state.info.digest;
+  state.touched.clear();
+  state.result = null;
+  buildForm();
+  if (new URLSearchParams(location.search).has('sample') && SAMPLES[state.info.id]) fill(SAMPLES[state.info.id]);
+  else evaluate();
+}
+
+async function main() {
+  await init({ module_or_path: new URL('pkg/mezon_wasm_bg.wasm', import.meta.url) });
+  timing.wasmReadyMs = performance.now();
+  const index = await (await fetch(new URL('packs/index.json', import.meta.url))).json();
+  const select = $('#pack-select');
+  select.replaceChildren(...index.packs.map((p) => el('option', { value: p.file, text: `${p.id} ${p.version}` })));
+  select.addEventListener('change', () => loadPack(select.value).catch(showFatal));
+  for (const b of document.querySelectorAll('[data-lang]')) {
+    b.addEventListener('click', () => { state.lang = b.dataset.lang; localStorage.setItem('mezon.lang', state.lang); relabel(); });
+  }
+  $('#sample').addEventListener('click', () => fill(SAMPLES[state.info.id]));
+  $('#clear').addEventListener('click', () => { state.touched.clear(); fill({}); state.touched.clear(); evaluate(); });
+  relabel();
+  await loadPack(select.value);
+  document.body.dataset.ready = 'true';
+  console.info(`mezon: ready in ${(performance.now() - t0).toFixed(1)} ms after the script started`);
+}
+
+function showFatal(e) {
+  const where = e.file ? ` (${e.file}:${e.line}:${e.column})` : '';
+  $('#status-line').textContent = `${e.kind ?? 'error'}: ${e.detail ?? e.message}${where}`;
+  $('#status-line').classList.add('fatal');
+  document.body.dataset.ready = 'error';
+  console.error(e);
+}
+
+main().catch(showFatal);
