@@ -518,26 +518,9 @@ impl Run<'_> {
                 Val::Bool(b) => Val::Bool(!b),
                 _ => return None,
             },
-            E::And(xs) => {
-                for x in xs {
-                    match self.expr(x, frame)? {
-                        Val::Bool(true) => {}
-                        Val::Bool(false) => return Some(Val::Bool(false)),
-                        _ => return None,
-                    }
-                }
-                Val::Bool(true)
-            }
-            E::Or(xs) => {
-                for x in xs {
-                    match self.expr(x, frame)? {
-                        Val::Bool(false) => {}
-                        Val::Bool(true) => return Some(Val::Bool(true)),
-                        _ => return None,
-                    }
-                }
-                Val::Bool(false)
-            }
+            // `&&` stops at the first false, `||` at the first true.
+            E::And(xs) => self.short_circuit(xs, false, frame)?,
+            E::Or(xs) => self.short_circuit(xs, true, frame)?,
             E::Interp(parts) => {
                 let mut s = String::new();
                 for p in parts {
@@ -619,6 +602,20 @@ impl Run<'_> {
                 }
             }
         })
+    }
+}
+
+impl Run<'_> {
+    /// Evaluates `xs` in order until one is `stop`; any non-boolean gives up.
+    fn short_circuit(&mut self, xs: &[E], stop: bool, frame: &mut [Val]) -> C<Val> {
+        for x in xs {
+            match self.expr(x, frame)? {
+                Val::Bool(b) if b == stop => return Some(Val::Bool(stop)),
+                Val::Bool(_) => {}
+                _ => return None,
+            }
+        }
+        Some(Val::Bool(!stop))
     }
 }
 

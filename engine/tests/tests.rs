@@ -548,3 +548,51 @@ fn a_threaded_stream_gives_the_sequential_results_in_input_order() {
     });
     assert_eq!((r, seen), (Err("stop"), 300));
 }
+
+#[test]
+fn the_fast_path_equals_the_interpreter_on_every_construct_it_takes() {
+    let mut files = hostile().files().clone();
+    files.insert("lib/util.rhai".into(), "// helpers for the coverage rule\nfn twice(a) {\n    a * 2\n}\n".into());
+    files.insert(
+        "indicators/attack.rhai".into(),
+        r#"// Fast-path coverage: the constructs the fast path takes, each compared with Rhai.
+import "util" as u;
+let m = input.mode;
+let x = 7;
+let y = 3;
+let r = 0;
+if m == "and" && x > y || !(y > x) { r += 1; }
+if m != "and" || x % y == 1 { r = r + 2; }
+let x = -x;
+let items = [1, 2, [3, 4], "five", true];
+for it in [10, 20, 30] {
+    if it == 20 { r += it / 10; }
+}
+let q = (x * y - 4) / 5;
+explain(`q = ${q}, r = ${r}, first = ${items[0]}, nested = ${items[2][1]}, text = ${items[3]}, flag = ${items[4]}`);
+if m == "na" { return na(`mode ${m} does not apply`); }
+if m == "early" { for i in [1, 2] { if i == 2 { return 9; } } }
+if m == "overflow" { let big = 9223372036854775807; return big + 1; }
+if m == "negative" { return q; }
+if m == "index" { return items[7]; }
+if m == "ratio" { return 1 / 3 + num("2/3") - 1 / 3 * 2 + 2 / 3; }
+let v = if m == "expr" { 4 } else { 5 };
+{
+    let inner = u::twice(v);
+    r += inner;
+}
+r + v + num("0.5") * 2 + q * 0 - (x + 7)
+"#
+        .into(),
+    );
+    let pack = Pack::from_files(&Engine::default(), files).unwrap();
+    assert_eq!(pack.fast_path_indicators(), ["attack"], "the coverage rule must compile for the fast path");
+    let modes = ["and", "or", "na", "early", "overflow", "negative", "index", "ratio", "expr", "zzz"];
+    let records =
+        modes.iter().enumerate().map(|(i, m)| mezon::RawRecord { position: i + 1, locator: m.to_string(), data: Ok(json!({ "id": m, "mode": m }).as_object().unwrap().clone()) }).collect();
+    assert_same_on_both_paths(&pack, records);
+    let a = pack.assess(&json!({ "id": "e", "mode": "early" }));
+    assert_eq!(a.indicators[0].points.as_ref().unwrap().fraction_text(), "9");
+    let o = pack.assess(&json!({ "id": "o", "mode": "overflow" }));
+    assert_eq!((o.status, o.errors[0].line()), (Status::Error, Some(18)), "{}", o.errors[0]);
+}
