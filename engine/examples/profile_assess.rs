@@ -1,19 +1,29 @@
-//! Assess the records of a CSV file N times (for profilers).
+//! Times the per-record path for profilers and for comparisons with the
+//! WebAssembly build: `profile_assess PACK FILE ROUNDS [trace|json]`.
+//! `json` times what a binding's `assess` does: a record as JSON text in,
+//! the result's JSON line out.
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let pack = mezon::Pack::load(&mezon::Engine::default(), &args[1]).unwrap();
     let n: usize = args[3].parse().unwrap();
-    let trace = args.get(4).is_some_and(|a| a == "trace");
+    let mode = args.get(4).map(String::as_str).unwrap_or("");
     let records: Vec<_> = mezon::read_file(std::path::Path::new(&args[2]), &pack.manifest().input).unwrap().collect();
-    let opts = mezon::AssessOptions { trace };
+    let texts: Vec<String> = records.iter().map(|r| serde_json::Value::Object(r.data.clone().unwrap()).to_string()).collect();
+    let opts = mezon::AssessOptions { trace: mode != "" };
     let t = std::time::Instant::now();
-    let mut ok = 0;
+    let mut ok = 0usize;
     for _ in 0..n {
-        for r in &records {
-            let a = pack.assess_raw(r, &opts);
-            ok += (a.status == mezon::Status::Assessed) as usize;
+        if mode == "json" {
+            for text in &texts {
+                let v: serde_json::Value = serde_json::from_str(text).unwrap();
+                ok += mezon::to_json_line(&pack.assess(&v).to_json()).len();
+            }
+        } else {
+            for r in &records {
+                ok += (pack.assess_raw(r, &opts).status == mezon::Status::Assessed) as usize;
+            }
         }
     }
     let total = n * records.len();
-    eprintln!("{total} assessments, {ok} assessed, {:.2} µs each", t.elapsed().as_secs_f64() * 1e6 / total as f64);
+    eprintln!("{total} assessments ({mode}), checksum {ok}, {:.2} µs each", t.elapsed().as_secs_f64() * 1e6 / total as f64);
 }
