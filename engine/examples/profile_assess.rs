@@ -9,7 +9,7 @@ fn main() {
     let mode = args.get(4).map(String::as_str).unwrap_or("");
     let records: Vec<_> = mezon::read_file(std::path::Path::new(&args[2]), &pack.manifest().input).unwrap().collect();
     let texts: Vec<String> = records.iter().map(|r| serde_json::Value::Object(r.data.clone().unwrap()).to_string()).collect();
-    let opts = mezon::AssessOptions { trace: mode != "" };
+    let opts = mezon::AssessOptions { trace: !mode.is_empty() };
     let t = std::time::Instant::now();
     let mut ok = 0usize;
     for _ in 0..n {
