@@ -75,19 +75,22 @@ impl AssessWriter {
     }
 
     pub(crate) fn write(&mut self, out: &mut dyn Write, a: &Assessment) -> io::Result<()> {
-        let j = a.to_json();
         match self.format {
-            AssessFormat::Jsonl => writeln!(out, "{}", mezon::to_json_line(&j))?,
+            AssessFormat::Jsonl => writeln!(out, "{}", a.to_json_line())?,
             AssessFormat::Json => {
-                write!(out, "{}{}", if self.first { "[\n" } else { ",\n" }, mezon::to_json_line(&j))?;
+                write!(out, "{}{}", if self.first { "[\n" } else { ",\n" }, a.to_json_line())?;
             }
             AssessFormat::Csv => {
+                let j = a.to_json();
                 if self.first {
                     writeln!(out, "{}", csv_row(&self.header()))?;
                 }
                 writeln!(out, "{}", csv_row(&self.row(a, &j)))?;
             }
-            AssessFormat::Table => self.table_rows.push(self.row(a, &j)),
+            AssessFormat::Table => {
+                let j = a.to_json();
+                self.table_rows.push(self.row(a, &j));
+            }
         }
         self.first = false;
         Ok(())

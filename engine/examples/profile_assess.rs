@@ -16,7 +16,7 @@ fn main() {
         if mode == "json" {
             for text in &texts {
                 let v: serde_json::Value = serde_json::from_str(text).unwrap();
-                ok += mezon::to_json_line(&pack.assess(&v).to_json()).len();
+                ok += pack.assess(&v).to_json_line().len();
             }
         } else {
             for r in &records {

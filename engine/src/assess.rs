@@ -363,6 +363,81 @@ impl Assessment {
     }
 }
 
+impl Assessment {
+    /// The result as one line of JSON: the same bytes as
+    /// `to_json_line(&self.to_json())`, written straight from the result
+    /// without building the value tree first (the hot path of every JSON
+    /// output: `mezon assess`, the bindings' `assess_json`, the browser).
+    pub fn to_json_line(&self) -> String {
+        serde_json::to_string(&JsonView(self)).expect("a result serialises")
+    }
+}
+
+/// Serialises an [`Assessment`] with the keys and values of
+/// [`Assessment::to_json`], in the same order.
+struct JsonView<'a>(&'a Assessment);
+
+struct IndicatorsView<'a>(&'a Assessment);
+
+/// One indicator, keys in the order of [`Assessment::to_json`].
+#[derive(serde::Serialize)]
+struct IndicatorJson<'a> {
+    points: Value,
+    max: i64,
+    applicable: bool,
+    provisional: bool,
+    clause: &'a str,
+    trace: Vec<String>,
+}
+
+impl serde::Serialize for JsonView<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let a = self.0;
+        let m = a.pack.manifest();
+        let agg = &m.aggregation;
+        let valid = matches!(a.status, Status::Assessed | Status::NotAssessed);
+        let field = |f: Option<&String>| f.and_then(|f| a.raw.get(f)).cloned().unwrap_or(Value::Null);
+        let mut o = s.serialize_map(Some(15))?;
+        o.serialize_entry("service_id", &field(Some(&m.input.id_field)))?;
+        o.serialize_entry("organization_id", &field(m.input.group_field.as_ref()))?;
+        o.serialize_entry("period", &field(m.input.period_field.as_ref()))?;
+        o.serialize_entry("status", a.status.as_str())?;
+        o.serialize_entry("score", &a.score.as_ref().map_or(Value::Null, |x| x.to_json(agg.publish_decimals)))?;
+        o.serialize_entry("score_exact", &a.score.as_ref().map(Num::fraction_text))?;
+        o.serialize_entry("grade", &a.grade())?;
+        o.serialize_entry("points_total", &if valid { a.points_total.to_json(agg.points_decimals) } else { Value::Null })?;
+        o.serialize_entry("max_applicable", &valid.then_some(a.max_applicable))?;
+        o.serialize_entry("reason", &a.reason)?;
+        o.serialize_entry("indicators", &IndicatorsView(a))?;
+        o.serialize_entry("errors", &a.errors.iter().map(error_entry).collect::<Vec<_>>())?;
+        o.serialize_entry("warnings", &a.warnings)?;
+        o.serialize_entry("pack", &a.pack.reference())?;
+        o.end()
+    }
+}
+
+impl serde::Serialize for IndicatorsView<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let a = self.0;
+        let m = a.pack.manifest();
+        let mut o = s.serialize_map(Some(a.indicators.len()))?;
+        for (i, (def, r)) in m.indicators.iter().zip(&a.indicators).enumerate() {
+            let v = IndicatorJson {
+                points: r.points.as_ref().map_or(Value::Null, |x| x.to_json(m.aggregation.points_decimals)),
+                max: def.max,
+                applicable: r.error.is_none() && r.not_applicable.is_none(),
+                provisional: def.provisional,
+                clause: &def.clause,
+                trace: a.trace(i),
+            };
+            o.serialize_entry(&def.id, &v)?;
+        }
+        o.end()
+    }
+}
+
 fn show(v: &Val) -> String {
     match v {
         Val::Unit => "(missing)".into(),

@@ -205,7 +205,7 @@ impl Pack {
     /// the result has status `invalid` and its `errors` name the fields.
     pub fn assess(&self, record: RecordArg) -> Result<AssessmentJs, JsValue> {
         let v = read_value(&record, "the record")?;
-        parse_line(&self.inner.assess(&v).to_json()).map(JsCast::unchecked_into)
+        JSON::parse(&self.inner.assess(&v).to_json_line()).map(JsCast::unchecked_into)
     }
 
     /// Assesses one record and returns the result as its canonical JSON
@@ -213,7 +213,7 @@ impl Pack {
     #[wasm_bindgen(js_name = assessJson)]
     pub fn assess_json(&self, record: RecordArg) -> Result<String, JsValue> {
         let v = read_value(&record, "the record")?;
-        Ok(mezon::to_json_line(&self.inner.assess(&v).to_json()))
+        Ok(self.inner.assess(&v).to_json_line())
     }
 
     /// Ranks organisations from service records and (optional) organisation

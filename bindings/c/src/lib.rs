@@ -176,7 +176,7 @@ pub extern "C" fn mezon_pack_assess_json(
     guard(err, || {
         let pack = pack_arg(pack)?;
         let record = json_arg(record_json, "record_json")?;
-        Ok(owned_json(&pack.assess(&record).to_json()))
+        Ok(c_string(pack.assess(&record).to_json_line()).into_raw())
     })
 }
 

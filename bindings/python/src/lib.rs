@@ -146,7 +146,7 @@ struct Pack {
 
 impl Pack {
     fn assess_text(&self, py: Python<'_>, record: Value) -> String {
-        py.allow_threads(|| mezon::to_json_line(&self.pack.assess(&record).to_json()))
+        py.allow_threads(|| self.pack.assess(&record).to_json_line())
     }
 
     fn rank_text(&self, py: Python<'_>, services: Vec<Value>, organizations: Vec<Value>) -> PyResult<String> {
@@ -216,7 +216,7 @@ impl Pack {
     /// released while the engine works; returns a list of result dicts.
     fn assess_many(&self, py: Python<'_>, records: &Bound<'_, PyAny>) -> PyResult<Vec<PyObject>> {
         let records = to_values(records)?;
-        let texts: Vec<String> = py.allow_threads(|| records.iter().map(|r| mezon::to_json_line(&self.pack.assess(r).to_json())).collect());
+        let texts: Vec<String> = py.allow_threads(|| records.iter().map(|r| self.pack.assess(r).to_json_line()).collect());
         texts.iter().map(|t| loads(py, t)).collect()
     }
 
