@@ -12,19 +12,11 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use mezon::{AssessOptions, RawRecord};
 use mezon_benches::{load_pack, services};
 
+/// The spec's worked example, from the test data every layer shares.
 fn worked_example() -> RawRecord {
-    let v = serde_json::json!({
-        "service_id": "SRV-1", "organization_id": "ORG-1", "period": 2016,
-        "applications_total": 1000, "applications_electronic": 420,
-        "completed": 200, "completed_on_time": 194,
-        "marks_1": 2, "marks_2": 3, "marks_3": 5, "marks_4": 40, "marks_5": 50,
-        "optimized": true, "documents_required": 5, "documents_interagency": 3,
-        "maturity_stage": 3,
-        "info_description": true, "info_documents": true, "info_deadline": true,
-        "info_cost": true, "info_legal_basis": true, "info_appeal": false,
-        "availability_pct": "99.2", "justified_complaints": 1
-    });
-    RawRecord { position: 1, locator: "line 2".into(), data: Ok(v.as_object().unwrap().clone()) }
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../test-data/records/worked-example-1.json");
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).expect("test data")).expect("JSON");
+    RawRecord { position: 1, locator: "line 2".into(), data: Ok(v.as_object().expect("an object").clone()) }
 }
 
 fn per_record(c: &mut Criterion) {

@@ -631,23 +631,11 @@ fn binary(op: Op, a: &Val, b: &Val) -> C<Val> {
             Mul => Val::Int(x.checked_mul(*y)?),
             Div => Val::Num(Num::ratio(*x, *y)?),
             Rem => Val::Int(x.checked_rem(*y)?),
-            Eq => Val::Bool(x == y),
-            Ne => Val::Bool(x != y),
-            Lt => Val::Bool(x < y),
-            Le => Val::Bool(x <= y),
-            Gt => Val::Bool(x > y),
-            Ge => Val::Bool(x >= y),
+            _ => Val::Bool(compare(op, x.cmp(y))?),
         },
-        (Val::Bool(x), Val::Bool(y)) => match op {
-            Eq => Val::Bool(x == y),
-            Ne => Val::Bool(x != y),
-            _ => return None,
-        },
-        (Val::Str(x), Val::Str(y)) => match op {
-            Eq => Val::Bool(x == y),
-            Ne => Val::Bool(x != y),
-            _ => return None,
-        },
+        // Booleans and text compare only for (in)equality.
+        (Val::Bool(x), Val::Bool(y)) if matches!(op, Eq | Ne) => Val::Bool(compare(op, x.cmp(y))?),
+        (Val::Str(x), Val::Str(y)) if matches!(op, Eq | Ne) => Val::Bool(compare(op, x.cmp(y))?),
         (Val::Num(_), Val::Num(_) | Val::Int(_)) | (Val::Int(_), Val::Num(_)) => {
             let (x, y) = (num_of(a)?, num_of(b)?);
             match op {
@@ -656,14 +644,23 @@ fn binary(op: Op, a: &Val, b: &Val) -> C<Val> {
                 Mul => Val::Num(x.mul(&y)),
                 Div => Val::Num(x.div(&y)?),
                 Rem => return None,
-                Eq => Val::Bool(x == y),
-                Ne => Val::Bool(x != y),
-                Lt => Val::Bool(x < y),
-                Le => Val::Bool(x <= y),
-                Gt => Val::Bool(x > y),
-                Ge => Val::Bool(x >= y),
+                _ => Val::Bool(compare(op, x.cmp(&y))?),
             }
         }
+        _ => return None,
+    })
+}
+
+/// A comparison operator applied to an ordering; `None` for arithmetic.
+fn compare(op: Op, o: std::cmp::Ordering) -> C<bool> {
+    use std::cmp::Ordering::*;
+    Some(match op {
+        Op::Eq => o == Equal,
+        Op::Ne => o != Equal,
+        Op::Lt => o == Less,
+        Op::Le => o != Greater,
+        Op::Gt => o == Greater,
+        Op::Ge => o != Less,
         _ => return None,
     })
 }

@@ -27,19 +27,9 @@ fn hostile() -> Pack {
     Pack::load(&Engine::default(), root().join("test-data/packs/hostile/1.0")).expect("fixture loads")
 }
 
-/// The spec's worked example.
+/// The spec's worked example (shared by every layer's tests).
 fn worked_example() -> Value {
-    json!({
-        "service_id": "SRV-1", "organization_id": "ORG-1", "period": 2016,
-        "applications_total": 1000, "applications_electronic": 420,
-        "completed": 200, "completed_on_time": 194,
-        "marks_1": 2, "marks_2": 3, "marks_3": 5, "marks_4": 40, "marks_5": 50,
-        "optimized": true, "documents_required": 5, "documents_interagency": 3,
-        "maturity_stage": 3,
-        "info_description": true, "info_documents": true, "info_deadline": true,
-        "info_cost": true, "info_legal_basis": true, "info_appeal": false,
-        "availability_pct": 99.2, "justified_complaints": 1
-    })
+    serde_json::from_str(&std::fs::read_to_string(root().join("test-data/records/worked-example-1.json")).unwrap()).unwrap()
 }
 
 fn with(mut v: Value, changes: Value) -> Value {
