@@ -330,36 +330,8 @@ impl Assessment {
     /// published figure), `score_exact`, `grade`, `points_total`,
     /// `max_applicable`, `reason`, `indicators`, `errors`, `warnings`, `pack`.
     pub fn to_json(&self) -> Value {
-        let m = self.pack.manifest();
-        let agg = &m.aggregation;
-        let mut indicators = Map::new();
-        for (i, (def, r)) in m.indicators.iter().zip(&self.indicators).enumerate() {
-            let mut o = Map::new();
-            o.insert("points".into(), r.points.as_ref().map_or(Value::Null, |x| x.to_json(agg.points_decimals)));
-            o.insert("max".into(), json!(def.max));
-            o.insert("applicable".into(), json!(r.error.is_none() && r.not_applicable.is_none()));
-            o.insert("provisional".into(), json!(def.provisional));
-            o.insert("clause".into(), json!(def.clause));
-            o.insert("trace".into(), json!(self.trace(i)));
-            indicators.insert(def.id.clone(), Value::Object(o));
-        }
-        let valid = matches!(self.status, Status::Assessed | Status::NotAssessed);
-        let mut o = Map::new();
-        o.insert("service_id".into(), self.raw.get(&m.input.id_field).cloned().unwrap_or(Value::Null));
-        o.insert("organization_id".into(), m.input.group_field.as_ref().and_then(|f| self.raw.get(f)).cloned().unwrap_or(Value::Null));
-        o.insert("period".into(), m.input.period_field.as_ref().and_then(|f| self.raw.get(f)).cloned().unwrap_or(Value::Null));
-        o.insert("status".into(), json!(self.status.as_str()));
-        o.insert("score".into(), self.score.as_ref().map_or(Value::Null, |s| s.to_json(agg.publish_decimals)));
-        o.insert("score_exact".into(), self.score.as_ref().map_or(Value::Null, |s| json!(s.fraction_text())));
-        o.insert("grade".into(), json!(self.grade()));
-        o.insert("points_total".into(), if valid { self.points_total.to_json(agg.points_decimals) } else { Value::Null });
-        o.insert("max_applicable".into(), if valid { json!(self.max_applicable) } else { Value::Null });
-        o.insert("reason".into(), json!(self.reason));
-        o.insert("indicators".into(), Value::Object(indicators));
-        o.insert("errors".into(), Value::Array(self.errors.iter().map(error_entry).collect()));
-        o.insert("warnings".into(), json!(self.warnings));
-        o.insert("pack".into(), self.pack.reference());
-        Value::Object(o)
+        // One definition of the result's shape: the serializer below.
+        serde_json::to_value(JsonView(self)).expect("a result serialises")
     }
 }
 

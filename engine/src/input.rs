@@ -57,9 +57,7 @@ pub type Records = Box<dyn Iterator<Item = RawRecord> + Send>;
 /// schema (`int` and `bool` fields parsed, `number` kept as exact decimal
 /// text); a cell that does not parse stays text and fails validation.
 pub fn read_file(path: &Path, schema: &InputSchema) -> Result<Records> {
-    let format = InputFormat::from_path(path)?;
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    read(BufReader::new(file), format, schema).map_err(|e| if e.file().is_none() { e.with_file(path.display().to_string()) } else { e })
+    Ok(Box::new(read_file_rows(path, schema)?.map(Row::parse)))
 }
 
 /// Streams records from any reader in the given format.
