@@ -1,5 +1,6 @@
 //! Evaluating one record against a compiled pack.
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use rhai::Scope;
@@ -7,7 +8,7 @@ use serde_json::{json, Map, Value};
 
 use crate::error::{Error, ErrorKind};
 use crate::fast::{self, Val};
-use crate::input::{self, RawRecord};
+use crate::input::{self, RawRecord, Source};
 use crate::manifest::toml_num;
 use crate::num::Num;
 use crate::pack::Pack;
@@ -62,7 +63,8 @@ pub struct IndicatorResult {
     pub not_applicable: Option<String>,
     /// The rule's failure.
     pub error: Option<Error>,
-    events: Vec<Event>,
+    /// This indicator's part of [`Assessment::events`].
+    events: Range<u32>,
 }
 
 /// The result of one record: status, exact score, indicators, errors, and
@@ -90,19 +92,30 @@ pub struct Assessment {
     pub errors: Vec<Error>,
     /// Notes that do not stop the evaluation (unknown fields).
     pub warnings: Vec<String>,
+    /// The key fields as given, kept only when they cannot be read back
+    /// from `values` (records that failed validation).
     raw: Map<String, Value>,
-    values: Arc<Vec<Val>>,
+    /// The record's typed values, in schema order.
+    values: Vec<Val>,
+    /// What the rules did, all indicators in order; rendered into text only
+    /// when the trace is read.
+    events: Vec<Event>,
+    /// Values that fill the `explain` templates of `events`.
+    trace_values: Vec<Val>,
 }
 
 impl Pack {
     /// Assesses one record given as a JSON object. Never fails: a bad record
     /// comes back with status `invalid` and its errors.
     pub fn assess(&self, record: &Value) -> Assessment {
-        let data = match record {
-            Value::Object(m) => Ok(m.clone()),
-            _ => Err(Error::new(ErrorKind::Input, "a record must be a JSON object").with_record("record 1")),
-        };
-        self.assess_raw(&RawRecord { position: 1, locator: "record 1".into(), data }, &AssessOptions::default())
+        let opts = AssessOptions::default();
+        match record {
+            Value::Object(m) => self.assess_source(1, "record 1", &Source::Json(m), &opts, false),
+            _ => {
+                let e = Error::new(ErrorKind::Input, "a record must be a JSON object").with_record("record 1");
+                self.assess_raw(&RawRecord { position: 1, locator: "record 1".into(), data: Err(e) }, &opts)
+            }
+        }
     }
 
     /// Assesses one record read from an input file.
@@ -118,12 +131,21 @@ impl Pack {
     }
 
     fn assess_with(&self, raw: &RawRecord, opts: &AssessOptions, interpreter_only: bool) -> Assessment {
-        let p = &self.0;
-        let schema = &p.manifest.input;
-        let mut a = Assessment {
+        match &raw.data {
+            Ok(m) => self.assess_source(raw.position, &raw.locator, &Source::Json(m), opts, interpreter_only),
+            Err(e) => {
+                let mut a = self.empty(raw.position, raw.locator.clone());
+                a.errors.push(e.clone());
+                a
+            }
+        }
+    }
+
+    fn empty(&self, position: usize, name: String) -> Assessment {
+        Assessment {
             pack: self.clone(),
-            position: raw.position,
-            name: raw.locator.clone(),
+            position,
+            name,
             status: Status::Invalid,
             indicators: Vec::new(),
             score: None,
@@ -133,47 +155,51 @@ impl Pack {
             errors: Vec::new(),
             warnings: Vec::new(),
             raw: Map::new(),
-            values: Arc::default(),
-        };
-        let rec = match &raw.data {
-            Ok(m) => m,
-            Err(e) => {
-                a.errors.push(e.clone());
-                return a;
-            }
-        };
-        // Keep only the fields results are keyed by, not the whole record.
-        let keys = [Some(&schema.id_field), schema.group_field.as_ref(), schema.period_field.as_ref()];
-        for k in keys.into_iter().flatten().map(String::as_str).chain(["organization_name"]) {
-            if let Some(v) = rec.get(k) {
-                a.raw.insert(k.to_owned(), v.clone());
-            }
+            values: Vec::new(),
+            events: Vec::new(),
+            trace_values: Vec::new(),
         }
-        a.name = input::record_name(schema, &raw.locator, Some(rec));
-        let v = input::validate(schema, &p.field_index, rec, &a.name);
-        a.warnings = v.warnings;
-        if !v.errors.is_empty() {
-            a.errors = v.errors;
+    }
+
+    pub(crate) fn assess_source(&self, position: usize, locator: &str, src: &Source, opts: &AssessOptions, interpreter_only: bool) -> Assessment {
+        let p = &self.0;
+        let schema = &p.manifest.input;
+        let mut a = self.empty(position, src.name(schema, locator));
+        let (given, warnings) = src.place(&p.field_index, schema.fields.len());
+        a.warnings = warnings;
+        let (values, errors) = input::validate(schema, &p.plan, &given, &a.name);
+        if !errors.is_empty() || !p.plan.keys_from_values {
+            a.raw = src.keys(&p.plan);
+        }
+        if !errors.is_empty() {
+            a.errors = errors;
             return a;
         }
-        a.values = Arc::new(v.values);
+        a.values = values;
+        a.indicators.reserve_exact(p.indicators.len());
 
         // The Rhai scope is built only if some rule has to run in Rhai.
         let mut scope: Option<Scope> = None;
         for (i, (def, ind)) in p.manifest.indicators.iter().zip(&p.indicators).enumerate() {
-            let mut events = Vec::new();
+            let (mark, vmark) = (a.events.len(), a.trace_values.len());
             let fast = match (&ind.fast, interpreter_only) {
-                (Some(rule), false) => fast::run(rule, &a.values, &p.tables, opts.trace, &mut events).and_then(|v| match v {
-                    Val::Int(x) => Some(Outcome::Points(Num::int(x))),
-                    Val::Num(x) => Some(Outcome::Points(x)),
-                    Val::Na(r) => Some(Outcome::NotApplicable(r.to_string())),
-                    _ => None, // any other result: let Rhai produce its error
-                }),
+                (Some(rule), false) => {
+                    let trace = opts.trace.then_some(fast::Trace { events: &mut a.events, values: &mut a.trace_values });
+                    fast::run(rule, &a.values, &p.tables, trace).and_then(|v| match v {
+                        Val::Int(x) => Some(Outcome::Points(Num::int(x))),
+                        Val::Num(x) => Some(Outcome::Points(x)),
+                        Val::Na(r) => Some(Outcome::NotApplicable(r.to_string())),
+                        _ => None, // any other result: let Rhai produce its error
+                    })
+                }
                 _ => None,
             };
             let result = match fast {
                 Some(outcome) => Ok(Ok(outcome)),
                 None => {
+                    // Nothing of an abandoned fast attempt is kept.
+                    a.events.truncate(mark);
+                    a.trace_values.truncate(vmark);
                     let scope = scope.get_or_insert_with(|| {
                         let mut s = Scope::new();
                         let values = a.values.iter().map(Val::to_dynamic).collect();
@@ -183,10 +209,11 @@ impl Pack {
                     sandbox::start_trace(opts.trace);
                     let r = sandbox::eval_rule(&p.rhai, (p.uid, i), scope, &ind.ast);
                     scope.rewind(1);
-                    events = sandbox::take_trace();
+                    a.events.extend(sandbox::take_trace());
                     r.map(sandbox::outcome)
                 }
             };
+            let events = mark as u32..a.events.len() as u32;
             let source = &p.files[&def.script];
             let fail = |e: Error| {
                 let src = e.file().and_then(|f| p.files.get(f)).unwrap_or(source);
@@ -275,9 +302,24 @@ impl Assessment {
         self.score.as_ref().and_then(|s| grade_of(&self.pack, s))
     }
 
-    /// A string field of the record as given (`organization_id`).
+    /// A key field of the record as given (id, group, period,
+    /// `organization_name`).
+    fn key(&self, field: &str) -> Option<KeyRef<'_>> {
+        if let Some(v) = self.raw.get(field) {
+            return Some(KeyRef::Given(v));
+        }
+        let p = &self.pack.0;
+        let i = p.plan.keys.iter().find(|(k, _)| k == field)?.1?;
+        self.values.get(i).filter(|v| !matches!(v, Val::Unit)).map(KeyRef::Typed)
+    }
+
+    /// A text key field of the record as given (`organization_id`).
     pub fn field_text(&self, field: &str) -> Option<&str> {
-        self.raw.get(field).and_then(Value::as_str)
+        match self.key(field)? {
+            KeyRef::Given(v) => v.as_str(),
+            KeyRef::Typed(Val::Str(s)) => Some(s),
+            KeyRef::Typed(_) => None,
+        }
     }
 
     /// The organisation the record belongs to.
@@ -287,7 +329,11 @@ impl Assessment {
 
     /// The period of the record.
     pub fn period(&self) -> Option<i64> {
-        self.pack.manifest().input.period_field.as_deref().and_then(|f| self.raw.get(f)).and_then(Value::as_i64)
+        match self.key(self.pack.manifest().input.period_field.as_deref()?)? {
+            KeyRef::Given(v) => v.as_i64(),
+            KeyRef::Typed(Val::Int(i)) => Some(*i),
+            KeyRef::Typed(_) => None,
+        }
     }
 
     /// The readable trace of indicator `i`: values read, tables matched,
@@ -305,15 +351,15 @@ impl Assessment {
         if !reads.is_empty() {
             out.push(format!("read {}", reads.join(", ")));
         }
-        for ev in &r.events {
+        for ev in &self.events[r.events.start as usize..r.events.end as usize] {
             out.push(match ev {
                 Event::Note(s) => s.clone(),
-                Event::Table { table, inputs, row } => {
-                    let t = &p.tables[*table];
-                    let row = &t.rows[*row];
-                    let vals: Vec<String> = t.inputs.iter().zip(inputs).map(|(c, v)| format!("{c} = {v}")).collect();
-                    format!("table {} ({}:{}): {} in {} → {} {}", t.name, t.file, row.line, vals.join(", "), row.condition(), t.output, row.outcome)
+                Event::Explain { template, start, len } => {
+                    let t = &p.indicators[i].fast.as_ref().expect("explain events come from fast rules").templates[*template as usize];
+                    t.render(&self.trace_values[*start as usize..(*start + *len) as usize])
                 }
+                Event::Table { table, inputs, row } => table_line(&p.tables[*table], inputs, *row),
+                Event::Table1 { table, row, input } => table_line(&p.tables[*table as usize], std::slice::from_ref(input), *row as usize),
             });
         }
         match (&r.points, &r.not_applicable, &r.error) {
@@ -369,7 +415,7 @@ impl serde::Serialize for JsonView<'_> {
         let m = a.pack.manifest();
         let agg = &m.aggregation;
         let valid = matches!(a.status, Status::Assessed | Status::NotAssessed);
-        let field = |f: Option<&String>| f.and_then(|f| a.raw.get(f)).cloned().unwrap_or(Value::Null);
+        let field = |f: Option<&String>| f.and_then(|f| a.key(f));
         let mut o = s.serialize_map(Some(15))?;
         o.serialize_entry("service_id", &field(Some(&m.input.id_field)))?;
         o.serialize_entry("organization_id", &field(m.input.group_field.as_ref()))?;
@@ -408,6 +454,31 @@ impl serde::Serialize for IndicatorsView<'_> {
         }
         o.end()
     }
+}
+
+/// A key field: as given, or typed and valid.
+enum KeyRef<'a> {
+    Given(&'a Value),
+    Typed(&'a Val),
+}
+
+/// As the field's value in the JSON the record came in.
+impl serde::Serialize for KeyRef<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            KeyRef::Given(v) => v.serialize(s),
+            KeyRef::Typed(Val::Str(t)) => s.serialize_str(t),
+            KeyRef::Typed(Val::Int(i)) => s.serialize_i64(*i),
+            KeyRef::Typed(Val::Bool(b)) => s.serialize_bool(*b),
+            KeyRef::Typed(_) => s.serialize_unit(),
+        }
+    }
+}
+
+fn table_line(t: &crate::table::Table, inputs: &[Num], row: usize) -> String {
+    let row = &t.rows[row];
+    let vals: Vec<String> = t.inputs.iter().zip(inputs).map(|(c, v)| format!("{c} = {v}")).collect();
+    format!("table {} ({}:{}): {} in {} → {} {}", t.name, t.file, row.line, vals.join(", "), row.condition(), t.output, row.outcome)
 }
 
 fn show(v: &Val) -> String {

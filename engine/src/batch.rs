@@ -31,7 +31,7 @@ impl Pack {
         let threads = threads.max(1);
         if threads == 1 {
             for r in records {
-                sink(self.assess_raw(&r.into_record(), opts))?;
+                sink(r.assess(self, opts))?;
             }
             return Ok(());
         }
@@ -55,7 +55,7 @@ impl Pack {
                         }
                     };
                     // Parsing happens here, on the worker, not under the lock.
-                    let results = chunk.into_iter().map(|r| self.assess_raw(&r.into_record(), opts)).collect();
+                    let results = chunk.into_iter().map(|r| r.assess(self, opts)).collect();
                     if tx.send((first, results)).is_err() {
                         return; // the sink failed; stop quietly
                     }

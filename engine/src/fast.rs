@@ -115,7 +115,8 @@ enum E {
     Index(Box<E>, Box<E>),
     Block(Vec<S>),
     Na(Box<E>),
-    Explain(Box<E>),
+    /// `explain(…)`: a template of the pack and the expressions filling it.
+    Explain(usize, Vec<E>),
     Table(usize, Box<E>),
     Call(usize, Vec<E>),
 }
@@ -137,12 +138,45 @@ struct Func {
     body: Vec<S>,
 }
 
+/// The text of one `explain(…)` call: literal pieces and the places of the
+/// values filled in. The trace keeps only the values; the text is put
+/// together when somebody reads it.
+#[derive(Debug)]
+pub(crate) struct Template {
+    /// `Some(text)` literal, `None` the next value.
+    parts: Vec<Option<Arc<str>>>,
+    /// `explain(`…${x}…`)` rather than `explain(x)`: an interpolated value
+    /// may be any printable value, a plain argument must be text.
+    interpolated: bool,
+}
+
+impl Template {
+    /// The line as Rhai's string interpolation writes it.
+    pub(crate) fn render(&self, values: &[Val]) -> String {
+        use fmt::Write;
+        let mut out = String::new();
+        let mut values = values.iter();
+        for p in &self.parts {
+            match p {
+                Some(text) => out.push_str(text),
+                None => {
+                    if let Some(v) = values.next() {
+                        let _ = write!(out, "{v}");
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
 /// A rule compiled for the fast path.
 #[derive(Debug)]
 pub(crate) struct FastRule {
     slots: usize,
     body: Vec<S>,
     funcs: Vec<Func>,
+    pub(crate) templates: Vec<Template>,
     max_string: usize,
     max_array: usize,
 }
@@ -167,6 +201,7 @@ struct Compiler<'a> {
     imports: Vec<(ImmutableString, String)>,
     funcs: Vec<Func>,
     func_ids: HashMap<(String, String, usize), usize>,
+    templates: Vec<Template>,
     /// Compiling a lib function: no `input`, no imports, no nested calls.
     in_function: bool,
 }
@@ -179,9 +214,9 @@ pub(crate) fn compile(ast: &AST, cx: &Context) -> Option<FastRule> {
     if ast.iter_functions().next().is_some() {
         return None; // rules defining their own functions run in Rhai
     }
-    let mut c = Compiler { cx, env: Vec::new(), slots: 0, imports: Vec::new(), funcs: Vec::new(), func_ids: HashMap::new(), in_function: false };
+    let mut c = Compiler { cx, env: Vec::new(), slots: 0, imports: Vec::new(), funcs: Vec::new(), func_ids: HashMap::new(), templates: Vec::new(), in_function: false };
     let body = c.block(ast.statements(), true)?;
-    Some(FastRule { slots: c.slots, body, funcs: c.funcs, max_string: cx.max_string, max_array: cx.max_array })
+    Some(FastRule { slots: c.slots, body, funcs: c.funcs, templates: c.templates, max_string: cx.max_string, max_array: cx.max_array })
 }
 
 impl Compiler<'_> {
@@ -322,7 +357,27 @@ impl Compiler<'_> {
                 E::Bin(Op::from_syntax(op)?, Box::new(self.expr(&a[0])?), Box::new(self.expr(&a[1])?))
             }
             ("na", 1) => E::Na(Box::new(self.expr(&a[0])?)),
-            ("explain", 1) => E::Explain(Box::new(self.expr(&a[0])?)),
+            ("explain", 1) if !self.in_function => {
+                let (parts, args, interpolated) = match &a[0] {
+                    Expr::InterpolatedString(parts, _) => {
+                        let mut args = Vec::new();
+                        let mut texts = Vec::new();
+                        for p in parts.iter() {
+                            match p {
+                                Expr::StringConstant(t, _) => texts.push(Some(Arc::from(t.as_str()))),
+                                other => {
+                                    args.push(self.expr(other)?);
+                                    texts.push(None);
+                                }
+                            }
+                        }
+                        (texts, args, true)
+                    }
+                    other => (vec![None], vec![self.expr(other)?], false),
+                };
+                self.templates.push(Template { parts, interpolated });
+                E::Explain(self.templates.len() - 1, args)
+            }
             ("table", 2) => {
                 let Expr::StringConstant(t, _) = &a[0] else { return None };
                 let idx = self.cx.tables.iter().position(|x| x.name == t.as_str())?;
@@ -368,7 +423,7 @@ impl Compiler<'_> {
                 if body.iter_functions().next().is_some() {
                     return None;
                 }
-                let mut inner = Compiler { cx: self.cx, env: Vec::new(), slots: 0, imports: Vec::new(), funcs: Vec::new(), func_ids: HashMap::new(), in_function: true };
+                let mut inner = Compiler { cx: self.cx, env: Vec::new(), slots: 0, imports: Vec::new(), funcs: Vec::new(), func_ids: HashMap::new(), templates: Vec::new(), in_function: true };
                 for p in &def.params {
                     inner.new_slot(p, false);
                 }
@@ -424,18 +479,36 @@ struct Run<'a> {
     rule: &'a FastRule,
     record: &'a [Val],
     tables: &'a [Table],
-    trace: bool,
-    events: &'a mut Vec<Event>,
+    trace: Option<Trace<'a>>,
 }
 
-/// Runs a fast rule. `None` means "give up; run it in Rhai", and no event
-/// of the attempt must be kept.
-pub(crate) fn run(rule: &FastRule, record: &[Val], tables: &[Table], trace: bool, events: &mut Vec<Event>) -> Option<Val> {
-    let mut frame = vec![Val::Unit; rule.slots];
-    let mut r = Run { rule, record, tables, trace, events };
-    match r.block(&rule.body, &mut frame)? {
-        Flow::Next(v) | Flow::Return(v) => Some(v),
+/// Where a traced run records what happened: events, and the values that
+/// fill `explain` templates (rendered only when the trace is read).
+pub(crate) struct Trace<'a> {
+    pub(crate) events: &'a mut Vec<Event>,
+    pub(crate) values: &'a mut Vec<Val>,
+}
+
+/// Frames of up to this many variables live on the stack.
+const STACK_SLOTS: usize = 12;
+
+/// Runs `f` with a frame of `slots` variables, all `()`.
+fn with_frame<T>(slots: usize, f: impl FnOnce(&mut [Val]) -> T) -> T {
+    if slots <= STACK_SLOTS {
+        let mut frame = [const { Val::Unit }; STACK_SLOTS];
+        f(&mut frame[..slots])
+    } else {
+        f(&mut vec![Val::Unit; slots])
     }
+}
+
+/// Runs a fast rule. `None` means "give up; run it in Rhai", and the caller
+/// drops whatever the attempt recorded.
+pub(crate) fn run(rule: &FastRule, record: &[Val], tables: &[Table], trace: Option<Trace>) -> Option<Val> {
+    let mut r = Run { rule, record, tables, trace };
+    with_frame(rule.slots, |frame| match r.block(&rule.body, frame)? {
+        Flow::Next(v) | Flow::Return(v) => Some(v),
+    })
 }
 
 fn num_of(v: &Val) -> C<Num> {
@@ -554,31 +627,33 @@ impl Run<'_> {
                 Val::Str(s) => Val::Na(s),
                 _ => return None,
             },
-            E::Explain(a) => {
-                // The argument is evaluated even when tracing is off, as Rhai
-                // would, so a failing argument fails the same way on both
-                // paths; only the text is not built when nobody reads it.
-                if let (false, E::Interp(parts)) = (self.trace, &**a) {
-                    let mut len = 0usize;
-                    for p in parts {
-                        len += match self.expr(p, frame)? {
-                            Val::Str(s) => s.len(),
-                            Val::Int(_) | Val::Bool(_) => 20,
-                            Val::Num(n) if n.is_small() => 120,
-                            v @ Val::Num(_) => v.to_string().len(),
-                            _ => return None,
-                        };
+            E::Explain(t, args) => {
+                // The arguments are evaluated and checked even when tracing
+                // is off, as Rhai would, so a failing argument fails the same
+                // way on both paths; only the text is never built here.
+                let template = &self.rule.templates[*t];
+                let mut len: usize = template.parts.iter().flatten().map(|p| p.len()).sum();
+                for a in args {
+                    let v = self.expr(a, frame)?;
+                    len += match (&v, template.interpolated) {
+                        (Val::Str(s), _) => s.len(),
+                        (Val::Int(_) | Val::Bool(_), true) => 20,
+                        (Val::Num(n), true) if n.is_small() => 120,
+                        (Val::Num(_), true) => v.to_string().len(),
+                        _ => return None,
+                    };
+                    if let Some(tr) = &mut self.trace {
+                        tr.values.push(v);
                     }
-                    // Rhai would fail a string over the size limit; so do we.
-                    return (len <= self.rule.max_string).then_some(Val::Unit);
                 }
-                match self.expr(a, frame)? {
-                    Val::Str(s) => {
-                        if self.trace {
-                            self.events.push(Event::Note(s.to_string()));
-                        }
-                    }
-                    _ => return None,
+                // Rhai fails a string over the size limit; past this bound
+                // the fast path leaves the decision to it.
+                if len > self.rule.max_string {
+                    return None;
+                }
+                if let Some(tr) = &mut self.trace {
+                    let start = (tr.values.len() - args.len()) as u32;
+                    tr.events.push(Event::Explain { template: *t as u32, start, len: args.len() as u32 });
                 }
                 Val::Unit
             }
@@ -586,20 +661,21 @@ impl Run<'_> {
                 let x = num_of(&self.expr(a, frame)?)?;
                 let table = &self.tables[*t];
                 let row = table.lookup(std::slice::from_ref(&x)).ok()?;
-                if self.trace {
-                    self.events.push(Event::Table { table: *t, inputs: vec![x], row });
+                if let Some(tr) = &mut self.trace {
+                    tr.events.push(Event::Table1 { table: *t as u32, row: row as u32, input: x });
                 }
                 Val::Num(table.rows[row].outcome.clone())
             }
             E::Call(id, args) => {
                 let f = &self.rule.funcs[*id];
-                let mut inner = vec![Val::Unit; f.slots];
-                for (slot, a) in args.iter().enumerate().take(f.params) {
-                    inner[slot] = self.expr(a, frame)?;
-                }
-                match self.block(&f.body, &mut inner)? {
-                    Flow::Next(v) | Flow::Return(v) => v,
-                }
+                return with_frame(f.slots, |inner| {
+                    for (slot, a) in args.iter().enumerate().take(f.params) {
+                        inner[slot] = self.expr(a, frame)?;
+                    }
+                    match self.block(&f.body, inner)? {
+                        Flow::Next(v) | Flow::Return(v) => Some(v),
+                    }
+                });
             }
         })
     }

@@ -81,15 +81,32 @@ enum Item {
     Failed(Error),
 }
 
-struct CsvLayout {
+pub(crate) struct CsvLayout {
     headers: Vec<String>,
     types: Vec<Option<FieldType>>,
+    /// Each column's position in the schema (`None`: not declared).
+    slots: Vec<Option<usize>>,
+}
+
+impl CsvLayout {
+    fn column_of(&self, field: &str) -> Option<usize> {
+        self.headers.iter().position(|h| h == field)
+    }
 }
 
 /// Anything a batch can take: a row to parse or a record already parsed.
 pub trait IntoRecord: Send {
     /// The record, parsed.
     fn into_record(self) -> RawRecord;
+
+    /// The record assessed: the same result as `assess_raw` of
+    /// [`into_record`](IntoRecord::into_record), by the shortest way.
+    fn assess(self, pack: &crate::Pack, opts: &crate::AssessOptions) -> crate::Assessment
+    where
+        Self: Sized,
+    {
+        pack.assess_raw(&self.into_record(), opts)
+    }
 }
 
 impl IntoRecord for RawRecord {
@@ -101,6 +118,15 @@ impl IntoRecord for RawRecord {
 impl IntoRecord for Row {
     fn into_record(self) -> RawRecord {
         self.parse()
+    }
+
+    /// A CSV row goes from its cells straight to typed values, without the
+    /// JSON object `parse` builds.
+    fn assess(self, pack: &crate::Pack, opts: &crate::AssessOptions) -> crate::Assessment {
+        match &self.item {
+            Item::Csv(r, layout) if r.len() == layout.headers.len() => pack.assess_source(self.position, &self.locator, &Source::Csv(r, layout), opts, false),
+            _ => pack.assess_raw(&self.parse(), opts),
+        }
     }
 }
 
@@ -156,7 +182,8 @@ pub fn read_rows(reader: impl Read + Send + 'static, format: InputFormat, schema
             let headers: Vec<String> =
                 rdr.headers().map_err(|e| Error::new(ErrorKind::Input, format!("cannot read the CSV header: {e}")))?.iter().map(|h| h.trim().to_owned()).collect();
             let types = headers.iter().map(|h| schema.fields.iter().find(|f| f.name == *h).map(|f| f.ty)).collect();
-            let layout = std::sync::Arc::new(CsvLayout { headers, types });
+            let slots = headers.iter().map(|h| schema.fields.iter().position(|f| f.name == *h)).collect();
+            let layout = std::sync::Arc::new(CsvLayout { headers, types, slots });
             Ok(Box::new(rdr.into_records().enumerate().map(move |(i, row)| {
                 let line = row.as_ref().ok().and_then(|r| r.position()).map_or(i + 2, |p| p.line() as usize);
                 let item = match row {
@@ -232,12 +259,119 @@ pub(crate) fn field_index(schema: &InputSchema) -> FieldIndex {
     schema.fields.iter().enumerate().map(|(i, f)| (f.name.clone(), i)).collect()
 }
 
-/// A record checked against the schema.
-pub(crate) struct Validated {
-    /// Values in schema order, as rules see them (`()` when absent).
-    pub(crate) values: Vec<Val>,
-    pub(crate) errors: Vec<Error>,
-    pub(crate) warnings: Vec<String>,
+/// What validation needs from a schema, worked out once per pack rather
+/// than once per record: bounds as exact numbers, relations by position.
+pub(crate) struct Plan {
+    bounds: Vec<(Option<Num>, Option<Num>)>,
+    relations: Vec<(usize, usize, usize)>,
+    /// The fields results are keyed by (id, group, period,
+    /// `organization_name`) and their positions in the schema.
+    pub(crate) keys: Vec<(String, Option<usize>)>,
+    /// Every key field is text, a whole number or a boolean, so a valid
+    /// record's keys are read back from its typed values exactly as given.
+    pub(crate) keys_from_values: bool,
+}
+
+impl Plan {
+    pub(crate) fn new(schema: &InputSchema, index: &FieldIndex) -> Plan {
+        let bounds = schema.fields.iter().map(|f| (f.min.as_ref().and_then(toml_num), f.max.as_ref().and_then(toml_num))).collect();
+        let relations = schema
+            .relations
+            .iter()
+            .enumerate()
+            .filter_map(|(k, r)| Some((index.get(&r.left).copied()?, index.get(&r.right).copied()?, k)))
+            .collect();
+        let keys: Vec<(String, Option<usize>)> = [Some(&schema.id_field), schema.group_field.as_ref(), schema.period_field.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .chain(["organization_name"])
+            .map(|k| (k.to_owned(), index.get(k).copied()))
+            .collect();
+        let keys_from_values = keys.iter().all(|(_, i)| i.is_none_or(|i| schema.fields[i].ty != FieldType::Number));
+        Plan { bounds, relations, keys, keys_from_values }
+    }
+}
+
+/// One field of a record as given, before typing.
+#[derive(Clone, Copy)]
+pub(crate) enum Given<'a> {
+    Json(&'a Value),
+    /// A CSV cell, trimmed and not empty.
+    Cell(&'a str),
+}
+
+/// A record's fields as read: a JSON object, or a CSV row and its header.
+pub(crate) enum Source<'a> {
+    Json(&'a Map<String, Value>),
+    Csv(&'a csv::StringRecord, &'a CsvLayout),
+}
+
+impl<'a> Source<'a> {
+    /// The name a record goes by in errors: its id, else its position.
+    pub(crate) fn name(&self, schema: &InputSchema, locator: &str) -> String {
+        match self {
+            Source::Json(m) => record_name(schema, locator, Some(m)),
+            Source::Csv(r, layout) => {
+                // As `record_name` reads the cell once typed.
+                match layout.column_of(&schema.id_field).and_then(|c| Some(csv_value(nonempty(r.get(c)?)?, layout.types[c]))) {
+                    Some(Value::String(s)) => s,
+                    Some(Value::Number(n)) => n.to_string(),
+                    _ => locator.to_owned(),
+                }
+            }
+        }
+    }
+
+    /// The fields in schema order, and a warning for each field the schema
+    /// does not declare.
+    pub(crate) fn place(&self, index: &FieldIndex, n: usize) -> (Vec<Option<Given<'a>>>, Vec<String>) {
+        let mut given = vec![None; n];
+        let mut warnings = Vec::new();
+        let mut unknown = |k: &str| warnings.push(format!("field `{k}` is not in the pack's input schema and was not used"));
+        match *self {
+            Source::Json(m) => {
+                for (k, v) in m.iter() {
+                    match index.get(k.as_str()) {
+                        Some(&i) => given[i] = Some(Given::Json(v)).filter(|_| !v.is_null()),
+                        None => unknown(k),
+                    }
+                }
+            }
+            Source::Csv(r, layout) => {
+                for ((cell, slot), header) in r.iter().zip(&layout.slots).zip(&layout.headers) {
+                    let Some(cell) = nonempty(cell) else { continue };
+                    match slot {
+                        Some(i) => given[*i] = Some(Given::Cell(cell)),
+                        None => unknown(header),
+                    }
+                }
+            }
+        }
+        (given, warnings)
+    }
+
+    /// The key fields as given, for results of records that failed
+    /// validation (whose values are not typed).
+    pub(crate) fn keys(&self, plan: &Plan) -> Map<String, Value> {
+        plan.keys
+            .iter()
+            .filter_map(|(k, _)| {
+                let v = match self {
+                    Source::Json(m) => m.get(k)?.clone(),
+                    Source::Csv(r, layout) => {
+                        let c = layout.column_of(k)?;
+                        csv_value(nonempty(r.get(c)?)?, layout.types[c])
+                    }
+                };
+                Some((k.clone(), v))
+            })
+            .collect()
+    }
+}
+
+fn nonempty(cell: &str) -> Option<&str> {
+    Some(cell.trim()).filter(|c| !c.is_empty())
 }
 
 fn describe(v: &Value) -> String {
@@ -260,80 +394,96 @@ pub(crate) fn record_name(schema: &InputSchema, locator: &str, rec: Option<&Map<
     }
 }
 
-/// Checks types, required fields, ranges and relations.
-pub(crate) fn validate(schema: &InputSchema, index: &FieldIndex, rec: &Map<String, Value>, name: &str) -> Validated {
+/// The errors of a JSON record checked against a schema (organisation
+/// records; fields the schema does not declare are not errors).
+pub(crate) fn validate_map(schema: &InputSchema, rec: &Map<String, Value>, name: &str) -> Vec<Error> {
+    let index = field_index(schema);
+    let plan = Plan::new(schema, &index);
+    let (given, _) = Source::Json(rec).place(&index, schema.fields.len());
+    validate(schema, &plan, &given, name).1
+}
+
+/// A value typed by its field, or what is wrong with it.
+fn typed(ty: FieldType, v: Given) -> std::result::Result<Val, String> {
+    let v = match v {
+        Given::Json(v) => v,
+        // A CSV cell is text; `int`, `bool` and `number` cells are read as such.
+        Given::Cell(c) => {
+            let text = || format!("text \"{c}\"");
+            return match ty {
+                FieldType::String => Ok(Val::Str(c.into())),
+                FieldType::Int => c.parse::<i64>().map(Val::Int).map_err(|_| format!("expected a whole number, got {}", text())),
+                FieldType::Bool => match c {
+                    "true" => Ok(Val::Bool(true)),
+                    "false" => Ok(Val::Bool(false)),
+                    _ => Err(format!("expected true or false, got {}", text())),
+                },
+                FieldType::Number => Num::parse(c).map(Val::Num).ok_or_else(|| format!("expected a number, got {}", text())),
+            };
+        }
+    };
+    match (ty, v) {
+        (FieldType::String, Value::String(s)) => Ok(Val::Str(s.as_str().into())),
+        (FieldType::Bool, Value::Bool(b)) => Ok(Val::Bool(*b)),
+        (FieldType::Int, Value::Number(n)) => n.as_i64().map(Val::Int).ok_or_else(|| format!("expected a whole number, got {n}")),
+        (FieldType::Number, Value::Number(n)) => match n.as_i64().map(Num::int).or_else(|| n.as_f64().and_then(Num::from_f64_text)) {
+            Some(x) => Ok(Val::Num(x)),
+            None => Err(format!("expected a number, got {n}")),
+        },
+        // Exact decimal text, as careful JSON writers give it.
+        (FieldType::Number, Value::String(s)) => Num::parse(s).map(Val::Num).ok_or_else(|| format!("expected a number, got {}", describe(v))),
+        (FieldType::String, other) => Err(format!("expected text, got {}", describe(other))),
+        (FieldType::Int, other) => Err(format!("expected a whole number, got {}", describe(other))),
+        (FieldType::Number, other) => Err(format!("expected a number, got {}", describe(other))),
+        (FieldType::Bool, other) => Err(format!("expected true or false, got {}", describe(other))),
+    }
+}
+
+fn num_of(v: &Val) -> Option<Num> {
+    match v {
+        Val::Int(i) => Some(Num::int(*i)),
+        Val::Num(n) => Some(n.clone()),
+        _ => None,
+    }
+}
+
+/// Checks types, required fields, ranges and relations of the fields
+/// `given` in schema order.
+pub(crate) fn validate(schema: &InputSchema, plan: &Plan, given: &[Option<Given>], name: &str) -> (Vec<Val>, Vec<Error>) {
     let mut errors = Vec::new();
     let mut values = Vec::with_capacity(schema.fields.len());
-    let mut nums = Vec::with_capacity(schema.fields.len());
     let err = |field: &str, msg: String| Error::new(ErrorKind::Input, msg).with_record(name).with_field(field);
-    // One pass over the record's own fields: place each, note the unknown.
-    let mut given: Vec<Option<&Value>> = vec![None; schema.fields.len()];
-    let mut warnings = Vec::new();
-    for (k, v) in rec {
-        match index.get(k.as_str()) {
-            Some(&i) => given[i] = Some(v),
-            None => warnings.push(format!("field `{k}` is not in the pack's input schema and was not used")),
-        }
-    }
-    for (f, v) in schema.fields.iter().zip(given) {
-        let v = v.filter(|v| !v.is_null());
+    for ((f, v), (min, max)) in schema.fields.iter().zip(given).zip(&plan.bounds) {
         let Some(v) = v else {
             if f.required {
                 errors.push(err(&f.name, "required field is missing".into()));
             }
             values.push(Val::Unit);
-            nums.push(None);
             continue;
         };
-        let typed: std::result::Result<(Val, Option<Num>), String> = match (f.ty, v) {
-            (FieldType::String, Value::String(s)) => Ok((Val::Str(s.as_str().into()), None)),
-            (FieldType::Bool, Value::Bool(b)) => Ok((Val::Bool(*b), None)),
-            (FieldType::Int, Value::Number(n)) => match n.as_i64() {
-                Some(i) => Ok((Val::Int(i), Some(Num::int(i)))),
-                None => Err(format!("expected a whole number, got {n}")),
-            },
-            (FieldType::Number, Value::Number(n)) => match n.as_i64().map(Num::int).or_else(|| n.as_f64().and_then(Num::from_f64_text)) {
-                Some(x) => Ok((Val::Num(x.clone()), Some(x))),
-                None => Err(format!("expected a number, got {n}")),
-            },
-            // Exact decimal text, as CSV cells (and careful JSON writers) give it.
-            (FieldType::Number, Value::String(s)) => match Num::parse(s) {
-                Some(x) => Ok((Val::Num(x.clone()), Some(x))),
-                None => Err(format!("expected a number, got {}", describe(v))),
-            },
-            (FieldType::String, other) => Err(format!("expected text, got {}", describe(other))),
-            (FieldType::Int, other) => Err(format!("expected a whole number, got {}", describe(other))),
-            (FieldType::Number, other) => Err(format!("expected a number, got {}", describe(other))),
-            (FieldType::Bool, other) => Err(format!("expected true or false, got {}", describe(other))),
-        };
-        match typed {
-            Ok((d, n)) => {
-                if let Some(x) = &n {
-                    if let Some(min) = f.min.as_ref().and_then(toml_num) {
-                        if *x < min {
+        match typed(f.ty, *v) {
+            Ok(d) => {
+                if min.is_some() || max.is_some() {
+                    if let Some(x) = num_of(&d) {
+                        if let Some(min) = min.as_ref().filter(|m| x < **m) {
                             errors.push(err(&f.name, format!("{x} is below the minimum {min}")));
                         }
-                    }
-                    if let Some(max) = f.max.as_ref().and_then(toml_num) {
-                        if *x > max {
+                        if let Some(max) = max.as_ref().filter(|m| x > **m) {
                             errors.push(err(&f.name, format!("{x} is above the maximum {max}")));
                         }
                     }
                 }
                 values.push(d);
-                nums.push(n);
             }
             Err(m) => {
                 errors.push(err(&f.name, m));
                 values.push(Val::Unit);
-                nums.push(None);
             }
         }
     }
-    let pos = |n: &str| index.get(n).copied();
-    for r in &schema.relations {
-        let (Some(li), Some(ri)) = (pos(&r.left), pos(&r.right)) else { continue };
-        if let (Some(l), Some(rv)) = (&nums[li], &nums[ri]) {
+    for &(li, ri, k) in &plan.relations {
+        let r = &schema.relations[k];
+        if let (Some(l), Some(rv)) = (num_of(&values[li]), num_of(&values[ri])) {
             let holds = match r.op.as_str() {
                 "<=" => l <= rv,
                 "<" => l < rv,
@@ -347,5 +497,5 @@ pub(crate) fn validate(schema: &InputSchema, index: &FieldIndex, rec: &Map<Strin
             }
         }
     }
-    Validated { values, errors, warnings }
+    (values, errors)
 }

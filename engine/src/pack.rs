@@ -45,6 +45,8 @@ pub(crate) struct Inner {
     pub(crate) tables: Arc<Vec<Table>>,
     /// Field name → position in [`Record`] values.
     pub(crate) field_index: Arc<crate::input::FieldIndex>,
+    /// Validation's view of the input schema.
+    pub(crate) plan: crate::input::Plan,
 }
 
 /// The content digest: sha256 over every file in ascending path order, each
@@ -330,7 +332,8 @@ fn compile(engine: &Engine, manifest: Manifest, files: BTreeMap<String, String>)
     }
 
     let digest = digest(&files);
-    Ok(Pack(Arc::new(Inner { uid: sandbox::new_pack_uid(), manifest, files, digest, limits, rhai, indicators, tables, field_index: Arc::new(field_index) })))
+    let plan = crate::input::Plan::new(&manifest.input, &field_index);
+    Ok(Pack(Arc::new(Inner { uid: sandbox::new_pack_uid(), manifest, files, digest, limits, rhai, indicators, tables, plan, field_index: Arc::new(field_index) })))
 }
 
 /// The input fields a rule reads (`input.x` or `input["x"]`), with the line

@@ -106,18 +106,17 @@ impl Ranker {
             Err(e) => return Err(e.clone()),
         };
         let name = input::record_name(&schema, &raw.locator, Some(rec));
-        let index = input::field_index(&schema);
-        let v = input::validate(&schema, &index, rec, &name);
+        let errors = input::validate_map(&schema, rec, &name);
         let Some(Value::String(id)) = rec.get(&schema.id_field) else {
-            return Err(v.errors.into_iter().next().unwrap_or_else(|| Error::new(ErrorKind::Input, "organisation record without an id").with_record(&name)));
+            return Err(errors.into_iter().next().unwrap_or_else(|| Error::new(ErrorKind::Input, "organisation record without an id").with_record(&name)));
         };
         let org = self.orgs.entry(id.clone()).or_default();
         if org.record.is_some() {
             org.record_errors.push(Error::new(ErrorKind::Input, "a second organisation record for this organisation was ignored").with_record(&name));
-        } else if v.errors.is_empty() {
+        } else if errors.is_empty() {
             org.record = Some(rec.clone());
         } else {
-            org.record_errors.extend(v.errors);
+            org.record_errors.extend(errors);
         }
         Ok(())
     }

@@ -73,6 +73,11 @@ pub(crate) enum Event {
     Note(String),
     /// `table(name, value)` matched row `row`.
     Table { table: usize, inputs: Vec<Num>, row: usize },
+    /// A one-input table matched (the fast path's, without a list).
+    Table1 { table: u32, row: u32, input: Num },
+    /// A fast rule's `explain`: its template and the values filling it
+    /// (`len` of them from `start` in the result's trace values).
+    Explain { template: u32, start: u32, len: u32 },
 }
 
 thread_local! {
