@@ -177,6 +177,10 @@ impl Pack {
         }
         a.values = values;
         a.indicators.reserve_exact(p.indicators.len());
+        if opts.trace {
+            a.events.reserve(4 * p.indicators.len());
+            a.trace_values.reserve(4 * p.indicators.len());
+        }
 
         // The Rhai scope is built only if some rule has to run in Rhai.
         let mut scope: Option<Scope> = None;

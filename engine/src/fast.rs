@@ -490,7 +490,7 @@ pub(crate) struct Trace<'a> {
 }
 
 /// Frames of up to this many variables live on the stack.
-const STACK_SLOTS: usize = 12;
+const STACK_SLOTS: usize = 8;
 
 /// Runs `f` with a frame of `slots` variables, all `()`.
 fn with_frame<T>(slots: usize, f: impl FnOnce(&mut [Val]) -> T) -> T {
@@ -541,7 +541,7 @@ impl Run<'_> {
                 let v = self.expr(e, frame)?;
                 frame[*slot] = match op {
                     None => v,
-                    Some(op) => binary(*op, &frame[*slot], &v)?,
+                    Some(op) => binary(*op, std::mem::replace(&mut frame[*slot], Val::Unit), v)?,
                 };
                 Flow::Next(Val::Unit)
             }
@@ -580,7 +580,7 @@ impl Run<'_> {
             E::Bin(op, a, b) => {
                 let a = self.expr(a, frame)?;
                 let b = self.expr(b, frame)?;
-                binary(*op, &a, &b)?
+                binary(*op, a, b)?
             }
             E::Neg(a) => match self.expr(a, frame)? {
                 Val::Int(i) => Val::Int(i.checked_neg()?),
@@ -698,22 +698,23 @@ impl Run<'_> {
 /// A binary operator as the sandbox defines it: integers checked (overflow
 /// gives up, Rhai reports it), integer division exact, mixed integer and
 /// exact numbers exact.
-fn binary(op: Op, a: &Val, b: &Val) -> C<Val> {
+fn binary(op: Op, a: Val, b: Val) -> C<Val> {
     use Op::*;
+    // By value: the common integer case then has nothing to drop.
     Some(match (a, b) {
         (Val::Int(x), Val::Int(y)) => match op {
-            Add => Val::Int(x.checked_add(*y)?),
-            Sub => Val::Int(x.checked_sub(*y)?),
-            Mul => Val::Int(x.checked_mul(*y)?),
-            Div => Val::Num(Num::ratio(*x, *y)?),
-            Rem => Val::Int(x.checked_rem(*y)?),
-            _ => Val::Bool(compare(op, x.cmp(y))?),
+            Add => Val::Int(x.checked_add(y)?),
+            Sub => Val::Int(x.checked_sub(y)?),
+            Mul => Val::Int(x.checked_mul(y)?),
+            Div => Val::Num(Num::ratio(x, y)?),
+            Rem => Val::Int(x.checked_rem(y)?),
+            _ => Val::Bool(compare(op, x.cmp(&y))?),
         },
         // Booleans and text compare only for (in)equality.
-        (Val::Bool(x), Val::Bool(y)) if matches!(op, Eq | Ne) => Val::Bool(compare(op, x.cmp(y))?),
-        (Val::Str(x), Val::Str(y)) if matches!(op, Eq | Ne) => Val::Bool(compare(op, x.cmp(y))?),
-        (Val::Num(_), Val::Num(_) | Val::Int(_)) | (Val::Int(_), Val::Num(_)) => {
-            let (x, y) = (num_of(a)?, num_of(b)?);
+        (Val::Bool(x), Val::Bool(y)) if matches!(op, Eq | Ne) => Val::Bool(compare(op, x.cmp(&y))?),
+        (Val::Str(x), Val::Str(y)) if matches!(op, Eq | Ne) => Val::Bool(compare(op, x.cmp(&y))?),
+        (a @ Val::Num(_), b @ (Val::Num(_) | Val::Int(_))) | (a @ Val::Int(_), b @ Val::Num(_)) => {
+            let (x, y) = (num_of(&a)?, num_of(&b)?);
             match op {
                 Add => Val::Num(x.add(&y)),
                 Sub => Val::Num(x.sub(&y)),

@@ -2,8 +2,9 @@
 //!
 //! Binary floats and fixed-precision decimals both round inside formulas, so a
 //! published score could differ from what anyone recomputes by hand. A `Num`
-//! is an exact fraction: a reduced `i128` pair on the fast path, promoted to a
-//! big rational only when a result would overflow, so no value is ever
+//! is an exact fraction: a reduced `i64` pair on the fast path (operations
+//! work in `i128`, where no product of two `i64` overflows), promoted to a
+//! big rational only when a result does not fit, so no value is ever
 //! silently wrong.
 
 use std::cmp::Ordering;
@@ -20,28 +21,43 @@ pub struct Num(Repr);
 
 #[derive(Clone, PartialEq, Eq, Hash)]
 enum Repr {
-    /// Reduced, denominator > 0.
-    Small(i128, i128),
+    /// Reduced, denominator > 0. Machine words, also in WebAssembly, where
+    /// 128-bit division is a slow library call.
+    Small(i64, i64),
     /// Only for values that do not fit `Small`.
     Big(Box<BigRational>),
 }
 
-fn gcd(a: i128, b: i128) -> i128 {
-    let (a, b) = (a.unsigned_abs(), b.unsigned_abs());
-    // Most values fit 64 bits, where division is a machine instruction
-    // rather than a 128-bit library call.
-    if let (Ok(mut x), Ok(mut y)) = (u64::try_from(a), u64::try_from(b)) {
-        while y != 0 {
-            (x, y) = (y, x % y);
+/// Binary gcd: shifts and subtractions, no division.
+fn gcd64(mut a: u64, mut b: u64) -> u64 {
+    if a == 0 || b == 0 {
+        return a | b;
+    }
+    let shift = (a | b).trailing_zeros();
+    a >>= a.trailing_zeros();
+    loop {
+        b >>= b.trailing_zeros();
+        if a > b {
+            std::mem::swap(&mut a, &mut b);
         }
-        return x as i128;
+        b -= a;
+        if b == 0 {
+            return a << shift;
+        }
     }
-    let (mut x, mut y) = (a, b);
-    while y != 0 {
-        (x, y) = (y, x % y);
+}
+
+fn gcd128(a: u128, b: u128) -> u128 {
+    match (u64::try_from(a), u64::try_from(b)) {
+        (Ok(x), Ok(y)) => u128::from(gcd64(x, y)),
+        _ => {
+            let (mut x, mut y) = (a, b);
+            while y != 0 {
+                (x, y) = (y, x % y);
+            }
+            x
+        }
     }
-    // Only gcd(0, i128::MIN) does not fit; callers never reduce that pair.
-    i128::try_from(x).unwrap_or(i128::MAX)
 }
 
 impl Num {
@@ -50,33 +66,57 @@ impl Num {
 
     /// The integer `n`.
     pub fn int(n: i64) -> Num {
-        Num(Repr::Small(n as i128, 1))
+        Num(Repr::Small(n, 1))
     }
 
     /// `n / d`, reduced. Returns `None` when `d` is zero.
     pub fn ratio(n: i64, d: i64) -> Option<Num> {
-        Self::small(n as i128, d as i128)
-    }
-
-    fn small(n: i128, d: i128) -> Option<Num> {
         if d == 0 {
             return None;
         }
-        let g = gcd(n, d);
-        // i128::MIN cannot be negated; such values go through the big path.
+        // g ≥ 1; it is 2^63 only when both are i64::MIN.
+        if let Ok(g) = i64::try_from(gcd64(n.unsigned_abs(), d.unsigned_abs())) {
+            let (n, d) = (n / g, d / g);
+            if d > 0 {
+                return Some(Num(Repr::Small(n, d)));
+            }
+            if let (Some(n), Some(d)) = (n.checked_neg(), d.checked_neg()) {
+                return Some(Num(Repr::Small(n, d)));
+            }
+        }
+        Some(Self::from_big(BigRational::new(n.into(), d.into())))
+    }
+
+    /// `n / d` from 128-bit parts, reduced; big only when it does not fit.
+    fn small(n: i128, d: i128) -> Option<Num> {
+        if let (Ok(n), Ok(d)) = (i64::try_from(n), i64::try_from(d)) {
+            return Self::ratio(n, d); // machine words: no 128-bit division
+        }
+        if d == 0 {
+            return None;
+        }
+        let g = gcd128(n.unsigned_abs(), d.unsigned_abs());
+        // g ≤ |d| ≤ 2^127; only gcd of i128::MIN and itself is 2^127.
+        let Ok(g) = i128::try_from(g) else {
+            return Some(Self::from_big(BigRational::new(n.into(), d.into())));
+        };
         let (n, d) = (n / g, d / g);
-        if d < 0 {
+        let (n, d) = if d < 0 {
             match (n.checked_neg(), d.checked_neg()) {
-                (Some(n), Some(d)) => Some(Num(Repr::Small(n, d))),
-                _ => Some(Self::from_big(BigRational::new(n.into(), d.into()))),
+                (Some(n), Some(d)) => (n, d),
+                _ => return Some(Self::from_big(BigRational::new(n.into(), d.into()))),
             }
         } else {
-            Some(Num(Repr::Small(n, d)))
-        }
+            (n, d)
+        };
+        Some(match (i64::try_from(n), i64::try_from(d)) {
+            (Ok(n), Ok(d)) => Num(Repr::Small(n, d)),
+            _ => Num(Repr::Big(Box::new(BigRational::new_raw(n.into(), d.into())))),
+        })
     }
 
     fn from_big(r: BigRational) -> Num {
-        match (r.numer().to_i128(), r.denom().to_i128()) {
+        match (r.numer().to_i64(), r.denom().to_i64()) {
             (Some(n), Some(d)) => Num(Repr::Small(n, d)),
             _ => Num(Repr::Big(Box::new(r))),
         }
@@ -158,7 +198,7 @@ impl Num {
     /// The value as `i64` when it is an integer that fits.
     pub fn to_i64(&self) -> Option<i64> {
         match &self.0 {
-            Repr::Small(n, 1) => i64::try_from(*n).ok(),
+            Repr::Small(n, 1) => Some(*n),
             Repr::Small(..) => None,
             Repr::Big(b) if b.is_integer() => b.numer().to_i64(),
             Repr::Big(_) => None,
@@ -184,17 +224,14 @@ impl Num {
     /// Exact sum.
     pub fn add(&self, o: &Num) -> Num {
         if let (Repr::Small(a, b), Repr::Small(c, d)) = (&self.0, &o.0) {
-            // a/b + c/d with the gcd of the denominators factored out keeps
-            // intermediates small; fall back to big integers on overflow.
-            let g = gcd(*b, *d);
-            let (bg, dg) = (b / g, d / g);
-            let n = a.checked_mul(dg).and_then(|x| c.checked_mul(bg).and_then(|y| x.checked_add(y)));
-            let den = b.checked_mul(dg);
-            if let (Some(n), Some(den)) = (n, den) {
-                if let Some(r) = Self::small(n, den) {
-                    return r;
-                }
+            let (a, b, c, d) = (i128::from(*a), i128::from(*b), i128::from(*c), i128::from(*d));
+            if b == d {
+                return Self::small(a + c, b).expect("non-zero denominator");
             }
+            // a/b + c/d over lcm(b, d); every term below 2^126, no overflow.
+            let g = gcd128(b as u128, d as u128) as i128;
+            let (bg, dg) = (b / g, d / g);
+            return Self::small(a * dg + c * bg, b * dg).expect("non-zero denominator");
         }
         Self::from_big(self.to_big() + o.to_big())
     }
@@ -218,14 +255,18 @@ impl Num {
     /// Exact product.
     pub fn mul(&self, o: &Num) -> Num {
         if let (Repr::Small(a, b), Repr::Small(c, d)) = (&self.0, &o.0) {
-            // Cross-reduce first so the product stays reduced and small.
-            let g1 = gcd(*a, *d).max(1);
-            let g2 = gcd(*c, *b).max(1);
-            let n = (a / g1).checked_mul(c / g2);
-            let den = (b / g2).checked_mul(d / g1);
-            if let (Some(n), Some(den)) = (n, den) {
-                return Num(Repr::Small(n, den));
+            // Cross-reduce first so the product comes out reduced.
+            let g1 = gcd64(a.unsigned_abs(), d.unsigned_abs()).max(1) as i128;
+            let g2 = gcd64(c.unsigned_abs(), b.unsigned_abs()).max(1) as i128;
+            let n = (i128::from(*a) / g1) * (i128::from(*c) / g2);
+            if n == 0 {
+                return Num::ZERO; // one zero, whatever the denominators
             }
+            let den = (i128::from(*b) / g2) * (i128::from(*d) / g1);
+            return match (i64::try_from(n), i64::try_from(den)) {
+                (Ok(n), Ok(den)) => Num(Repr::Small(n, den)),
+                _ => Num(Repr::Big(Box::new(BigRational::new_raw(n.into(), den.into())))),
+            };
         }
         Self::from_big(self.to_big() * o.to_big())
     }
@@ -240,7 +281,7 @@ impl Num {
 
     fn recip(&self) -> Num {
         match &self.0 {
-            Repr::Small(n, d) => Self::small(*d, *n).expect("non-zero"),
+            Repr::Small(n, d) => Self::small(i128::from(*d), i128::from(*n)).expect("non-zero"),
             Repr::Big(b) => Self::from_big(b.recip()),
         }
     }
@@ -268,6 +309,7 @@ impl Num {
     /// `places` is 0). This is the one rounding of published figures.
     pub fn round_text(&self, places: u32) -> String {
         if let Repr::Small(n, d) = self.0 {
+            let (n, d) = (i128::from(n), i128::from(d));
             if let Some(scaled) = 10i128.checked_pow(places).and_then(|p| n.checked_mul(p)) {
                 let (q, rem) = (scaled / d, scaled % d);
                 // Half away from zero: |2·rem| ≥ den moves the magnitude up.
@@ -389,8 +431,8 @@ impl ExactSum {
     /// Adds `x`.
     pub fn add(&mut self, x: &Num) {
         if let Repr::Small(n, d) = x.0 {
-            let slot = self.groups.entry(d).or_insert(0);
-            if let Some(sum) = slot.checked_add(n) {
+            let slot = self.groups.entry(i128::from(d)).or_insert(0);
+            if let Some(sum) = slot.checked_add(i128::from(n)) {
                 *slot = sum;
                 return;
             }
@@ -406,7 +448,7 @@ impl ExactSum {
         for (d, _) in &dens {
             // gcd(lcm, d) = gcd(d, lcm mod d): machine-size once reduced.
             let r = (&lcm % BigInt::from(**d)).to_i128().expect("remainder below d");
-            lcm *= BigInt::from(**d / gcd(**d, r));
+            lcm *= BigInt::from(**d / gcd128(d.unsigned_abs(), r.unsigned_abs()) as i128);
         }
         let mut numer = BigInt::from(0u8);
         for (d, n) in &dens {
@@ -442,9 +484,10 @@ impl PartialOrd for Num {
 impl Ord for Num {
     fn cmp(&self, other: &Self) -> Ordering {
         if let (Repr::Small(a, b), Repr::Small(c, d)) = (&self.0, &other.0) {
-            if let (Some(x), Some(y)) = (a.checked_mul(*d), c.checked_mul(*b)) {
-                return x.cmp(&y);
+            if b == d {
+                return a.cmp(c);
             }
+            return (i128::from(*a) * i128::from(*d)).cmp(&(i128::from(*c) * i128::from(*b)));
         }
         self.to_big().cmp(&other.to_big())
     }
@@ -515,6 +558,16 @@ mod tests {
         let sum = tiny.add(&Num::ratio(1, 3).unwrap()).sub(&Num::ratio(1, 3).unwrap());
         assert_eq!(sum, tiny);
         assert!(n("1/3") < n("0.3334"));
+        // The edges of the machine-word form: promoted, compared and
+        // brought back exactly.
+        let min = Num::int(i64::MIN);
+        assert_eq!(min.neg().fraction_text(), "9223372036854775808");
+        assert_eq!(min.neg().neg(), min);
+        assert_eq!(Num::ratio(i64::MIN, -1).unwrap(), min.neg());
+        assert_eq!(Num::ratio(i64::MIN, i64::MIN).unwrap(), Num::int(1));
+        assert!(min < min.add(&Num::ratio(1, i64::MAX).unwrap()));
+        assert_eq!(Num::ZERO.mul(&n("7/5")).fraction_text(), "0");
+        assert_eq!(n("1/4").add(&n("-1/4")).fraction_text(), "0");
     }
 
     #[test]
