@@ -165,7 +165,7 @@ impl Pack {
         let p = &self.0;
         let schema = &p.manifest.input;
         let mut a = self.empty(position, src.name(schema, locator));
-        let (given, warnings) = src.place(&p.field_index, schema.fields.len());
+        let (given, warnings) = src.place(schema, &p.field_index);
         a.warnings = warnings;
         let (values, errors) = input::validate(schema, &p.plan, &given, &a.name);
         if !errors.is_empty() || !p.plan.keys_from_values {
@@ -184,12 +184,13 @@ impl Pack {
 
         // The Rhai scope is built only if some rule has to run in Rhai.
         let mut scope: Option<Scope> = None;
+        let mut frame = Vec::new();
         for (i, (def, ind)) in p.manifest.indicators.iter().zip(&p.indicators).enumerate() {
             let (mark, vmark) = (a.events.len(), a.trace_values.len());
             let fast = match (&ind.fast, interpreter_only) {
                 (Some(rule), false) => {
                     let trace = opts.trace.then_some(fast::Trace { events: &mut a.events, values: &mut a.trace_values });
-                    fast::run(rule, &a.values, &p.tables, trace).and_then(|v| match v {
+                    fast::run(rule, &a.values, &p.tables, trace, &mut frame).and_then(|v| match v {
                         Val::Int(x) => Some(Outcome::Points(Num::int(x))),
                         Val::Num(x) => Some(Outcome::Points(x)),
                         Val::Na(r) => Some(Outcome::NotApplicable(r.to_string())),
@@ -218,9 +219,8 @@ impl Pack {
                 }
             };
             let events = mark as u32..a.events.len() as u32;
-            let source = &p.files[&def.script];
             let fail = |e: Error| {
-                let src = e.file().and_then(|f| p.files.get(f)).unwrap_or(source);
+                let src = e.file().and_then(|f| p.files.get(f)).unwrap_or(&p.files[&def.script]);
                 e.with_source(src).with_indicator(&def.id).with_record(&a.name).with_pack(format!("{} {}", p.manifest.id, p.manifest.version))
             };
             let r = match result {

@@ -34,7 +34,7 @@ pub(crate) enum Val {
     Num(Num),
     Bool(bool),
     Str(Arc<str>),
-    Array(Arc<Vec<Val>>),
+    Array(Arc<[Val]>),
     Na(Arc<str>),
 }
 
@@ -463,7 +463,7 @@ fn from_constant(d: &Dynamic) -> C<Val> {
         return Some(Val::Str(Arc::from(s.as_str())));
     }
     if let Some(a) = d.clone().try_cast::<rhai::Array>() {
-        return Some(Val::Array(Arc::new(a.iter().map(from_constant).collect::<Option<_>>()?)));
+        return Some(Val::Array(a.iter().map(from_constant).collect::<Option<_>>()?));
     }
     None
 }
@@ -503,12 +503,15 @@ fn with_frame<T>(slots: usize, f: impl FnOnce(&mut [Val]) -> T) -> T {
 }
 
 /// Runs a fast rule. `None` means "give up; run it in Rhai", and the caller
-/// drops whatever the attempt recorded.
-pub(crate) fn run(rule: &FastRule, record: &[Val], tables: &[Table], trace: Option<Trace>) -> Option<Val> {
+/// drops whatever the attempt recorded. `frame` is scratch space, reused
+/// from rule to rule.
+pub(crate) fn run(rule: &FastRule, record: &[Val], tables: &[Table], trace: Option<Trace>, frame: &mut Vec<Val>) -> Option<Val> {
     let mut r = Run { rule, record, tables, trace };
-    with_frame(rule.slots, |frame| match r.block(&rule.body, frame)? {
+    frame.clear();
+    frame.resize(rule.slots, Val::Unit);
+    match r.block(&rule.body, frame)? {
         Flow::Next(v) | Flow::Return(v) => Some(v),
-    })
+    }
 }
 
 fn num_of(v: &Val) -> C<Num> {
@@ -613,7 +616,17 @@ impl Run<'_> {
                 if items.len() > self.rule.max_array {
                     return None;
                 }
-                Val::Array(Arc::new(items.iter().map(|x| self.expr(x, frame)).collect::<Option<_>>()?))
+                // Short lists are gathered on the stack and moved into one
+                // allocation.
+                if items.len() <= STACK_SLOTS {
+                    let mut buf = [const { Val::Unit }; STACK_SLOTS];
+                    for (slot, x) in buf.iter_mut().zip(items) {
+                        *slot = self.expr(x, frame)?;
+                    }
+                    Val::Array(buf.into_iter().take(items.len()).collect())
+                } else {
+                    Val::Array(items.iter().map(|x| self.expr(x, frame)).collect::<Option<_>>()?)
+                }
             }
             E::Index(a, i) => {
                 let (Val::Array(items), Val::Int(i)) = (self.expr(a, frame)?, self.expr(i, frame)?) else { return None };

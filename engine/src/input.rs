@@ -325,15 +325,26 @@ impl<'a> Source<'a> {
 
     /// The fields in schema order, and a warning for each field the schema
     /// does not declare.
-    pub(crate) fn place(&self, index: &FieldIndex, n: usize) -> (Vec<Option<Given<'a>>>, Vec<String>) {
-        let mut given = vec![None; n];
+    pub(crate) fn place(&self, schema: &InputSchema, index: &FieldIndex) -> (Vec<Option<Given<'a>>>, Vec<String>) {
+        let fields = &schema.fields;
+        let mut given = vec![None; fields.len()];
         let mut warnings = Vec::new();
         let mut unknown = |k: &str| warnings.push(format!("field `{k}` is not in the pack's input schema and was not used"));
         match *self {
             Source::Json(m) => {
+                // Records usually list their fields in schema order: try the
+                // field after the last one placed before hashing the name.
+                let mut next = 0;
                 for (k, v) in m.iter() {
-                    match index.get(k.as_str()) {
-                        Some(&i) => given[i] = Some(Given::Json(v)).filter(|_| !v.is_null()),
+                    let i = match fields.get(next) {
+                        Some(f) if f.name == *k => Some(next),
+                        _ => index.get(k.as_str()).copied(),
+                    };
+                    match i {
+                        Some(i) => {
+                            given[i] = Some(Given::Json(v)).filter(|_| !v.is_null());
+                            next = i + 1;
+                        }
                         None => unknown(k),
                     }
                 }
@@ -399,7 +410,7 @@ pub(crate) fn record_name(schema: &InputSchema, locator: &str, rec: Option<&Map<
 pub(crate) fn validate_map(schema: &InputSchema, rec: &Map<String, Value>, name: &str) -> Vec<Error> {
     let index = field_index(schema);
     let plan = Plan::new(schema, &index);
-    let (given, _) = Source::Json(rec).place(&index, schema.fields.len());
+    let (given, _) = Source::Json(rec).place(schema, &index);
     validate(schema, &plan, &given, name).1
 }
 

@@ -223,15 +223,16 @@ impl Num {
 
     /// Exact sum.
     pub fn add(&self, o: &Num) -> Num {
-        if let (Repr::Small(a, b), Repr::Small(c, d)) = (&self.0, &o.0) {
-            let (a, b, c, d) = (i128::from(*a), i128::from(*b), i128::from(*c), i128::from(*d));
+        if let (&Repr::Small(a, b), &Repr::Small(c, d)) = (&self.0, &o.0) {
             if b == d {
-                return Self::small(a + c, b).expect("non-zero denominator");
+                return Self::small(i128::from(a) + i128::from(c), i128::from(b)).expect("non-zero denominator");
             }
             // a/b + c/d over lcm(b, d); every term below 2^126, no overflow.
-            let g = gcd128(b as u128, d as u128) as i128;
+            // Denominators are positive, so the gcd and quotients stay i64.
+            let g = gcd64(b as u64, d as u64) as i64;
             let (bg, dg) = (b / g, d / g);
-            return Self::small(a * dg + c * bg, b * dg).expect("non-zero denominator");
+            let n = i128::from(a) * i128::from(dg) + i128::from(c) * i128::from(bg);
+            return Self::small(n, i128::from(b) * i128::from(dg)).expect("non-zero denominator");
         }
         Self::from_big(self.to_big() + o.to_big())
     }
@@ -256,13 +257,19 @@ impl Num {
     pub fn mul(&self, o: &Num) -> Num {
         if let (Repr::Small(a, b), Repr::Small(c, d)) = (&self.0, &o.0) {
             // Cross-reduce first so the product comes out reduced.
-            let g1 = gcd64(a.unsigned_abs(), d.unsigned_abs()).max(1) as i128;
-            let g2 = gcd64(c.unsigned_abs(), b.unsigned_abs()).max(1) as i128;
-            let n = (i128::from(*a) / g1) * (i128::from(*c) / g2);
+            // Each gcd divides a machine word it is taken of, and is below
+            // 2^63 unless that word is i64::MIN: then keep to 128 bits.
+            let g1 = i128::from(gcd64(a.unsigned_abs(), d.unsigned_abs()).max(1));
+            let g2 = i128::from(gcd64(c.unsigned_abs(), b.unsigned_abs()).max(1));
+            let q = |x: &i64, g: i128| match (i64::try_from(g), x) {
+                (Ok(g), _) if *x != i64::MIN => i128::from(x / g),
+                _ => i128::from(*x) / g,
+            };
+            let n = q(a, g1) * q(c, g2);
             if n == 0 {
                 return Num::ZERO; // one zero, whatever the denominators
             }
-            let den = (i128::from(*b) / g2) * (i128::from(*d) / g1);
+            let den = q(b, g2) * q(d, g1);
             return match (i64::try_from(n), i64::try_from(den)) {
                 (Ok(n), Ok(den)) => Num(Repr::Small(n, den)),
                 _ => Num(Repr::Big(Box::new(BigRational::new_raw(n.into(), den.into())))),
