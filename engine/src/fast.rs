@@ -524,28 +524,30 @@ fn num_of(v: &Val) -> C<Num> {
 
 impl Run<'_> {
     fn block(&mut self, body: &[S], frame: &mut [Val]) -> C<Flow> {
-        let mut last = Val::Unit;
-        for s in body {
+        let Some((tail, init)) = body.split_last() else { return Some(Flow::Next(Val::Unit)) };
+        for s in init {
             match self.stmt(s, frame)? {
-                Flow::Next(v) => last = v,
+                Flow::Next(v) => discard(v),
                 ret @ Flow::Return(_) => return Some(ret),
             }
         }
-        Some(Flow::Next(last))
+        self.stmt(tail, frame)
     }
 
     fn stmt(&mut self, s: &S, frame: &mut [Val]) -> C<Flow> {
         Some(match s {
             S::Let(slot, e) => {
-                frame[*slot] = self.expr(e, frame)?;
+                let v = self.expr(e, frame)?;
+                discard(std::mem::replace(&mut frame[*slot], v));
                 Flow::Next(Val::Unit)
             }
             S::Assign(slot, op, e) => {
                 let v = self.expr(e, frame)?;
-                frame[*slot] = match op {
+                let v = match op {
                     None => v,
                     Some(op) => binary(*op, std::mem::replace(&mut frame[*slot], Val::Unit), v)?,
                 };
+                discard(std::mem::replace(&mut frame[*slot], v));
                 Flow::Next(Val::Unit)
             }
             S::If(cond, body, branch) => match self.expr(cond, frame)? {
@@ -575,14 +577,25 @@ impl Run<'_> {
         })
     }
 
+    /// An operand: leaves are read here, without a call into `expr`.
+    #[inline(always)]
+    fn operand(&mut self, e: &E, frame: &mut [Val]) -> C<Val> {
+        match e {
+            E::Const(v) => Some(v.clone()),
+            E::Var(slot) => Some(frame[*slot].clone()),
+            E::Field(i) => Some(self.record[*i].clone()),
+            e => self.expr(e, frame),
+        }
+    }
+
     fn expr(&mut self, e: &E, frame: &mut [Val]) -> C<Val> {
         Some(match e {
             E::Const(v) => v.clone(),
             E::Var(slot) => frame[*slot].clone(),
             E::Field(i) => self.record[*i].clone(),
             E::Bin(op, a, b) => {
-                let a = self.expr(a, frame)?;
-                let b = self.expr(b, frame)?;
+                let a = self.operand(a, frame)?;
+                let b = self.operand(b, frame)?;
                 binary(*op, a, b)?
             }
             E::Neg(a) => match self.expr(a, frame)? {
@@ -711,7 +724,41 @@ impl Run<'_> {
 /// A binary operator as the sandbox defines it: integers checked (overflow
 /// gives up, Rhai reports it), integer division exact, mixed integer and
 /// exact numbers exact.
+/// Drops a value, skipping the drop glue for the plain ones (most values
+/// here are integers, and the generic drop is a call per value).
+#[inline(always)]
+fn discard(v: Val) {
+    match v {
+        Val::Unit | Val::Int(_) | Val::Bool(_) => std::mem::forget(v),
+        v => drop(v),
+    }
+}
+
+#[inline]
 fn binary(op: Op, a: Val, b: Val) -> C<Val> {
+    if let (&Val::Int(x), &Val::Int(y)) = (&a, &b) {
+        // Integers need no drop.
+        std::mem::forget(a);
+        std::mem::forget(b);
+        return int_binary(op, x, y);
+    }
+    binary_slow(op, a, b)
+}
+
+#[inline(always)]
+fn int_binary(op: Op, x: INT, y: INT) -> C<Val> {
+    use Op::*;
+    Some(match op {
+        Add => Val::Int(x.checked_add(y)?),
+        Sub => Val::Int(x.checked_sub(y)?),
+        Mul => Val::Int(x.checked_mul(y)?),
+        Div => Val::Num(Num::ratio(x, y)?),
+        Rem => Val::Int(x.checked_rem(y)?),
+        _ => Val::Bool(compare(op, x.cmp(&y))?),
+    })
+}
+
+fn binary_slow(op: Op, a: Val, b: Val) -> C<Val> {
     use Op::*;
     // By value: the common integer case then has nothing to drop.
     Some(match (a, b) {
