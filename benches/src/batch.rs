@@ -5,15 +5,15 @@
 
 use std::path::Path;
 
-use mezon::{AssessOptions, Pack, Ranker, Ranking};
+use mezon::{AssessOptions, Pack, RankEntry, Ranker, Ranking};
 
 /// `mezon rank`: services file (and organisations file) to a finished
 /// ranking, trace off, assessing on `workers` threads.
 pub fn rank_file(pack: &Pack, services: &Path, organizations: Option<&Path>, workers: usize) -> mezon::Result<Ranking> {
     let mut ranker = Ranker::new(pack);
     let rows = mezon::read_file_rows(services, &pack.manifest().input)?;
-    pack.assess_stream(rows, &AssessOptions { trace: false }, workers, |a| {
-        ranker.add(&a);
+    pack.assess_stream_map(rows, &AssessOptions { trace: false }, workers, |a| RankEntry::of(&a), |e| {
+        ranker.add_entry(e);
         Ok::<(), mezon::Error>(())
     })?;
     if let (Some(path), Some(schema)) = (organizations, pack.manifest().organization_input.as_ref()) {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use mezon::{AssessOptions, Engine, Error, Pack, Ranker, Status};
+use mezon::{AssessOptions, Assessment, Engine, Error, Pack, RankEntry, Ranker, Status};
 use mezon_cli::sample;
 
 /// Mezon: scoring methodologies as rule packs.
@@ -220,10 +220,11 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             let mut writer = output::AssessWriter::new(&pack, format);
             let mut progress = Progress::new();
             let mut bad = false;
-            pack.assess_stream(records, &opts, threads.unwrap_or_else(default_threads), |a| {
-                bad |= matches!(a.status, Status::Invalid | Status::Error);
+            let prepare = |a: Assessment| (matches!(a.status, Status::Invalid | Status::Error), output::AssessWriter::prepare(format, a));
+            pack.assess_stream_map(records, &opts, threads.unwrap_or_else(default_threads), prepare, |(failed, p)| {
+                bad |= failed;
                 progress.tick();
-                writer.write(&mut out, &a).map_err(io_err)
+                writer.write(&mut out, &p).map_err(io_err)
             })?;
             writer.finish(&mut out).map_err(io_err)?;
             progress.done();
@@ -237,9 +238,10 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             let mut progress = Progress::new();
             let mut bad = false;
             let records = mezon::read_file_rows(&input, &pack.manifest().input)?;
-            pack.assess_stream(records, &opts, threads.unwrap_or_else(default_threads), |a| {
-                bad |= matches!(a.status, Status::Invalid | Status::Error);
-                ranker.add(&a);
+            let entry = |a: Assessment| (matches!(a.status, Status::Invalid | Status::Error), RankEntry::of(&a));
+            pack.assess_stream_map(records, &opts, threads.unwrap_or_else(default_threads), entry, |(failed, e)| {
+                bad |= failed;
+                ranker.add_entry(e);
                 progress.tick();
                 Ok::<(), Error>(())
             })?;

@@ -41,6 +41,12 @@ fn errors_text(v: &Value) -> String {
 }
 
 /// Writes assessment results one at a time, streaming.
+/// A result ready for [`AssessWriter::write`].
+pub(crate) enum Prepared {
+    Line(String),
+    Result(Box<Assessment>),
+}
+
 pub(crate) struct AssessWriter {
     format: AssessFormat,
     indicator_ids: Vec<String>,
@@ -74,12 +80,28 @@ impl AssessWriter {
         r
     }
 
-    pub(crate) fn write(&mut self, out: &mut dyn Write, a: &Assessment) -> io::Result<()> {
-        match self.format {
-            AssessFormat::Jsonl => writeln!(out, "{}", a.to_json_line())?,
-            AssessFormat::Json => {
-                write!(out, "{}{}", if self.first { "[\n" } else { ",\n" }, a.to_json_line())?;
+    /// What the writer needs of a result, made on the thread that assessed
+    /// it: the JSON line for the JSON formats, else the result itself.
+    pub(crate) fn prepare(format: AssessFormat, a: Assessment) -> Prepared {
+        match format {
+            AssessFormat::Jsonl | AssessFormat::Json => Prepared::Line(a.to_json_line()),
+            _ => Prepared::Result(Box::new(a)),
+        }
+    }
+
+    pub(crate) fn write(&mut self, out: &mut dyn Write, p: &Prepared) -> io::Result<()> {
+        let a = match (self.format, p) {
+            (AssessFormat::Jsonl, Prepared::Line(line)) => return writeln!(out, "{line}"),
+            (AssessFormat::Json, Prepared::Line(line)) => {
+                write!(out, "{}{line}", if self.first { "[\n" } else { ",\n" })?;
+                self.first = false;
+                return Ok(());
             }
+            (_, Prepared::Line(_)) => unreachable!("JSON lines are prepared for the JSON formats only"),
+            (_, Prepared::Result(a)) => a,
+        };
+        match self.format {
+            AssessFormat::Jsonl | AssessFormat::Json => unreachable!("results are prepared as lines for the JSON formats"),
             AssessFormat::Csv => {
                 let j = a.to_json();
                 if self.first {

@@ -26,17 +26,33 @@ impl Pack {
         records: impl Iterator<Item = impl IntoRecord> + Send,
         opts: &AssessOptions,
         threads: usize,
-        mut sink: impl FnMut(Assessment) -> Result<(), E>,
+        sink: impl FnMut(Assessment) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.assess_stream_map(records, opts, threads, |a| a, sink)
+    }
+
+    /// As [`Pack::assess_stream`], with `map` applied to each result on the
+    /// thread that assessed it (writing its JSON line, or keeping what a
+    /// ranking needs), so that work runs in parallel too and `sink` gets
+    /// the mapped values, still in input order.
+    pub fn assess_stream_map<T: Send, E>(
+        &self,
+        records: impl Iterator<Item = impl IntoRecord> + Send,
+        opts: &AssessOptions,
+        threads: usize,
+        map: impl Fn(Assessment) -> T + Sync,
+        mut sink: impl FnMut(T) -> Result<(), E>,
     ) -> Result<(), E> {
         let threads = threads.max(1);
         if threads == 1 {
             for r in records {
-                sink(r.assess(self, opts))?;
+                sink(map(r.assess(self, opts)))?;
             }
             return Ok(());
         }
         let source = Mutex::new(records.enumerate());
-        let (tx, rx) = mpsc::sync_channel::<(usize, Vec<Assessment>)>(threads * 2);
+        let (tx, rx) = mpsc::sync_channel::<(usize, Vec<T>)>(threads * 2);
+        let map = &map;
         std::thread::scope(|s| {
             for _ in 0..threads {
                 let tx = tx.clone();
@@ -55,7 +71,7 @@ impl Pack {
                         }
                     };
                     // Parsing happens here, on the worker, not under the lock.
-                    let results = chunk.into_iter().map(|r| r.assess(self, opts)).collect();
+                    let results = chunk.into_iter().map(|r| map(r.assess(self, opts))).collect();
                     if tx.send((first, results)).is_err() {
                         return; // the sink failed; stop quietly
                     }

@@ -57,7 +57,7 @@ pub use input::{read, read_file, read_file_rows, read_rows, InputFormat, IntoRec
 pub use manifest::{FieldDef, FieldType, IndicatorDef, InputSchema, Labels, Manifest, SCHEMA_VERSION};
 pub use num::{ExactSum, Num};
 pub use pack::{digest, read_dir_files, Pack, BUNDLE_FORMAT};
-pub use rank::{OrgResult, Ranker, Ranking};
+pub use rank::{OrgResult, RankEntry, Ranker, Ranking};
 pub use sandbox::Limits;
 
 /// The engine: sandbox limits shared by every pack it compiles.

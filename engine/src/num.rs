@@ -430,7 +430,9 @@ fn decimal_text(neg: bool, digits: String, places: u32) -> String {
 /// combines them once, over their common multiple, at the end.
 #[derive(Debug, Clone, Default)]
 pub struct ExactSum {
-    groups: std::collections::HashMap<i128, i128>,
+    /// Denominator → running numerator; hashed with Fx (a sum is fed
+    /// once per service, and its keys are our own numbers).
+    groups: std::collections::HashMap<i128, i128, std::hash::BuildHasherDefault<crate::input::FxHasher>>,
     rest: Num,
 }
 

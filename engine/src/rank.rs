@@ -51,6 +51,38 @@ pub struct OrgResult {
     json: Map<String, Value>,
 }
 
+/// What a ranking keeps of one service's assessment. Small, and made where
+/// the assessment was made (see [`Pack::assess_stream_map`]), so a large run
+/// hands one of these to the ranker instead of the whole result.
+#[derive(Debug, Clone)]
+pub struct RankEntry {
+    status: Status,
+    organization_id: Option<String>,
+    organization_name: Option<String>,
+    period: Option<i64>,
+    score: Option<Num>,
+    /// The entry listed for a record without an organisation.
+    unassigned: Option<Value>,
+}
+
+impl RankEntry {
+    /// The part of `a` a ranking uses.
+    pub fn of(a: &Assessment) -> RankEntry {
+        let organization_id = a.organization_id().map(str::to_owned);
+        let unassigned = organization_id.is_none().then(|| {
+            json!({ "record": a.position, "name": a.name, "status": a.status.as_str(), "errors": a.errors.iter().map(error_entry).collect::<Vec<_>>() })
+        });
+        RankEntry {
+            status: a.status,
+            organization_id,
+            organization_name: a.field_text("organization_name").map(str::to_owned),
+            period: a.period(),
+            score: a.score.clone(),
+            unassigned,
+        }
+    }
+}
+
 /// A finished ranking.
 #[derive(Debug, Clone)]
 pub struct Ranking {
@@ -69,22 +101,28 @@ impl Ranker {
 
     /// Counts one service result towards its organisation.
     pub fn add(&mut self, a: &Assessment) {
-        let Some(org_id) = a.organization_id() else {
+        self.add_entry(RankEntry::of(a));
+    }
+
+    /// Counts one service result, as kept by [`RankEntry::of`].
+    pub fn add_entry(&mut self, e: RankEntry) {
+        let (Some(org_id), None) = (&e.organization_id, &e.unassigned) else {
             // Without an organisation the record cannot be ranked, but it
             // must still show up.
-            self.unassigned.push(json!({ "record": a.position, "name": a.name, "status": a.status.as_str(), "errors": a.errors.iter().map(error_entry).collect::<Vec<_>>() }));
+            self.unassigned.extend(e.unassigned);
             return;
         };
-        if let Some(p) = a.period() {
-            if a.status != Status::Invalid {
-                self.periods.insert(p);
-            }
+        if let (Some(p), true) = (e.period, e.status != Status::Invalid) {
+            self.periods.insert(p);
         }
-        let org = self.orgs.entry(org_id.to_owned()).or_default();
+        let org = match self.orgs.get_mut(org_id.as_str()) {
+            Some(org) => org,
+            None => self.orgs.entry(org_id.clone()).or_default(),
+        };
         if org.name.is_none() {
-            org.name = a.field_text("organization_name").map(str::to_owned);
+            org.name = e.organization_name;
         }
-        match (a.status, &a.score) {
+        match (e.status, &e.score) {
             (Status::Assessed, Some(s)) => {
                 org.sum.add(s);
                 org.assessed += 1;
