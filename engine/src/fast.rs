@@ -35,6 +35,10 @@ pub(crate) enum Val {
     Bool(bool),
     Str(Arc<str>),
     Array(Arc<[Val]>),
+    /// A list a rule built while running: `len` values from `start` in the
+    /// run's arena. Never leaves the run (a rule returning one, or passing
+    /// one anywhere the fast path does not take lists, gives up).
+    List { start: u32, len: u32 },
     Na(Arc<str>),
 }
 
@@ -47,6 +51,8 @@ impl Val {
             Val::Bool(b) => Dynamic::from(*b),
             Val::Str(s) => Dynamic::from(ImmutableString::from(&**s)),
             Val::Array(a) => Dynamic::from_array(a.iter().map(Val::to_dynamic).collect()),
+            // Record values are never lists built by a run.
+            Val::List { .. } => Dynamic::UNIT,
             Val::Na(r) => Dynamic::from(crate::sandbox::NotApplicable(r.to_string())),
         }
     }
@@ -61,7 +67,7 @@ impl fmt::Display for Val {
             Val::Num(n) => write!(f, "{n}"),
             Val::Bool(b) => write!(f, "{b}"),
             Val::Str(s) | Val::Na(s) => f.write_str(s),
-            Val::Array(_) => f.write_str("[…]"),
+            Val::Array(_) | Val::List { .. } => f.write_str("[…]"),
         }
     }
 }
@@ -477,6 +483,8 @@ enum Flow {
 
 struct Run<'a> {
     rule: &'a FastRule,
+    /// The values of the lists this run built.
+    arena: &'a mut Vec<Val>,
     record: &'a [Val],
     tables: &'a [Table],
     trace: Option<Trace<'a>>,
@@ -492,6 +500,17 @@ pub(crate) struct Trace<'a> {
 /// Frames of up to this many variables live on the stack.
 const STACK_SLOTS: usize = 8;
 
+/// Past this many list values in one run the fast path leaves the rule to
+/// Rhai (and its size limits).
+const ARENA_MAX: usize = 1 << 16;
+
+/// Space a run works in, reused from rule to rule and record to record.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    frame: Vec<Val>,
+    arena: Vec<Val>,
+}
+
 /// Runs `f` with a frame of `slots` variables, all `()`.
 fn with_frame<T>(slots: usize, f: impl FnOnce(&mut [Val]) -> T) -> T {
     if slots <= STACK_SLOTS {
@@ -505,8 +524,10 @@ fn with_frame<T>(slots: usize, f: impl FnOnce(&mut [Val]) -> T) -> T {
 /// Runs a fast rule. `None` means "give up; run it in Rhai", and the caller
 /// drops whatever the attempt recorded. `frame` is scratch space, reused
 /// from rule to rule.
-pub(crate) fn run(rule: &FastRule, record: &[Val], tables: &[Table], trace: Option<Trace>, frame: &mut Vec<Val>) -> Option<Val> {
-    let mut r = Run { rule, record, tables, trace };
+pub(crate) fn run(rule: &FastRule, record: &[Val], tables: &[Table], trace: Option<Trace>, scratch: &mut Scratch) -> Option<Val> {
+    let Scratch { frame, arena } = scratch;
+    arena.clear();
+    let mut r = Run { rule, arena, record, tables, trace };
     frame.clear();
     frame.resize(rule.slots, Val::Unit);
     match r.block(&rule.body, frame)? {
@@ -556,9 +577,17 @@ impl Run<'_> {
                 _ => return None,
             },
             S::For(slot, iter, body) => {
-                let Val::Array(items) = self.expr(iter, frame)? else { return None };
-                for item in items.iter() {
-                    frame[*slot] = item.clone();
+                let (items, range) = match self.expr(iter, frame)? {
+                    Val::Array(items) => (Some(items), 0..0),
+                    Val::List { start, len } => (None, start as usize..(start + len) as usize),
+                    _ => return None,
+                };
+                let count = items.as_ref().map_or(range.len(), |a| a.len());
+                for k in 0..count {
+                    frame[*slot] = match &items {
+                        Some(a) => a[k].clone(),
+                        None => self.arena[range.start + k].clone(),
+                    };
                     if let ret @ Flow::Return(_) = self.block(body, frame)? {
                         return Some(ret);
                     }
@@ -614,7 +643,7 @@ impl Run<'_> {
                 let mut s = String::new();
                 for p in parts {
                     let v = self.expr(p, frame)?;
-                    if matches!(v, Val::Unit | Val::Array(_) | Val::Na(_)) {
+                    if matches!(v, Val::Unit | Val::Array(_) | Val::List { .. } | Val::Na(_)) {
                         return None;
                     }
                     use fmt::Write;
@@ -629,21 +658,29 @@ impl Run<'_> {
                 if items.len() > self.rule.max_array {
                     return None;
                 }
-                // Short lists are gathered on the stack and moved into one
-                // allocation.
+                // The items are evaluated first (they may build lists of
+                // their own), then placed side by side in the arena: no
+                // allocation per list, nothing to free one by one.
                 if items.len() <= STACK_SLOTS {
                     let mut buf = [const { Val::Unit }; STACK_SLOTS];
                     for (slot, x) in buf.iter_mut().zip(items) {
                         *slot = self.expr(x, frame)?;
                     }
-                    Val::Array(buf.into_iter().take(items.len()).collect())
-                } else {
-                    Val::Array(items.iter().map(|x| self.expr(x, frame)).collect::<Option<_>>()?)
+                    return self.place_list(&mut buf[..items.len()]);
                 }
+                let mut values = items.iter().map(|x| self.expr(x, frame)).collect::<Option<Vec<_>>>()?;
+                return self.place_list(&mut values);
             }
             E::Index(a, i) => {
-                let (Val::Array(items), Val::Int(i)) = (self.expr(a, frame)?, self.expr(i, frame)?) else { return None };
-                items.get(usize::try_from(i).ok()?)?.clone()
+                let i = match self.operand(i, frame)? {
+                    Val::Int(i) => usize::try_from(i).ok()?,
+                    _ => return None,
+                };
+                match self.operand(a, frame)? {
+                    Val::Array(items) => items.get(i)?.clone(),
+                    Val::List { start, len } if i < len as usize => self.arena[start as usize + i].clone(),
+                    _ => return None,
+                }
             }
             E::Block(b) => match self.block(b, frame)? {
                 Flow::Next(v) => v,
@@ -708,6 +745,16 @@ impl Run<'_> {
 }
 
 impl Run<'_> {
+    /// Moves evaluated items into the arena as one list.
+    fn place_list(&mut self, items: &mut [Val]) -> C<Val> {
+        let start = self.arena.len();
+        if start + items.len() > ARENA_MAX {
+            return None;
+        }
+        self.arena.extend(items.iter_mut().map(|v| std::mem::replace(v, Val::Unit)));
+        Some(Val::List { start: start as u32, len: items.len() as u32 })
+    }
+
     /// Evaluates `xs` in order until one is `stop`; any non-boolean gives up.
     fn short_circuit(&mut self, xs: &[E], stop: bool, frame: &mut [Val]) -> C<Val> {
         for x in xs {
