@@ -125,6 +125,52 @@ enum E {
     Explain(usize, Vec<E>),
     Table(usize, Box<E>),
     Call(usize, Vec<E>),
+    /// Integer arithmetic worked on machine integers; when a leaf is not an
+    /// integer at run time, or a step overflows, the general form decides.
+    Int(IntE, Box<E>),
+    /// An integer comparison, with the general form for the same cases.
+    IntCmp(Op, IntE, IntE, Box<E>),
+    /// `a / b` of integers: an exact ratio, with the general form.
+    IntRatio(IntE, IntE, Box<E>),
+}
+
+/// An expression of integers only: most rule arithmetic (counts, sums,
+/// comparisons with limits). Evaluated without building values.
+#[derive(Debug, Clone)]
+enum IntE {
+    Const(INT),
+    Field(usize),
+    Var(usize),
+    Bin(Op, Box<IntE>, Box<IntE>),
+}
+
+impl IntE {
+    /// The integer form of a compiled expression, when it has one.
+    fn of(e: &E) -> Option<IntE> {
+        Some(match e {
+            E::Const(Val::Int(k)) => IntE::Const(*k),
+            E::Field(i) => IntE::Field(*i),
+            E::Var(s) => IntE::Var(*s),
+            E::Int(ie, _) => ie.clone(),
+            E::Bin(op @ (Op::Add | Op::Sub | Op::Mul | Op::Rem), a, b) => IntE::Bin(*op, Box::new(IntE::of(a)?), Box::new(IntE::of(b)?)),
+            _ => return None,
+        })
+    }
+}
+
+/// `E::Bin`, or its integer form when both sides have one.
+fn binary_expr(op: Op, a: E, b: E) -> E {
+    let (ia, ib) = (IntE::of(&a), IntE::of(&b));
+    let general = E::Bin(op, Box::new(a), Box::new(b));
+    let (Some(ia), Some(ib)) = (ia, ib) else { return general };
+    match op {
+        Op::Add | Op::Sub | Op::Mul | Op::Rem => {
+            let ie = IntE::Bin(op, Box::new(ia), Box::new(ib));
+            E::Int(ie, Box::new(general))
+        }
+        Op::Div => E::IntRatio(ia, ib, Box::new(general)),
+        _ => E::IntCmp(op, ia, ib, Box::new(general)),
+    }
 }
 
 #[derive(Debug)]
@@ -359,9 +405,7 @@ impl Compiler<'_> {
         Some(match (name, a.len()) {
             ("!", 1) => E::Not(Box::new(self.expr(&a[0])?)),
             ("-", 1) => E::Neg(Box::new(self.expr(&a[0])?)),
-            (op, 2) if Op::from_syntax(op).is_some() => {
-                E::Bin(Op::from_syntax(op)?, Box::new(self.expr(&a[0])?), Box::new(self.expr(&a[1])?))
-            }
+            (op, 2) if Op::from_syntax(op).is_some() => binary_expr(Op::from_syntax(op)?, self.expr(&a[0])?, self.expr(&a[1])?),
             ("na", 1) => E::Na(Box::new(self.expr(&a[0])?)),
             ("explain", 1) if !self.in_function => {
                 let (parts, args, interpolated) = match &a[0] {
@@ -606,6 +650,31 @@ impl Run<'_> {
         })
     }
 
+    /// The value of an integer expression; `None` when a leaf is not an
+    /// integer or a step overflows (the general form then decides).
+    fn int(&self, e: &IntE, frame: &[Val]) -> Option<INT> {
+        match e {
+            IntE::Const(k) => Some(*k),
+            IntE::Field(i) => match self.record[*i] {
+                Val::Int(x) => Some(x),
+                _ => None,
+            },
+            IntE::Var(s) => match frame[*s] {
+                Val::Int(x) => Some(x),
+                _ => None,
+            },
+            IntE::Bin(op, a, b) => {
+                let (x, y) = (self.int(a, frame)?, self.int(b, frame)?);
+                match op {
+                    Op::Add => x.checked_add(y),
+                    Op::Sub => x.checked_sub(y),
+                    Op::Mul => x.checked_mul(y),
+                    _ => x.checked_rem(y),
+                }
+            }
+        }
+    }
+
     /// An operand: leaves are read here, without a call into `expr`.
     #[inline(always)]
     fn operand(&mut self, e: &E, frame: &mut [Val]) -> C<Val> {
@@ -622,6 +691,18 @@ impl Run<'_> {
             E::Const(v) => v.clone(),
             E::Var(slot) => frame[*slot].clone(),
             E::Field(i) => self.record[*i].clone(),
+            E::Int(ie, general) => match self.int(ie, frame) {
+                Some(x) => Val::Int(x),
+                None => return self.expr(general, frame),
+            },
+            E::IntCmp(op, a, b, general) => match (self.int(a, frame), self.int(b, frame)) {
+                (Some(x), Some(y)) => Val::Bool(compare(*op, x.cmp(&y))?),
+                _ => return self.expr(general, frame),
+            },
+            E::IntRatio(a, b, general) => match (self.int(a, frame), self.int(b, frame)) {
+                (Some(x), Some(y)) => Val::Num(Num::ratio(x, y)?),
+                _ => return self.expr(general, frame),
+            },
             E::Bin(op, a, b) => {
                 let a = self.operand(a, frame)?;
                 let b = self.operand(b, frame)?;
@@ -658,18 +739,19 @@ impl Run<'_> {
                 if items.len() > self.rule.max_array {
                     return None;
                 }
-                // The items are evaluated first (they may build lists of
-                // their own), then placed side by side in the arena: no
-                // allocation per list, nothing to free one by one.
-                if items.len() <= STACK_SLOTS {
-                    let mut buf = [const { Val::Unit }; STACK_SLOTS];
-                    for (slot, x) in buf.iter_mut().zip(items) {
-                        *slot = self.expr(x, frame)?;
-                    }
-                    return self.place_list(&mut buf[..items.len()]);
+                // Lists live side by side in the arena: no allocation per
+                // list, nothing to free one by one. The list's places are
+                // taken first, so lists built by its items go after it.
+                let start = self.arena.len();
+                if start + items.len() > ARENA_MAX {
+                    return None;
                 }
-                let mut values = items.iter().map(|x| self.expr(x, frame)).collect::<Option<Vec<_>>>()?;
-                return self.place_list(&mut values);
+                self.arena.resize(start + items.len(), Val::Unit);
+                for (k, x) in items.iter().enumerate() {
+                    let v = self.expr(x, frame)?;
+                    discard(std::mem::replace(&mut self.arena[start + k], v));
+                }
+                Val::List { start: start as u32, len: items.len() as u32 }
             }
             E::Index(a, i) => {
                 let i = match self.operand(i, frame)? {
@@ -745,16 +827,6 @@ impl Run<'_> {
 }
 
 impl Run<'_> {
-    /// Moves evaluated items into the arena as one list.
-    fn place_list(&mut self, items: &mut [Val]) -> C<Val> {
-        let start = self.arena.len();
-        if start + items.len() > ARENA_MAX {
-            return None;
-        }
-        self.arena.extend(items.iter_mut().map(|v| std::mem::replace(v, Val::Unit)));
-        Some(Val::List { start: start as u32, len: items.len() as u32 })
-    }
-
     /// Evaluates `xs` in order until one is `stop`; any non-boolean gives up.
     fn short_circuit(&mut self, xs: &[E], stop: bool, frame: &mut [Val]) -> C<Val> {
         for x in xs {

@@ -33,6 +33,11 @@ fn gcd64(mut a: u64, mut b: u64) -> u64 {
     if a == 0 || b == 0 {
         return a | b;
     }
+    // Integers (denominator 1) are the common case, and the loop below
+    // takes a step per bit to find that gcd(x, 1) = 1.
+    if a == 1 || b == 1 {
+        return 1;
+    }
     let shift = (a | b).trailing_zeros();
     a >>= a.trailing_zeros();
     loop {
@@ -224,6 +229,15 @@ impl Num {
     /// Exact sum.
     pub fn add(&self, o: &Num) -> Num {
         if let (&Repr::Small(a, b), &Repr::Small(c, d)) = (&self.0, &o.0) {
+            // A fraction plus an integer stays reduced: gcd(a + c·b, b) = gcd(a, b).
+            if d == 1 || b == 1 {
+                let (f, i) = if d == 1 { (&self.0, c) } else { (&o.0, a) };
+                let Repr::Small(n, den) = *f else { unreachable!() };
+                let sum = i128::from(n) + i128::from(i) * i128::from(den);
+                if let Ok(sum) = i64::try_from(sum) {
+                    return Num(Repr::Small(sum, den));
+                }
+            }
             if b == d {
                 return Self::small(i128::from(a) + i128::from(c), i128::from(b)).expect("non-zero denominator");
             }
