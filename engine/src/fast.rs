@@ -555,6 +555,19 @@ pub(crate) struct Scratch {
     arena: Vec<Val>,
 }
 
+thread_local! {
+    // One per thread: runs on a thread never overlap (rules cannot assess).
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
+/// Runs `f` with this thread's scratch space.
+pub(crate) fn with_scratch<T>(f: impl FnOnce(&mut Scratch) -> T) -> T {
+    SCRATCH.with(|s| match s.try_borrow_mut() {
+        Ok(mut s) => f(&mut s),
+        Err(_) => f(&mut Scratch::default()),
+    })
+}
+
 /// Runs `f` with a frame of `slots` variables, all `()`.
 fn with_frame<T>(slots: usize, f: impl FnOnce(&mut [Val]) -> T) -> T {
     if slots <= STACK_SLOTS {
@@ -574,9 +587,13 @@ pub(crate) fn run(rule: &FastRule, record: &[Val], tables: &[Table], trace: Opti
     let mut r = Run { rule, arena, record, tables, trace };
     frame.clear();
     frame.resize(rule.slots, Val::Unit);
-    match r.block(&rule.body, frame)? {
+    let out = match r.block(&rule.body, frame)? {
         Flow::Next(v) | Flow::Return(v) => Some(v),
-    }
+    };
+    // Nothing of this record is kept past the run.
+    frame.clear();
+    r.arena.clear();
+    out
 }
 
 fn num_of(v: &Val) -> C<Num> {
