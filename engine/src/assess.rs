@@ -342,17 +342,20 @@ impl Assessment {
     /// The readable trace of indicator `i`: values read, tables matched,
     /// the rule's own `explain` lines, and the outcome.
     pub fn trace(&self, i: usize) -> Vec<String> {
+        use std::fmt::Write;
         let p = &self.pack.0;
         let def = &p.manifest.indicators[i];
         let r = &self.indicators[i];
         let mut out = Vec::new();
-        let reads: Vec<String> = p.indicators[i]
-            .reads
-            .iter()
-            .filter_map(|(f, _)| p.field_index.get(f).map(|&k| format!("{f} = {}", show(&self.values[k]))))
-            .collect();
-        if !reads.is_empty() {
-            out.push(format!("read {}", reads.join(", ")));
+        let mut line = String::new();
+        for (f, _) in &p.indicators[i].reads {
+            if let Some(&k) = p.field_index.get(f) {
+                line.push_str(if line.is_empty() { "read " } else { ", " });
+                let _ = write!(line, "{f} = {}", Show(&self.values[k]));
+            }
+        }
+        if !line.is_empty() {
+            out.push(line);
         }
         for ev in &self.events[r.events.start as usize..r.events.end as usize] {
             out.push(match ev {
@@ -479,14 +482,24 @@ impl serde::Serialize for KeyRef<'_> {
 }
 
 fn table_line(t: &crate::table::Table, inputs: &[Num], row: usize) -> String {
+    use std::fmt::Write;
     let row = &t.rows[row];
-    let vals: Vec<String> = t.inputs.iter().zip(inputs).map(|(c, v)| format!("{c} = {v}")).collect();
-    format!("table {} ({}:{}): {} in {} → {} {}", t.name, t.file, row.line, vals.join(", "), row.condition(), t.output, row.outcome)
+    let mut line = format!("table {} ({}:{}): ", t.name, t.file, row.line);
+    for (k, (c, v)) in t.inputs.iter().zip(inputs).enumerate() {
+        let _ = write!(line, "{}{c} = {v}", if k > 0 { ", " } else { "" });
+    }
+    let _ = write!(line, " in {} → {} {}", row.condition(), t.output, row.outcome);
+    line
 }
 
-fn show(v: &Val) -> String {
-    match v {
-        Val::Unit => "(missing)".into(),
-        other => other.to_string(),
+/// A value read from the record, as the trace shows it.
+struct Show<'a>(&'a Val);
+
+impl std::fmt::Display for Show<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Val::Unit => f.write_str("(missing)"),
+            other => other.fmt(f),
+        }
     }
 }

@@ -424,6 +424,25 @@ impl Num {
     }
 }
 
+/// `n/d` (reduced, d > 1) as `m / 10^places` when that is exact with at
+/// most `max_places` decimals: d must be 2^a·5^b.
+fn short_decimal(n: i64, d: i64, max_places: u32) -> Option<(i128, u32)> {
+    let (mut r, mut a, mut b) = (d, 0u32, 0u32);
+    while r % 2 == 0 {
+        r /= 2;
+        a += 1;
+    }
+    while r % 5 == 0 {
+        r /= 5;
+        b += 1;
+    }
+    let places = a.max(b);
+    if r != 1 || places > max_places {
+        return None;
+    }
+    Some((i128::from(n) * (10i128.pow(places) / i128::from(d)), places))
+}
+
 /// `digits` (the magnitude scaled by 10^places) as decimal text.
 fn decimal_text(neg: bool, digits: String, places: u32) -> String {
     let p = places as usize;
@@ -485,6 +504,20 @@ impl fmt::Display for Num {
     /// Exact decimal when short, else the fraction with a 10-decimal
     /// approximation: `0.97`, `671/180 (≈ 3.7277777778)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Traces print many numbers: integers and short decimals are
+        // written straight from the fraction, the same text as below.
+        if let Repr::Small(n, d) = self.0 {
+            if d == 1 {
+                return write!(f, "{n}");
+            }
+            if let Some((m, places)) = short_decimal(n, d, 10) {
+                let scale = 10u128.pow(places);
+                let (int, frac) = (m.unsigned_abs() / scale, m.unsigned_abs() % scale);
+                let sign = if m < 0 { "-" } else { "" };
+                let digits = format!("{frac:0width$}", width = places as usize);
+                return write!(f, "{sign}{int}.{}", digits.trim_end_matches('0'));
+            }
+        }
         match self.exact_decimal(10) {
             Some(s) => f.write_str(&s),
             None => write!(f, "{} (≈ {})", self.fraction_text(), self.round_trimmed(10)),
@@ -591,6 +624,20 @@ mod tests {
         assert!(min < min.add(&Num::ratio(1, i64::MAX).unwrap()));
         assert_eq!(Num::ZERO.mul(&n("7/5")).fraction_text(), "0");
         assert_eq!(n("1/4").add(&n("-1/4")).fraction_text(), "0");
+    }
+
+    #[test]
+    fn display_writes_short_decimals_as_exact_decimal_does() {
+        for n in -300i64..300 {
+            for d in [1i64, 2, 3, 4, 5, 7, 8, 10, 16, 20, 25, 40, 1024, 3125, 1 << 20, 9_765_625, 10_000_000_000] {
+                let x = Num::ratio(n, d).unwrap();
+                let slow = match x.exact_decimal(10) {
+                    Some(s) => s,
+                    None => format!("{} (≈ {})", x.fraction_text(), x.round_trimmed(10)),
+                };
+                assert_eq!(x.to_string(), slow, "{n}/{d}");
+            }
+        }
     }
 
     #[test]
