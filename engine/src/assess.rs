@@ -342,11 +342,22 @@ impl Assessment {
     /// The readable trace of indicator `i`: values read, tables matched,
     /// the rule's own `explain` lines, and the outcome.
     pub fn trace(&self, i: usize) -> Vec<String> {
+        let mut out = Vec::new();
+        let _ = self.trace_lines(i, |line| {
+            out.push(line.to_owned());
+            Ok::<(), std::convert::Infallible>(())
+        });
+        out
+    }
+
+    /// Renders the trace of indicator `i` one line at a time into one
+    /// buffer, handing each line to `emit` (the JSON writer escapes it
+    /// straight into the output).
+    fn trace_lines<E>(&self, i: usize, mut emit: impl FnMut(&str) -> Result<(), E>) -> Result<(), E> {
         use std::fmt::Write;
         let p = &self.pack.0;
         let def = &p.manifest.indicators[i];
         let r = &self.indicators[i];
-        let mut out = Vec::new();
         let mut line = String::new();
         for (f, _) in &p.indicators[i].reads {
             if let Some(&k) = p.field_index.get(f) {
@@ -355,26 +366,29 @@ impl Assessment {
             }
         }
         if !line.is_empty() {
-            out.push(line);
+            emit(&line)?;
         }
         for ev in &self.events[r.events.start as usize..r.events.end as usize] {
-            out.push(match ev {
-                Event::Note(s) => s.clone(),
+            line.clear();
+            match ev {
+                Event::Note(s) => line.push_str(s),
                 Event::Explain { template, start, len } => {
                     let t = &p.indicators[i].fast.as_ref().expect("explain events come from fast rules").templates[*template as usize];
-                    t.render(&self.trace_values[*start as usize..(*start + *len) as usize])
+                    t.render_into(&mut line, &self.trace_values[*start as usize..(*start + *len) as usize]);
                 }
-                Event::Table { table, inputs, row } => table_line(&p.tables[*table], inputs, *row),
-                Event::Table1 { table, row, input } => table_line(&p.tables[*table as usize], std::slice::from_ref(input), *row as usize),
-            });
+                Event::Table { table, inputs, row } => table_line(&mut line, &p.tables[*table], inputs, *row),
+                Event::Table1 { table, row, input } => table_line(&mut line, &p.tables[*table as usize], std::slice::from_ref(input), *row as usize),
+            }
+            emit(&line)?;
         }
-        match (&r.points, &r.not_applicable, &r.error) {
-            (Some(x), ..) => out.push(format!("points = {x} of {}", def.max)),
-            (_, Some(why), _) => out.push(format!("not applicable: {why}")),
-            (_, _, Some(e)) => out.push(format!("error[{}]: {}", e.kind().as_str(), e.message())),
-            _ => {}
-        }
-        out
+        line.clear();
+        let _ = match (&r.points, &r.not_applicable, &r.error) {
+            (Some(x), ..) => write!(line, "points = {x} of {}", def.max),
+            (_, Some(why), _) => write!(line, "not applicable: {why}"),
+            (_, _, Some(e)) => write!(line, "error[{}]: {}", e.kind().as_str(), e.message()),
+            _ => return Ok(()),
+        };
+        emit(&line)
     }
 
     /// The result as JSON, the same object on every platform and for the
@@ -411,7 +425,19 @@ struct IndicatorJson<'a> {
     applicable: bool,
     provisional: bool,
     clause: &'a str,
-    trace: Vec<String>,
+    trace: TraceView<'a>,
+}
+
+/// The trace of one indicator as a JSON list, rendered as it is written.
+struct TraceView<'a>(&'a Assessment, usize);
+
+impl serde::Serialize for TraceView<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(None)?;
+        self.0.trace_lines(self.1, |line| seq.serialize_element(line))?;
+        seq.end()
+    }
 }
 
 impl serde::Serialize for JsonView<'_> {
@@ -454,7 +480,7 @@ impl serde::Serialize for IndicatorsView<'_> {
                 applicable: r.error.is_none() && r.not_applicable.is_none(),
                 provisional: def.provisional,
                 clause: &def.clause,
-                trace: a.trace(i),
+                trace: TraceView(a, i),
             };
             o.serialize_entry(&def.id, &v)?;
         }
@@ -481,15 +507,14 @@ impl serde::Serialize for KeyRef<'_> {
     }
 }
 
-fn table_line(t: &crate::table::Table, inputs: &[Num], row: usize) -> String {
+fn table_line(line: &mut String, t: &crate::table::Table, inputs: &[Num], row: usize) {
     use std::fmt::Write;
     let row = &t.rows[row];
-    let mut line = format!("table {} ({}:{}): ", t.name, t.file, row.line);
+    let _ = write!(line, "table {} ({}:{}): ", t.name, t.file, row.line);
     for (k, (c, v)) in t.inputs.iter().zip(inputs).enumerate() {
         let _ = write!(line, "{}{c} = {v}", if k > 0 { ", " } else { "" });
     }
     let _ = write!(line, " in {} → {} {}", row.condition(), t.output, row.outcome);
-    line
 }
 
 /// A value read from the record, as the trace shows it.

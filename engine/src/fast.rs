@@ -203,10 +203,9 @@ pub(crate) struct Template {
 }
 
 impl Template {
-    /// The line as Rhai's string interpolation writes it.
-    pub(crate) fn render(&self, values: &[Val]) -> String {
+    /// Appends the line to `out` as Rhai's string interpolation writes it.
+    pub(crate) fn render_into(&self, out: &mut String, values: &[Val]) {
         use fmt::Write;
-        let mut out = String::new();
         let mut values = values.iter();
         for p in &self.parts {
             match p {
@@ -218,7 +217,6 @@ impl Template {
                 }
             }
         }
-        out
     }
 }
 

@@ -330,11 +330,7 @@ impl Num {
     /// `places` is 0). This is the one rounding of published figures.
     pub fn round_text(&self, places: u32) -> String {
         if let Repr::Small(n, d) = self.0 {
-            let (n, d) = (i128::from(n), i128::from(d));
-            if let Some(scaled) = 10i128.checked_pow(places).and_then(|p| n.checked_mul(p)) {
-                let (q, rem) = (scaled / d, scaled % d);
-                // Half away from zero: |2·rem| ≥ den moves the magnitude up.
-                let q = if rem.unsigned_abs() * 2 >= d.unsigned_abs() { q + scaled.signum() } else { q };
+            if let Some(q) = 10i128.checked_pow(places).and_then(|p| round_scaled(i128::from(n), i128::from(d), p)) {
                 return decimal_text(q < 0, q.unsigned_abs().to_string(), places);
             }
         }
@@ -414,6 +410,21 @@ impl Num {
     /// up to 15 significant digits, so the written text equals the rounded
     /// decimal on every platform.
     pub fn to_json(&self, places: u32) -> serde_json::Value {
+        // Machine-size values skip the text: the rounded value is q/10^p,
+        // and for q below 2^53 and p ≤ 22 both are exact doubles, so their
+        // (correctly rounded) quotient is the double the text parses to.
+        if let (Repr::Small(n, d), true) = (&self.0, places <= 22) {
+            let scale = 10i128.pow(places);
+            if let Some(q) = round_scaled(i128::from(*n), i128::from(*d), scale) {
+                if q % scale == 0 {
+                    if let Ok(i) = i64::try_from(q / scale) {
+                        return serde_json::Value::from(i);
+                    }
+                } else if q.unsigned_abs() < 1 << 53 {
+                    return serde_json::Value::from(q as f64 / scale as f64);
+                }
+            }
+        }
         let text = self.round_trimmed(places);
         if let Ok(i) = text.parse::<i64>() {
             return serde_json::Value::from(i);
@@ -422,6 +433,14 @@ impl Num {
         debug_assert_eq!(format!("{f}"), text, "decimal does not survive f64");
         serde_json::Value::from(f)
     }
+}
+
+/// `n·scale/d` rounded half away from zero (|2·rem| ≥ d moves the
+/// magnitude up); `None` when `n·scale` overflows.
+fn round_scaled(n: i128, d: i128, scale: i128) -> Option<i128> {
+    let scaled = n.checked_mul(scale)?;
+    let (q, rem) = (scaled / d, scaled % d);
+    Some(if rem.unsigned_abs() * 2 >= d.unsigned_abs() { q + scaled.signum() } else { q })
 }
 
 /// `n/d` (reduced, d > 1) as `m / 10^places` when that is exact with at
@@ -624,6 +643,23 @@ mod tests {
         assert!(min < min.add(&Num::ratio(1, i64::MAX).unwrap()));
         assert_eq!(Num::ZERO.mul(&n("7/5")).fraction_text(), "0");
         assert_eq!(n("1/4").add(&n("-1/4")).fraction_text(), "0");
+    }
+
+    #[test]
+    fn json_numbers_from_the_fraction_match_the_text() {
+        for n in -2000i64..2000 {
+            for d in [1i64, 3, 7, 8, 40, 96, 1000, 12345] {
+                let x = Num::ratio(n * 7919, d).unwrap();
+                for places in [0, 2, 6] {
+                    let text = x.round_trimmed(places);
+                    let want = match text.parse::<i64>() {
+                        Ok(i) => serde_json::Value::from(i),
+                        Err(_) => serde_json::Value::from(text.parse::<f64>().unwrap()),
+                    };
+                    assert_eq!(x.to_json(places), want, "{n}/{d} at {places}");
+                }
+            }
+        }
     }
 
     #[test]
