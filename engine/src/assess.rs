@@ -358,7 +358,7 @@ impl Assessment {
         let p = &self.pack.0;
         let def = &p.manifest.indicators[i];
         let r = &self.indicators[i];
-        let mut line = String::new();
+        let mut line = String::with_capacity(160);
         for (f, _) in &p.indicators[i].reads {
             if let Some(&k) = p.field_index.get(f) {
                 line.push_str(if line.is_empty() { "read " } else { ", " });

@@ -446,11 +446,8 @@ fn round_scaled(n: i128, d: i128, scale: i128) -> Option<i128> {
 /// `n/d` (reduced, d > 1) as `m / 10^places` when that is exact with at
 /// most `max_places` decimals: d must be 2^a·5^b.
 fn short_decimal(n: i64, d: i64, max_places: u32) -> Option<(i128, u32)> {
-    let (mut r, mut a, mut b) = (d, 0u32, 0u32);
-    while r % 2 == 0 {
-        r /= 2;
-        a += 1;
-    }
+    let a = d.trailing_zeros();
+    let (mut r, mut b) = (d >> a, 0u32);
     while r % 5 == 0 {
         r /= 5;
         b += 1;
@@ -531,10 +528,20 @@ impl fmt::Display for Num {
             }
             if let Some((m, places)) = short_decimal(n, d, 10) {
                 let scale = 10u128.pow(places);
-                let (int, frac) = (m.unsigned_abs() / scale, m.unsigned_abs() % scale);
+                let (int, mut frac) = (m.unsigned_abs() / scale, m.unsigned_abs() % scale);
+                // The decimals, zero-padded to `places`, trailing zeros dropped.
+                let mut digits = [b'0'; 10];
+                for k in (0..places as usize).rev() {
+                    digits[k] = b'0' + (frac % 10) as u8;
+                    frac /= 10;
+                }
+                let len = digits[..places as usize].iter().rposition(|&c| c != b'0').map_or(0, |i| i + 1);
+                let digits = std::str::from_utf8(&digits[..len]).expect("ASCII digits");
                 let sign = if m < 0 { "-" } else { "" };
-                let digits = format!("{frac:0width$}", width = places as usize);
-                return write!(f, "{sign}{int}.{}", digits.trim_end_matches('0'));
+                return match u64::try_from(int) {
+                    Ok(int) => write!(f, "{sign}{int}.{digits}"),
+                    Err(_) => write!(f, "{sign}{int}.{digits}"),
+                };
             }
         }
         match self.exact_decimal(10) {
