@@ -184,12 +184,13 @@ impl Pack {
 
         // The Rhai scope is built only if some rule has to run in Rhai.
         let mut scope: Option<Scope> = None;
+        let mut scratch = fast::Scratch::take();
         for (i, (def, ind)) in p.manifest.indicators.iter().zip(&p.indicators).enumerate() {
             let (mark, vmark) = (a.events.len(), a.trace_values.len());
             let fast = match (&ind.fast, interpreter_only) {
                 (Some(rule), false) => {
                     let trace = opts.trace.then_some(fast::Trace { events: &mut a.events, values: &mut a.trace_values });
-                    fast::with_scratch(|s| fast::run(rule, &a.values, &p.tables, trace, s)).and_then(|v| match v {
+                    fast::run(rule, &a.values, &p.tables, trace, &mut scratch).and_then(|v| match v {
                         Val::Int(x) => Some(Outcome::Points(Num::int(x))),
                         Val::Num(x) => Some(Outcome::Points(x)),
                         Val::Na(r) => Some(Outcome::NotApplicable(r.to_string())),
@@ -241,6 +242,7 @@ impl Pack {
                 }
             });
         }
+        scratch.give_back();
         if !a.errors.is_empty() {
             a.status = Status::Error;
             return a;

@@ -558,12 +558,21 @@ thread_local! {
     static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
 }
 
-/// Runs `f` with this thread's scratch space.
-pub(crate) fn with_scratch<T>(f: impl FnOnce(&mut Scratch) -> T) -> T {
-    SCRATCH.with(|s| match s.try_borrow_mut() {
-        Ok(mut s) => f(&mut s),
-        Err(_) => f(&mut Scratch::default()),
-    })
+impl Scratch {
+    /// This thread's scratch space, taken for one record (a fresh one if
+    /// it is out already).
+    pub(crate) fn take() -> Scratch {
+        SCRATCH.with(|s| s.try_borrow_mut().map(|mut s| std::mem::take(&mut *s)).unwrap_or_default())
+    }
+
+    /// Gives the space back for the next record on this thread.
+    pub(crate) fn give_back(self) {
+        SCRATCH.with(|s| {
+            if let Ok(mut s) = s.try_borrow_mut() {
+                *s = self;
+            }
+        });
+    }
 }
 
 /// Runs `f` with a frame of `slots` variables, all `()`.

@@ -263,6 +263,9 @@ pub(crate) fn field_index(schema: &InputSchema) -> FieldIndex {
 /// than once per record: bounds as exact numbers, relations by position.
 pub(crate) struct Plan {
     bounds: Vec<(Option<Num>, Option<Num>)>,
+    /// The same bounds as whole numbers, when they are (`None` inside when
+    /// absent): whole-number fields are then checked without fractions.
+    int_bounds: Vec<Option<(Option<i64>, Option<i64>)>>,
     relations: Vec<(usize, usize, usize)>,
     /// The fields results are keyed by (id, group, period,
     /// `organization_name`) and their positions in the schema.
@@ -274,7 +277,12 @@ pub(crate) struct Plan {
 
 impl Plan {
     pub(crate) fn new(schema: &InputSchema, index: &FieldIndex) -> Plan {
-        let bounds = schema.fields.iter().map(|f| (f.min.as_ref().and_then(toml_num), f.max.as_ref().and_then(toml_num))).collect();
+        let bounds: Vec<(Option<Num>, Option<Num>)> = schema.fields.iter().map(|f| (f.min.as_ref().and_then(toml_num), f.max.as_ref().and_then(toml_num))).collect();
+        let whole = |b: &Option<Num>| match b {
+            None => Some(None),
+            Some(n) => n.to_i64().map(Some),
+        };
+        let int_bounds = bounds.iter().map(|(lo, hi)| Some((whole(lo)?, whole(hi)?))).collect();
         let relations = schema
             .relations
             .iter()
@@ -289,7 +297,7 @@ impl Plan {
             .map(|k| (k.to_owned(), index.get(k).copied()))
             .collect();
         let keys_from_values = keys.iter().all(|(_, i)| i.is_none_or(|i| schema.fields[i].ty != FieldType::Number));
-        Plan { bounds, relations, keys, keys_from_values }
+        Plan { bounds, int_bounds, relations, keys, keys_from_values }
     }
 }
 
@@ -464,7 +472,7 @@ pub(crate) fn validate(schema: &InputSchema, plan: &Plan, given: &[Option<Given>
     let mut errors = Vec::new();
     let mut values = Vec::with_capacity(schema.fields.len());
     let err = |field: &str, msg: String| Error::new(ErrorKind::Input, msg).with_record(name).with_field(field);
-    for ((f, v), (min, max)) in schema.fields.iter().zip(given).zip(&plan.bounds) {
+    for (((f, v), (min, max)), ints) in schema.fields.iter().zip(given).zip(&plan.bounds).zip(&plan.int_bounds) {
         let Some(v) = v else {
             if f.required {
                 errors.push(err(&f.name, "required field is missing".into()));
@@ -474,7 +482,11 @@ pub(crate) fn validate(schema: &InputSchema, plan: &Plan, given: &[Option<Given>
         };
         match typed(f.ty, *v) {
             Ok(d) => {
-                if min.is_some() || max.is_some() {
+                let in_range = match (&d, ints) {
+                    (Val::Int(x), Some((lo, hi))) => lo.is_none_or(|lo| *x >= lo) && hi.is_none_or(|hi| *x <= hi),
+                    _ => false,
+                };
+                if !in_range && (min.is_some() || max.is_some()) {
                     if let Some(x) = num_of(&d) {
                         if let Some(min) = min.as_ref().filter(|m| x < **m) {
                             errors.push(err(&f.name, format!("{x} is below the minimum {min}")));
