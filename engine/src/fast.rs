@@ -220,15 +220,19 @@ impl Template {
     }
 }
 
-/// A rule compiled for the fast path.
-#[derive(Debug)]
+/// A rule compiled for the fast path: its tree linked into closures, one
+/// per node, each specialised for its node's shape (no dispatch over all
+/// node kinds at run time).
 pub(crate) struct FastRule {
     slots: usize,
-    body: Vec<S>,
-    funcs: Vec<Func>,
+    code: Sx,
     pub(crate) templates: Vec<Template>,
-    max_string: usize,
-    max_array: usize,
+}
+
+impl fmt::Debug for FastRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FastRule").field("slots", &self.slots).field("templates", &self.templates).finish_non_exhaustive()
+    }
 }
 
 /// What the compiler can see: the record's fields, the tables, the lib ASTs.
@@ -266,7 +270,9 @@ pub(crate) fn compile(ast: &AST, cx: &Context) -> Option<FastRule> {
     }
     let mut c = Compiler { cx, env: Vec::new(), slots: 0, imports: Vec::new(), funcs: Vec::new(), func_ids: HashMap::new(), templates: Vec::new(), in_function: false };
     let body = c.block(ast.statements(), true)?;
-    Some(FastRule { slots: c.slots, body, funcs: c.funcs, templates: c.templates, max_string: cx.max_string, max_array: cx.max_array })
+    let funcs = c.funcs.iter().map(|f| Arc::new(Linked { slots: f.slots, params: f.params, code: link_block(&f.body, &[], &c.templates, cx) })).collect::<Vec<_>>();
+    let code = link_block(&body, &funcs, &c.templates, cx);
+    Some(FastRule { slots: c.slots, code, templates: c.templates })
 }
 
 impl Compiler<'_> {
@@ -523,8 +529,8 @@ enum Flow {
     Return(Val),
 }
 
+/// What a running rule works on besides its frame.
 struct Run<'a> {
-    rule: &'a FastRule,
     /// The values of the lists this run built.
     arena: &'a mut Vec<Val>,
     record: &'a [Val],
@@ -586,15 +592,14 @@ fn with_frame<T>(slots: usize, f: impl FnOnce(&mut [Val]) -> T) -> T {
 }
 
 /// Runs a fast rule. `None` means "give up; run it in Rhai", and the caller
-/// drops whatever the attempt recorded. `frame` is scratch space, reused
-/// from rule to rule.
+/// drops whatever the attempt recorded.
 pub(crate) fn run(rule: &FastRule, record: &[Val], tables: &[Table], trace: Option<Trace>, scratch: &mut Scratch) -> Option<Val> {
     let Scratch { frame, arena } = scratch;
     arena.clear();
-    let mut r = Run { rule, arena, record, tables, trace };
+    let mut r = Run { arena, record, tables, trace };
     frame.clear();
     frame.resize(rule.slots, Val::Unit);
-    let out = match r.block(&rule.body, frame)? {
+    let out = match (rule.code)(&mut r, frame)? {
         Flow::Next(v) | Flow::Return(v) => Some(v),
     };
     // Nothing of this record is kept past the run.
@@ -611,256 +616,407 @@ fn num_of(v: &Val) -> C<Num> {
     }
 }
 
-impl Run<'_> {
-    fn block(&mut self, body: &[S], frame: &mut [Val]) -> C<Flow> {
-        let Some((tail, init)) = body.split_last() else { return Some(Flow::Next(Val::Unit)) };
-        for s in init {
-            match self.stmt(s, frame)? {
-                Flow::Next(v) => discard(v),
-                ret @ Flow::Return(_) => return Some(ret),
-            }
-        }
-        self.stmt(tail, frame)
-    }
+// Linking: the tree into closures ----------------------------------------
 
-    fn stmt(&mut self, s: &S, frame: &mut [Val]) -> C<Flow> {
-        Some(match s {
-            S::Let(slot, e) => {
-                let v = self.expr(e, frame)?;
-                discard(std::mem::replace(&mut frame[*slot], v));
-                Flow::Next(Val::Unit)
-            }
-            S::Assign(slot, op, e) => {
-                let v = self.expr(e, frame)?;
-                let v = match op {
-                    None => v,
-                    Some(op) => binary(*op, std::mem::replace(&mut frame[*slot], Val::Unit), v)?,
-                };
-                discard(std::mem::replace(&mut frame[*slot], v));
-                Flow::Next(Val::Unit)
-            }
-            S::If(cond, body, branch) => match self.expr(cond, frame)? {
-                Val::Bool(true) => self.block(body, frame)?,
-                Val::Bool(false) => self.block(branch, frame)?,
-                _ => return None,
-            },
-            S::For(slot, iter, body) => {
-                let (items, range) = match self.expr(iter, frame)? {
-                    Val::Array(items) => (Some(items), 0..0),
-                    Val::List { start, len } => (None, start as usize..(start + len) as usize),
-                    _ => return None,
-                };
-                let count = items.as_ref().map_or(range.len(), |a| a.len());
-                for k in 0..count {
-                    frame[*slot] = match &items {
-                        Some(a) => a[k].clone(),
-                        None => self.arena[range.start + k].clone(),
-                    };
-                    if let ret @ Flow::Return(_) = self.block(body, frame)? {
-                        return Some(ret);
-                    }
-                }
-                Flow::Next(Val::Unit)
-            }
-            S::Return(e) => Flow::Return(match e {
-                Some(e) => self.expr(e, frame)?,
-                None => Val::Unit,
-            }),
-            S::Expr(e) => match e {
-                // A block as a statement may `return` from the rule.
-                E::Block(b) => self.block(b, frame)?,
-                e => Flow::Next(self.expr(e, frame)?),
-            },
-        })
-    }
+/// A linked expression.
+type Ex = Box<dyn Fn(&mut Run<'_>, &mut [Val]) -> C<Val> + Send + Sync>;
+/// A linked statement or block.
+type Sx = Box<dyn Fn(&mut Run<'_>, &mut [Val]) -> C<Flow> + Send + Sync>;
+/// A linked integer expression (`None`: not integers, or overflow).
+type Ix = Box<dyn Fn(&Run<'_>, &[Val]) -> Option<INT> + Send + Sync>;
 
-    /// The value of an integer expression; `None` when a leaf is not an
-    /// integer or a step overflows (the general form then decides).
-    fn int(&self, e: &IntE, frame: &[Val]) -> Option<INT> {
-        match e {
-            IntE::Const(k) => Some(*k),
-            IntE::Field(i) => match self.record[*i] {
-                Val::Int(x) => Some(x),
-                _ => None,
-            },
-            IntE::Var(s) => match frame[*s] {
-                Val::Int(x) => Some(x),
-                _ => None,
-            },
-            IntE::Bin(op, a, b) => {
-                let (x, y) = (self.int(a, frame)?, self.int(b, frame)?);
-                match op {
-                    Op::Add => x.checked_add(y),
-                    Op::Sub => x.checked_sub(y),
-                    Op::Mul => x.checked_mul(y),
-                    _ => x.checked_rem(y),
-                }
-            }
-        }
-    }
+/// A lib function, linked.
+struct Linked {
+    slots: usize,
+    params: usize,
+    code: Sx,
+}
 
-    /// An operand: leaves are read here, without a call into `expr`.
-    #[inline(always)]
-    fn operand(&mut self, e: &E, frame: &mut [Val]) -> C<Val> {
-        match e {
-            E::Const(v) => Some(v.clone()),
-            E::Var(slot) => Some(frame[*slot].clone()),
-            E::Field(i) => Some(self.record[*i].clone()),
-            e => self.expr(e, frame),
-        }
-    }
+/// What linking needs besides the tree.
+struct Link<'a> {
+    funcs: &'a [Arc<Linked>],
+    templates: &'a [Template],
+    max_string: usize,
+    max_array: usize,
+}
 
-    fn expr(&mut self, e: &E, frame: &mut [Val]) -> C<Val> {
+fn link_block(body: &[S], funcs: &[Arc<Linked>], templates: &[Template], cx: &Context) -> Sx {
+    let l = Link { funcs, templates, max_string: cx.max_string, max_array: cx.max_array };
+    l.block(body)
+}
+
+/// An integer leaf, read without a call.
+#[derive(Clone, Copy)]
+enum Leaf {
+    K(INT),
+    F(usize),
+    V(usize),
+}
+
+impl Leaf {
+    fn of(e: &IntE) -> Option<Leaf> {
         Some(match e {
-            E::Const(v) => v.clone(),
-            E::Var(slot) => frame[*slot].clone(),
-            E::Field(i) => self.record[*i].clone(),
-            E::Int(ie, general) => match self.int(ie, frame) {
-                Some(x) => Val::Int(x),
-                None => return self.expr(general, frame),
-            },
-            E::IntCmp(op, a, b, general) => match (self.int(a, frame), self.int(b, frame)) {
-                (Some(x), Some(y)) => Val::Bool(compare(*op, x.cmp(&y))?),
-                _ => return self.expr(general, frame),
-            },
-            E::IntRatio(a, b, general) => match (self.int(a, frame), self.int(b, frame)) {
-                (Some(x), Some(y)) => Val::Num(Num::ratio(x, y)?),
-                _ => return self.expr(general, frame),
-            },
-            E::Bin(op, a, b) => {
-                let a = self.operand(a, frame)?;
-                let b = self.operand(b, frame)?;
-                binary(*op, a, b)?
-            }
-            E::Neg(a) => match self.expr(a, frame)? {
-                Val::Int(i) => Val::Int(i.checked_neg()?),
-                Val::Num(n) => Val::Num(n.neg()),
-                _ => return None,
-            },
-            E::Not(a) => match self.expr(a, frame)? {
-                Val::Bool(b) => Val::Bool(!b),
-                _ => return None,
-            },
-            // `&&` stops at the first false, `||` at the first true.
-            E::And(xs) => self.short_circuit(xs, false, frame)?,
-            E::Or(xs) => self.short_circuit(xs, true, frame)?,
-            E::Interp(parts) => {
-                let mut s = String::new();
-                for p in parts {
-                    let v = self.expr(p, frame)?;
-                    if matches!(v, Val::Unit | Val::Array(_) | Val::List { .. } | Val::Na(_)) {
-                        return None;
-                    }
-                    use fmt::Write;
-                    let _ = write!(s, "{v}");
-                }
-                if s.len() > self.rule.max_string {
-                    return None;
-                }
-                Val::Str(Arc::from(s))
-            }
-            E::Array(items) => {
-                if items.len() > self.rule.max_array {
-                    return None;
-                }
-                // Lists live side by side in the arena: no allocation per
-                // list, nothing to free one by one. The list's places are
-                // taken first, so lists built by its items go after it.
-                let start = self.arena.len();
-                if start + items.len() > ARENA_MAX {
-                    return None;
-                }
-                self.arena.resize(start + items.len(), Val::Unit);
-                for (k, x) in items.iter().enumerate() {
-                    let v = self.expr(x, frame)?;
-                    discard(std::mem::replace(&mut self.arena[start + k], v));
-                }
-                Val::List { start: start as u32, len: items.len() as u32 }
-            }
-            E::Index(a, i) => {
-                let i = match self.operand(i, frame)? {
-                    Val::Int(i) => usize::try_from(i).ok()?,
-                    _ => return None,
-                };
-                match self.operand(a, frame)? {
-                    Val::Array(items) => items.get(i)?.clone(),
-                    Val::List { start, len } if i < len as usize => self.arena[start as usize + i].clone(),
-                    _ => return None,
-                }
-            }
-            E::Block(b) => match self.block(b, frame)? {
-                Flow::Next(v) => v,
-                Flow::Return(_) => return None, // `return` inside an expression block: leave it to Rhai
-            },
-            E::Na(a) => match self.expr(a, frame)? {
-                Val::Str(s) => Val::Na(s),
-                _ => return None,
-            },
-            E::Explain(t, args) => {
-                // The arguments are evaluated and checked even when tracing
-                // is off, as Rhai would, so a failing argument fails the same
-                // way on both paths; only the text is never built here.
-                let template = &self.rule.templates[*t];
-                let mut len: usize = template.parts.iter().flatten().map(|p| p.len()).sum();
-                for a in args {
-                    let v = self.expr(a, frame)?;
-                    len += match (&v, template.interpolated) {
-                        (Val::Str(s), _) => s.len(),
-                        (Val::Int(_) | Val::Bool(_), true) => 20,
-                        (Val::Num(n), true) if n.is_small() => 120,
-                        (Val::Num(_), true) => v.to_string().len(),
-                        _ => return None,
-                    };
-                    if let Some(tr) = &mut self.trace {
-                        tr.values.push(v);
-                    }
-                }
-                // Rhai fails a string over the size limit; past this bound
-                // the fast path leaves the decision to it.
-                if len > self.rule.max_string {
-                    return None;
-                }
-                if let Some(tr) = &mut self.trace {
-                    let start = (tr.values.len() - args.len()) as u32;
-                    tr.events.push(Event::Explain { template: *t as u32, start, len: args.len() as u32 });
-                }
-                Val::Unit
-            }
-            E::Table(t, a) => {
-                let x = num_of(&self.expr(a, frame)?)?;
-                let table = &self.tables[*t];
-                let row = table.lookup(std::slice::from_ref(&x)).ok()?;
-                if let Some(tr) = &mut self.trace {
-                    tr.events.push(Event::Table1 { table: *t as u32, row: row as u32, input: x });
-                }
-                Val::Num(table.rows[row].outcome.clone())
-            }
-            E::Call(id, args) => {
-                let f = &self.rule.funcs[*id];
-                return with_frame(f.slots, |inner| {
-                    for (slot, a) in args.iter().enumerate().take(f.params) {
-                        inner[slot] = self.expr(a, frame)?;
-                    }
-                    match self.block(&f.body, inner)? {
-                        Flow::Next(v) | Flow::Return(v) => Some(v),
-                    }
-                });
-            }
+            IntE::Const(k) => Leaf::K(*k),
+            IntE::Field(i) => Leaf::F(*i),
+            IntE::Var(s) => Leaf::V(*s),
+            IntE::Bin(..) => return None,
         })
+    }
+
+    #[inline(always)]
+    fn get(self, r: &Run, f: &[Val]) -> Option<INT> {
+        match self {
+            Leaf::K(k) => Some(k),
+            Leaf::F(i) => match r.record[i] {
+                Val::Int(x) => Some(x),
+                _ => None,
+            },
+            Leaf::V(s) => match f[s] {
+                Val::Int(x) => Some(x),
+                _ => None,
+            },
+        }
     }
 }
 
-impl Run<'_> {
-    /// Evaluates `xs` in order until one is `stop`; any non-boolean gives up.
-    fn short_circuit(&mut self, xs: &[E], stop: bool, frame: &mut [Val]) -> C<Val> {
-        for x in xs {
-            match self.expr(x, frame)? {
-                Val::Bool(b) if b == stop => return Some(Val::Bool(stop)),
-                Val::Bool(_) => {}
-                _ => return None,
+#[inline(always)]
+fn int_op(op: Op, x: INT, y: INT) -> Option<INT> {
+    match op {
+        Op::Add => x.checked_add(y),
+        Op::Sub => x.checked_sub(y),
+        Op::Mul => x.checked_mul(y),
+        _ => x.checked_rem(y),
+    }
+}
+
+impl Link<'_> {
+    fn block(&self, body: &[S]) -> Sx {
+        let mut stmts: Vec<Sx> = body.iter().map(|s| self.stmt(s)).collect();
+        let Some(tail) = stmts.pop() else { return Box::new(|_, _| Some(Flow::Next(Val::Unit))) };
+        if stmts.is_empty() {
+            return tail;
+        }
+        Box::new(move |r, f| {
+            for s in &stmts {
+                match s(r, f)? {
+                    Flow::Next(v) => discard(v),
+                    ret @ Flow::Return(_) => return Some(ret),
+                }
+            }
+            tail(r, f)
+        })
+    }
+
+    fn stmt(&self, s: &S) -> Sx {
+        match s {
+            S::Let(slot, e) | S::Assign(slot, None, e) => {
+                let (slot, e) = (*slot, self.expr(e));
+                Box::new(move |r, f| {
+                    let v = e(r, f)?;
+                    discard(std::mem::replace(&mut f[slot], v));
+                    Some(Flow::Next(Val::Unit))
+                })
+            }
+            S::Assign(slot, Some(op), e) => {
+                let (slot, op, e) = (*slot, *op, self.expr(e));
+                Box::new(move |r, f| {
+                    let v = e(r, f)?;
+                    let v = binary(op, std::mem::replace(&mut f[slot], Val::Unit), v)?;
+                    discard(std::mem::replace(&mut f[slot], v));
+                    Some(Flow::Next(Val::Unit))
+                })
+            }
+            S::If(cond, body, branch) => {
+                let (cond, body, branch) = (self.expr(cond), self.block(body), self.block(branch));
+                Box::new(move |r, f| match cond(r, f)? {
+                    Val::Bool(true) => body(r, f),
+                    Val::Bool(false) => branch(r, f),
+                    _ => None,
+                })
+            }
+            S::For(slot, iter, body) => {
+                let (slot, iter, body) = (*slot, self.expr(iter), self.block(body));
+                Box::new(move |r, f| {
+                    let (items, range) = match iter(r, f)? {
+                        Val::Array(items) => (Some(items), 0..0),
+                        Val::List { start, len } => (None, start as usize..(start + len) as usize),
+                        _ => return None,
+                    };
+                    let count = items.as_ref().map_or(range.len(), |a| a.len());
+                    for k in 0..count {
+                        let item = match &items {
+                            Some(a) => a[k].clone(),
+                            None => r.arena[range.start + k].clone(),
+                        };
+                        discard(std::mem::replace(&mut f[slot], item));
+                        if let ret @ Flow::Return(_) = body(r, f)? {
+                            return Some(ret);
+                        }
+                    }
+                    Some(Flow::Next(Val::Unit))
+                })
+            }
+            S::Return(e) => match e {
+                Some(e) => {
+                    let e = self.expr(e);
+                    Box::new(move |r, f| Some(Flow::Return(e(r, f)?)))
+                }
+                None => Box::new(|_, _| Some(Flow::Return(Val::Unit))),
+            },
+            // A block as a statement may `return` from the rule.
+            S::Expr(E::Block(b)) => self.block(b),
+            S::Expr(e) => {
+                let e = self.expr(e);
+                Box::new(move |r, f| Some(Flow::Next(e(r, f)?)))
             }
         }
-        Some(Val::Bool(!stop))
+    }
+
+    fn int(&self, e: &IntE) -> Ix {
+        match e {
+            IntE::Const(k) => {
+                let k = *k;
+                Box::new(move |_, _| Some(k))
+            }
+            IntE::Field(_) | IntE::Var(_) => {
+                let l = Leaf::of(e).expect("a leaf");
+                Box::new(move |r, f| l.get(r, f))
+            }
+            IntE::Bin(op, a, b) => {
+                let op = *op;
+                match (Leaf::of(a), Leaf::of(b)) {
+                    (Some(a), Some(b)) => Box::new(move |r, f| int_op(op, a.get(r, f)?, b.get(r, f)?)),
+                    (None, Some(b)) => {
+                        let a = self.int(a);
+                        Box::new(move |r, f| int_op(op, a(r, f)?, b.get(r, f)?))
+                    }
+                    _ => {
+                        let (a, b) = (self.int(a), self.int(b));
+                        Box::new(move |r, f| int_op(op, a(r, f)?, b(r, f)?))
+                    }
+                }
+            }
+        }
+    }
+
+    fn exprs(&self, xs: &[E]) -> Vec<Ex> {
+        xs.iter().map(|x| self.expr(x)).collect()
+    }
+
+    fn expr(&self, e: &E) -> Ex {
+        match e {
+            E::Const(v) => match v {
+                Val::Int(k) => {
+                    let k = *k;
+                    Box::new(move |_, _| Some(Val::Int(k)))
+                }
+                v => {
+                    let v = v.clone();
+                    Box::new(move |_, _| Some(v.clone()))
+                }
+            },
+            E::Var(slot) => {
+                let slot = *slot;
+                Box::new(move |_, f| Some(f[slot].clone()))
+            }
+            E::Field(i) => {
+                let i = *i;
+                Box::new(move |r, _| Some(r.record[i].clone()))
+            }
+            E::Int(ie, general) => {
+                let (ie, general) = (self.int(ie), self.expr(general));
+                Box::new(move |r, f| match ie(r, f) {
+                    Some(x) => Some(Val::Int(x)),
+                    None => general(r, f),
+                })
+            }
+            E::IntCmp(op, a, b, general) => {
+                let (op, general) = (*op, self.expr(general));
+                match (Leaf::of(a), Leaf::of(b)) {
+                    (Some(a), Some(b)) => Box::new(move |r, f| match (a.get(r, f), b.get(r, f)) {
+                        (Some(x), Some(y)) => Some(Val::Bool(compare(op, x.cmp(&y))?)),
+                        _ => general(r, f),
+                    }),
+                    _ => {
+                        let (a, b) = (self.int(a), self.int(b));
+                        Box::new(move |r, f| match (a(r, f), b(r, f)) {
+                            (Some(x), Some(y)) => Some(Val::Bool(compare(op, x.cmp(&y))?)),
+                            _ => general(r, f),
+                        })
+                    }
+                }
+            }
+            E::IntRatio(a, b, general) => {
+                let (a, b, general) = (self.int(a), self.int(b), self.expr(general));
+                Box::new(move |r, f| match (a(r, f), b(r, f)) {
+                    (Some(x), Some(y)) => Some(Val::Num(Num::ratio(x, y)?)),
+                    _ => general(r, f),
+                })
+            }
+            E::Bin(op, a, b) => {
+                let (op, a, b) = (*op, self.expr(a), self.expr(b));
+                Box::new(move |r, f| {
+                    let x = a(r, f)?;
+                    let y = b(r, f)?;
+                    binary(op, x, y)
+                })
+            }
+            E::Neg(a) => {
+                let a = self.expr(a);
+                Box::new(move |r, f| match a(r, f)? {
+                    Val::Int(i) => Some(Val::Int(i.checked_neg()?)),
+                    Val::Num(n) => Some(Val::Num(n.neg())),
+                    _ => None,
+                })
+            }
+            E::Not(a) => {
+                let a = self.expr(a);
+                Box::new(move |r, f| match a(r, f)? {
+                    Val::Bool(b) => Some(Val::Bool(!b)),
+                    _ => None,
+                })
+            }
+            // `&&` stops at the first false, `||` at the first true.
+            E::And(xs) | E::Or(xs) => {
+                let stop = matches!(e, E::Or(_));
+                let xs = self.exprs(xs);
+                Box::new(move |r, f| {
+                    for x in &xs {
+                        match x(r, f)? {
+                            Val::Bool(b) if b == stop => return Some(Val::Bool(stop)),
+                            Val::Bool(_) => {}
+                            _ => return None,
+                        }
+                    }
+                    Some(Val::Bool(!stop))
+                })
+            }
+            E::Interp(parts) => {
+                let (parts, max) = (self.exprs(parts), self.max_string);
+                Box::new(move |r, f| {
+                    use fmt::Write;
+                    let mut s = String::new();
+                    for p in &parts {
+                        let v = p(r, f)?;
+                        if matches!(v, Val::Unit | Val::Array(_) | Val::List { .. } | Val::Na(_)) {
+                            return None;
+                        }
+                        let _ = write!(s, "{v}");
+                    }
+                    (s.len() <= max).then(|| Val::Str(Arc::from(s)))
+                })
+            }
+            E::Array(items) => {
+                if items.len() > self.max_array {
+                    return Box::new(|_, _| None);
+                }
+                let items = self.exprs(items);
+                Box::new(move |r, f| {
+                    // Lists live side by side in the arena: no allocation per
+                    // list, nothing to free one by one. The list's places are
+                    // taken first, so lists built by its items go after it.
+                    let start = r.arena.len();
+                    if start + items.len() > ARENA_MAX {
+                        return None;
+                    }
+                    r.arena.resize(start + items.len(), Val::Unit);
+                    for (k, x) in items.iter().enumerate() {
+                        let v = x(r, f)?;
+                        discard(std::mem::replace(&mut r.arena[start + k], v));
+                    }
+                    Some(Val::List { start: start as u32, len: items.len() as u32 })
+                })
+            }
+            E::Index(a, i) => {
+                let (a, i) = (self.expr(a), self.expr(i));
+                Box::new(move |r, f| {
+                    let i = match i(r, f)? {
+                        Val::Int(i) => usize::try_from(i).ok()?,
+                        _ => return None,
+                    };
+                    match a(r, f)? {
+                        Val::Array(items) => items.get(i).cloned(),
+                        Val::List { start, len } if i < len as usize => Some(r.arena[start as usize + i].clone()),
+                        _ => None,
+                    }
+                })
+            }
+            E::Block(b) => {
+                let b = self.block(b);
+                Box::new(move |r, f| match b(r, f)? {
+                    Flow::Next(v) => Some(v),
+                    Flow::Return(_) => None, // `return` inside an expression block: leave it to Rhai
+                })
+            }
+            E::Na(a) => {
+                let a = self.expr(a);
+                Box::new(move |r, f| match a(r, f)? {
+                    Val::Str(s) => Some(Val::Na(s)),
+                    _ => None,
+                })
+            }
+            E::Explain(t, args) => {
+                let template = &self.templates[*t];
+                let (t, interpolated, max) = (*t as u32, template.interpolated, self.max_string);
+                let fixed: usize = template.parts.iter().flatten().map(|p| p.len()).sum();
+                let args = self.exprs(args);
+                Box::new(move |r, f| {
+                    // The arguments are evaluated and checked even when tracing
+                    // is off, as Rhai would, so a failing argument fails the same
+                    // way on both paths; only the text is never built here.
+                    let mut len = fixed;
+                    for a in &args {
+                        let v = a(r, f)?;
+                        len += match (&v, interpolated) {
+                            (Val::Str(s), _) => s.len(),
+                            (Val::Int(_) | Val::Bool(_), true) => 20,
+                            (Val::Num(n), true) if n.is_small() => 120,
+                            (Val::Num(_), true) => v.to_string().len(),
+                            _ => return None,
+                        };
+                        if let Some(tr) = &mut r.trace {
+                            tr.values.push(v);
+                        }
+                    }
+                    // Rhai fails a string over the size limit; past this bound
+                    // the fast path leaves the decision to it.
+                    if len > max {
+                        return None;
+                    }
+                    if let Some(tr) = &mut r.trace {
+                        let start = (tr.values.len() - args.len()) as u32;
+                        tr.events.push(Event::Explain { template: t, start, len: args.len() as u32 });
+                    }
+                    Some(Val::Unit)
+                })
+            }
+            E::Table(t, a) => {
+                let (t, a) = (*t, self.expr(a));
+                Box::new(move |r, f| {
+                    let x = num_of(&a(r, f)?)?;
+                    let table = &r.tables[t];
+                    let row = table.lookup(std::slice::from_ref(&x)).ok()?;
+                    let outcome = table.rows[row].outcome.clone();
+                    if let Some(tr) = &mut r.trace {
+                        tr.events.push(Event::Table1 { table: t as u32, row: row as u32, input: x });
+                    }
+                    Some(Val::Num(outcome))
+                })
+            }
+            E::Call(id, args) => {
+                let (func, args) = (self.funcs[*id].clone(), self.exprs(args));
+                Box::new(move |r, f| {
+                    with_frame(func.slots, |inner| {
+                        for (slot, a) in args.iter().enumerate().take(func.params) {
+                            inner[slot] = a(r, f)?;
+                        }
+                        match (func.code)(r, inner)? {
+                            Flow::Next(v) | Flow::Return(v) => Some(v),
+                        }
+                    })
+                })
+            }
+        }
     }
 }
 
