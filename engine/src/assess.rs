@@ -110,7 +110,7 @@ impl Pack {
     pub fn assess(&self, record: &Value) -> Assessment {
         let opts = AssessOptions::default();
         match record {
-            Value::Object(m) => self.assess_source(1, "record 1", &Source::Json(m), &opts, false),
+            Value::Object(m) => self.assess_source(1, &"record 1", &Source::Json(m), &opts, false),
             _ => {
                 let e = Error::new(ErrorKind::Input, "a record must be a JSON object").with_record("record 1");
                 self.assess_raw(&RawRecord { position: 1, locator: "record 1".into(), data: Err(e) }, &opts)
@@ -161,12 +161,22 @@ impl Pack {
         }
     }
 
-    pub(crate) fn assess_source(&self, position: usize, locator: &str, src: &Source, opts: &AssessOptions, interpreter_only: bool) -> Assessment {
+    pub(crate) fn assess_source(&self, position: usize, locator: &dyn std::fmt::Display, src: &Source, opts: &AssessOptions, interpreter_only: bool) -> Assessment {
         let p = &self.0;
         let schema = &p.manifest.input;
         let mut a = self.empty(position, src.name(schema, locator));
-        let (given, warnings) = src.place(schema, &p.field_index);
-        a.warnings = warnings;
+        // The fields as given, in schema order; on the stack for schemas of
+        // ordinary size.
+        let n = schema.fields.len();
+        let mut on_stack = [None; 64];
+        let mut on_heap = Vec::new();
+        let given = if n <= on_stack.len() {
+            &mut on_stack[..n]
+        } else {
+            on_heap.resize(n, None);
+            &mut on_heap[..]
+        };
+        a.warnings = src.place(schema, &p.field_index, given);
         let (values, errors) = input::validate(schema, &p.plan, &given, &a.name);
         if !errors.is_empty() || !p.plan.keys_from_values {
             a.raw = src.keys(&p.plan);

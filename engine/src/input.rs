@@ -70,8 +70,25 @@ pub fn read(reader: impl Read + Send + 'static, format: InputFormat, schema: &In
 /// sequential; [`Row::parse`] is the costly part and can run on any thread.
 pub struct Row {
     position: usize,
-    locator: String,
+    locator: Locator,
     item: Item,
+}
+
+/// Where an item is in its input, written out only when a record has no
+/// id to go by (most have one).
+#[derive(Clone, Copy)]
+enum Locator {
+    Line(usize),
+    Item(usize),
+}
+
+impl std::fmt::Display for Locator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Locator::Line(n) => write!(f, "line {n}"),
+            Locator::Item(n) => write!(f, "item {n}"),
+        }
+    }
 }
 
 enum Item {
@@ -133,7 +150,7 @@ impl IntoRecord for Row {
 impl Row {
     /// The record's fields, typed by the schema for CSV cells.
     pub fn parse(self) -> RawRecord {
-        let locator = self.locator;
+        let locator = self.locator.to_string();
         let data = match self.item {
             Item::Failed(e) => Err(e),
             Item::Csv(r, layout) => {
@@ -190,7 +207,7 @@ pub fn read_rows(reader: impl Read + Send + 'static, format: InputFormat, schema
                     Err(e) => Item::Failed(Error::new(ErrorKind::Input, format!("cannot read the CSV row: {e}"))),
                     Ok(r) => Item::Csv(r, layout.clone()),
                 };
-                Row { position: i + 1, locator: format!("line {line}"), item }
+                Row { position: i + 1, locator: Locator::Line(line), item }
             })))
         }
         InputFormat::Jsonl => Ok(Box::new(
@@ -204,7 +221,7 @@ pub fn read_rows(reader: impl Read + Send + 'static, format: InputFormat, schema
                         Ok(l) => Item::Line(l),
                         Err(e) => Item::Failed(Error::new(ErrorKind::Input, format!("cannot read: {e}"))),
                     };
-                    Row { position: i + 1, locator: format!("line {}", n + 1), item }
+                    Row { position: i + 1, locator: Locator::Line(n + 1), item }
                 }),
         )),
         InputFormat::Json => {
@@ -212,7 +229,7 @@ pub fn read_rows(reader: impl Read + Send + 'static, format: InputFormat, schema
             let Value::Array(items) = v else {
                 return Err(Error::new(ErrorKind::Input, "a .json input must be an array of records"));
             };
-            Ok(Box::new(items.into_iter().enumerate().map(|(i, item)| Row { position: i + 1, locator: format!("item {}", i + 1), item: Item::Value(item) })))
+            Ok(Box::new(items.into_iter().enumerate().map(|(i, item)| Row { position: i + 1, locator: Locator::Item(i + 1), item: Item::Value(item) })))
         }
     }
 }
@@ -317,7 +334,7 @@ pub(crate) enum Source<'a> {
 
 impl<'a> Source<'a> {
     /// The name a record goes by in errors: its id, else its position.
-    pub(crate) fn name(&self, schema: &InputSchema, locator: &str) -> String {
+    pub(crate) fn name(&self, schema: &InputSchema, locator: &dyn std::fmt::Display) -> String {
         match self {
             Source::Json(m) => record_name(schema, locator, Some(m)),
             Source::Csv(r, layout) => {
@@ -325,7 +342,7 @@ impl<'a> Source<'a> {
                 match layout.column_of(&schema.id_field).and_then(|c| Some(csv_value(nonempty(r.get(c)?)?, layout.types[c]))) {
                     Some(Value::String(s)) => s,
                     Some(Value::Number(n)) => n.to_string(),
-                    _ => locator.to_owned(),
+                    _ => locator.to_string(),
                 }
             }
         }
@@ -333,9 +350,8 @@ impl<'a> Source<'a> {
 
     /// The fields in schema order, and a warning for each field the schema
     /// does not declare.
-    pub(crate) fn place(&self, schema: &InputSchema, index: &FieldIndex) -> (Vec<Option<Given<'a>>>, Vec<String>) {
+    pub(crate) fn place(&self, schema: &InputSchema, index: &FieldIndex, given: &mut [Option<Given<'a>>]) -> Vec<String> {
         let fields = &schema.fields;
-        let mut given = vec![None; fields.len()];
         let mut warnings = Vec::new();
         let mut unknown = |k: &str| warnings.push(format!("field `{k}` is not in the pack's input schema and was not used"));
         match *self {
@@ -367,7 +383,7 @@ impl<'a> Source<'a> {
                 }
             }
         }
-        (given, warnings)
+        warnings
     }
 
     /// The key fields as given, for results of records that failed
@@ -405,11 +421,11 @@ fn describe(v: &Value) -> String {
 }
 
 /// The name a record goes by in errors: its id, else its position.
-pub(crate) fn record_name(schema: &InputSchema, locator: &str, rec: Option<&Map<String, Value>>) -> String {
+pub(crate) fn record_name(schema: &InputSchema, locator: &dyn std::fmt::Display, rec: Option<&Map<String, Value>>) -> String {
     match rec.and_then(|r| r.get(&schema.id_field)) {
         Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
         Some(Value::Number(n)) => n.to_string(),
-        _ => locator.to_owned(),
+        _ => locator.to_string(),
     }
 }
 
@@ -418,7 +434,8 @@ pub(crate) fn record_name(schema: &InputSchema, locator: &str, rec: Option<&Map<
 pub(crate) fn validate_map(schema: &InputSchema, rec: &Map<String, Value>, name: &str) -> Vec<Error> {
     let index = field_index(schema);
     let plan = Plan::new(schema, &index);
-    let (given, _) = Source::Json(rec).place(schema, &index);
+    let mut given = vec![None; schema.fields.len()];
+    Source::Json(rec).place(schema, &index, &mut given);
     validate(schema, &plan, &given, name).1
 }
 
