@@ -328,6 +328,15 @@ impl Assessment {
         self.values.get(i).filter(|v| !matches!(v, Val::Unit)).map(KeyRef::Typed)
     }
 
+    /// A text key field, shared rather than copied when it was typed.
+    pub(crate) fn key_text(&self, field: &str) -> Option<Arc<str>> {
+        match self.key(field)? {
+            KeyRef::Given(v) => v.as_str().map(Arc::from),
+            KeyRef::Typed(Val::Str(s)) => Some(s.clone()),
+            KeyRef::Typed(_) => None,
+        }
+    }
+
     /// A text key field of the record as given (`organization_id`).
     pub fn field_text(&self, field: &str) -> Option<&str> {
         match self.key(field)? {

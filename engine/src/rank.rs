@@ -57,8 +57,8 @@ pub struct OrgResult {
 #[derive(Debug, Clone)]
 pub struct RankEntry {
     status: Status,
-    organization_id: Option<String>,
-    organization_name: Option<String>,
+    organization_id: Option<std::sync::Arc<str>>,
+    organization_name: Option<std::sync::Arc<str>>,
     period: Option<i64>,
     score: Option<Num>,
     /// The entry listed for a record without an organisation.
@@ -68,14 +68,14 @@ pub struct RankEntry {
 impl RankEntry {
     /// The part of `a` a ranking uses.
     pub fn of(a: &Assessment) -> RankEntry {
-        let organization_id = a.organization_id().map(str::to_owned);
+        let organization_id = a.pack().manifest().input.group_field.as_deref().and_then(|f| a.key_text(f));
         let unassigned = organization_id.is_none().then(|| {
             json!({ "record": a.position, "name": a.name, "status": a.status.as_str(), "errors": a.errors.iter().map(error_entry).collect::<Vec<_>>() })
         });
         RankEntry {
             status: a.status,
             organization_id,
-            organization_name: a.field_text("organization_name").map(str::to_owned),
+            organization_name: a.key_text("organization_name"),
             period: a.period(),
             score: a.score.clone(),
             unassigned,
@@ -115,12 +115,12 @@ impl Ranker {
         if let (Some(p), true) = (e.period, e.status != Status::Invalid) {
             self.periods.insert(p);
         }
-        let org = match self.orgs.get_mut(org_id.as_str()) {
+        let org = match self.orgs.get_mut(&**org_id) {
             Some(org) => org,
-            None => self.orgs.entry(org_id.clone()).or_default(),
+            None => self.orgs.entry(org_id.to_string()).or_default(),
         };
         if org.name.is_none() {
-            org.name = e.organization_name;
+            org.name = e.organization_name.map(|n| n.to_string());
         }
         match (e.status, &e.score) {
             (Status::Assessed, Some(s)) => {
