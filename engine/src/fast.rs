@@ -595,17 +595,22 @@ fn with_frame<T>(slots: usize, f: impl FnOnce(&mut [Val]) -> T) -> T {
 /// drops whatever the attempt recorded.
 pub(crate) fn run(rule: &FastRule, record: &[Val], tables: &[Table], trace: Option<Trace>, scratch: &mut Scratch) -> Option<Val> {
     let Scratch { frame, arena } = scratch;
-    arena.clear();
+    clear(arena);
     let mut r = Run { arena, record, tables, trace };
-    frame.clear();
+    clear(frame);
     frame.resize(rule.slots, Val::Unit);
     let out = match (rule.code)(&mut r, frame)? {
         Flow::Next(v) | Flow::Return(v) => Some(v),
     };
     // Nothing of this record is kept past the run.
-    frame.clear();
-    r.arena.clear();
+    clear(frame);
+    clear(r.arena);
     out
+}
+
+/// Empties a list of values, skipping the drop glue for plain ones.
+pub(crate) fn clear(vals: &mut Vec<Val>) {
+    vals.drain(..).for_each(discard);
 }
 
 fn num_of(v: &Val) -> C<Num> {
@@ -932,7 +937,10 @@ impl Link<'_> {
                 Box::new(move |r, f| {
                     let i = match i(r, f)? {
                         Val::Int(i) => usize::try_from(i).ok()?,
-                        _ => return None,
+                        other => {
+                            discard(other);
+                            return None;
+                        }
                     };
                     match a(r, f)? {
                         Val::Array(items) => items.get(i).cloned(),
@@ -993,7 +1001,10 @@ impl Link<'_> {
             E::Table(t, a) => {
                 let (t, a) = (*t, self.expr(a));
                 Box::new(move |r, f| {
-                    let x = num_of(&a(r, f)?)?;
+                    let v = a(r, f)?;
+                    let x = num_of(&v);
+                    discard(v);
+                    let x = x?;
                     let table = &r.tables[t];
                     let row = table.lookup(std::slice::from_ref(&x)).ok()?;
                     let outcome = table.rows[row].outcome.clone();
@@ -1026,7 +1037,7 @@ impl Link<'_> {
 /// Drops a value, skipping the drop glue for the plain ones (most values
 /// here are integers, and the generic drop is a call per value).
 #[inline(always)]
-fn discard(v: Val) {
+pub(crate) fn discard(v: Val) {
     match v {
         Val::Unit | Val::Int(_) | Val::Bool(_) => std::mem::forget(v),
         v => drop(v),
