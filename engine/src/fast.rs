@@ -610,7 +610,9 @@ pub(crate) fn run(rule: &FastRule, record: &[Val], tables: &[Table], trace: Opti
 
 /// Empties a list of values, skipping the drop glue for plain ones.
 pub(crate) fn clear(vals: &mut Vec<Val>) {
-    vals.drain(..).for_each(discard);
+    while let Some(v) = vals.pop() {
+        discard(v);
+    }
 }
 
 fn num_of(v: &Val) -> C<Num> {
