@@ -500,19 +500,29 @@ impl ExactSum {
 
     /// The exact total.
     pub fn total(&self) -> Num {
-        let mut dens: Vec<(&i128, &i128)> = self.groups.iter().collect();
+        let mut dens: Vec<(i128, i128)> = self.groups.iter().map(|(d, n)| (*d, *n)).collect();
         dens.sort(); // a fixed order, so the work is the same on every run
-        let mut lcm = BigInt::from(1u8);
-        for (d, _) in &dens {
-            // gcd(lcm, d) = gcd(d, lcm mod d): machine-size once reduced.
-            let r = (&lcm % BigInt::from(**d)).to_i128().expect("remainder below d");
-            lcm *= BigInt::from(**d / gcd128(d.unsigned_abs(), r.unsigned_abs()) as i128);
+        // The running sum a/b stays reduced. Adding n/d (reduced) the way
+        // GMP's mpq_add does: with g = gcd(b, d) and t = a·(d/g) + n·(b/g),
+        // gcd(t, b·d/g) = gcd(t, g), and g is machine-size. Every step is
+        // linear in the size of the sum, with no gcd of two big numbers
+        // (which made this quadratic for thousands of denominators).
+        let (mut a, mut b) = (BigInt::zero(), BigInt::from(1u8));
+        for (d, n) in dens {
+            let g0 = gcd128(n.unsigned_abs(), d.unsigned_abs()) as i128;
+            let (n, d) = (n / g0.max(1), d / g0.max(1));
+            if n == 0 {
+                continue;
+            }
+            let small = |x: &BigInt| x.to_i128().expect("a remainder below a machine-size divisor");
+            let g = gcd128(small(&(&b % d)).unsigned_abs(), d.unsigned_abs()) as i128;
+            let bg = &b / g;
+            let t = &a * (d / g) + BigInt::from(n) * &bg;
+            let g2 = gcd128(small(&(&t % g)).unsigned_abs(), g.unsigned_abs()) as i128;
+            a = t / g2;
+            b = bg * (d / g2);
         }
-        let mut numer = BigInt::from(0u8);
-        for (d, n) in &dens {
-            numer += BigInt::from(**n) * (&lcm / BigInt::from(**d));
-        }
-        Num::from_big(BigRational::new(numer, lcm)).add(&self.rest)
+        Num::from_big(BigRational::new_raw(a, b)).add(&self.rest)
     }
 }
 
