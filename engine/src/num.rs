@@ -248,6 +248,9 @@ impl Num {
             let n = i128::from(a) * i128::from(dg) + i128::from(c) * i128::from(bg);
             return Self::small(n, i128::from(b) * i128::from(dg)).expect("non-zero denominator");
         }
+        if let Some(r) = big_small(&self.0, &o.0, add_big_small) {
+            return r;
+        }
         Self::from_big(self.to_big() + o.to_big())
     }
 
@@ -288,6 +291,9 @@ impl Num {
                 (Ok(n), Ok(den)) => Num(Repr::Small(n, den)),
                 _ => Num(Repr::Big(Box::new(BigRational::new_raw(n.into(), den.into())))),
             };
+        }
+        if let Some(r) = big_small(&self.0, &o.0, mul_big_small) {
+            return r;
         }
         Self::from_big(self.to_big() * o.to_big())
     }
@@ -435,6 +441,45 @@ impl Num {
     }
 }
 
+/// A commutative operation of a big value and a machine-size one, by
+/// `op`; `None` for any other pair.
+fn big_small(x: &Repr, y: &Repr, op: fn(&BigRational, i64, i64) -> Num) -> Option<Num> {
+    match (x, y) {
+        (Repr::Big(b), &Repr::Small(n, d)) | (&Repr::Small(n, d), Repr::Big(b)) => Some(op(b, n, d)),
+        _ => None,
+    }
+}
+
+/// A big integer's remainder by a machine-size divisor, as a magnitude.
+fn rem_small(x: &BigInt, d: i128) -> u128 {
+    (x % d).to_i128().expect("a remainder below a machine-size divisor").unsigned_abs()
+}
+
+/// a/b + c/d for reduced a/b (big) and c/d (machine size), as GMP's
+/// mpq_add does: with g = gcd(b, d) and t = a·(d/g) + c·(b/g), the result
+/// reduces by gcd(t, g), which is machine-size. Linear in the size of a/b;
+/// the general path takes the gcd of two big numbers, quadratic in it.
+fn add_big_small(x: &BigRational, c: i64, d: i64) -> Num {
+    let (a, b, c, d) = (x.numer(), x.denom(), i128::from(c), i128::from(d));
+    let g = gcd128(rem_small(b, d), d.unsigned_abs()) as i128;
+    let bg = b / g;
+    let t = a * (d / g) + BigInt::from(c) * &bg;
+    let g2 = gcd128(rem_small(&t, g), g.unsigned_abs()) as i128;
+    Num::from_big(BigRational::new_raw(t / g2, bg * (d / g2)))
+}
+
+/// (a/b)·(c/d) for reduced a/b (big) and c/d (machine size), cross-reduced
+/// with machine-size gcds: the product comes out reduced.
+fn mul_big_small(x: &BigRational, c: i64, d: i64) -> Num {
+    if c == 0 {
+        return Num::ZERO;
+    }
+    let (a, b, c, d) = (x.numer(), x.denom(), i128::from(c), i128::from(d));
+    let g1 = gcd128(rem_small(a, d), d.unsigned_abs()).max(1) as i128;
+    let g2 = gcd128(rem_small(b, c), c.unsigned_abs()).max(1) as i128;
+    Num::from_big(BigRational::new_raw((a / g1) * (c / g2), (b / g2) * (d / g1)))
+}
+
 /// `n·scale/d` rounded half away from zero (|2·rem| ≥ d moves the
 /// magnitude up); `None` when `n·scale` overflows.
 fn round_scaled(n: i128, d: i128, scale: i128) -> Option<i128> {
@@ -522,7 +567,12 @@ impl ExactSum {
             a = t / g2;
             b = bg * (d / g2);
         }
-        Num::from_big(BigRational::new_raw(a, b)).add(&self.rest)
+        let sum = Num::from_big(BigRational::new_raw(a, b));
+        if self.rest.is_zero() {
+            sum
+        } else {
+            sum.add(&self.rest)
+        }
     }
 }
 
@@ -676,6 +726,22 @@ mod tests {
                     assert_eq!(x.to_json(places), want, "{n}/{d} at {places}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn big_with_small_operations_match_the_general_ones() {
+        let big = Num::parse("123456789012345678901234567890123/98765432109876543210987").unwrap();
+        assert!(!big.is_small());
+        for (n, d) in [(1, 1), (-7, 3), (0, 1), (98765, 4321), (i64::MAX, 3), (5, i64::MAX), (-1, 987654321)] {
+            let small = Num::ratio(n, d).unwrap();
+            let general_sum = Num::from_big(big.to_big() + small.to_big());
+            let general_product = Num::from_big(big.to_big() * small.to_big());
+            assert_eq!(big.add(&small), general_sum, "{n}/{d}");
+            assert_eq!(small.add(&big), general_sum, "{n}/{d}");
+            assert_eq!(big.mul(&small), general_product, "{n}/{d}");
+            assert_eq!(small.mul(&big), general_product, "{n}/{d}");
+            assert_eq!(big.sub(&small), Num::from_big(big.to_big() - small.to_big()), "{n}/{d}");
         }
     }
 
