@@ -450,9 +450,10 @@ fn big_small(x: &Repr, y: &Repr, op: fn(&BigRational, i64, i64) -> Num) -> Optio
     }
 }
 
-/// A big integer's remainder by a machine-size divisor, as a magnitude.
-fn rem_small(x: &BigInt, d: i128) -> u128 {
-    (x % d).to_i128().expect("a remainder below a machine-size divisor").unsigned_abs()
+/// `x mod d` as a magnitude, for a machine-size divisor (one-word
+/// division in num-bigint, not the general long division).
+fn rem_small(x: &BigInt, d: u64) -> u64 {
+    (x % d).magnitude().to_u64().expect("a remainder below a machine-size divisor")
 }
 
 /// a/b + c/d for reduced a/b (big) and c/d (machine size), as GMP's
@@ -460,11 +461,11 @@ fn rem_small(x: &BigInt, d: i128) -> u128 {
 /// reduces by gcd(t, g), which is machine-size. Linear in the size of a/b;
 /// the general path takes the gcd of two big numbers, quadratic in it.
 fn add_big_small(x: &BigRational, c: i64, d: i64) -> Num {
-    let (a, b, c, d) = (x.numer(), x.denom(), i128::from(c), i128::from(d));
-    let g = gcd128(rem_small(b, d), d.unsigned_abs()) as i128;
+    let (a, b, d) = (x.numer(), x.denom(), d.unsigned_abs());
+    let g = gcd64(rem_small(b, d), d);
     let bg = b / g;
-    let t = a * (d / g) + BigInt::from(c) * &bg;
-    let g2 = gcd128(rem_small(&t, g), g.unsigned_abs()) as i128;
+    let t = a * (d / g) + &bg * c;
+    let g2 = gcd64(rem_small(&t, g), g);
     Num::from_big(BigRational::new_raw(t / g2, bg * (d / g2)))
 }
 
@@ -474,10 +475,12 @@ fn mul_big_small(x: &BigRational, c: i64, d: i64) -> Num {
     if c == 0 {
         return Num::ZERO;
     }
-    let (a, b, c, d) = (x.numer(), x.denom(), i128::from(c), i128::from(d));
-    let g1 = gcd128(rem_small(a, d), d.unsigned_abs()).max(1) as i128;
-    let g2 = gcd128(rem_small(b, c), c.unsigned_abs()).max(1) as i128;
-    Num::from_big(BigRational::new_raw((a / g1) * (c / g2), (b / g2) * (d / g1)))
+    let (a, b, d) = (x.numer(), x.denom(), d.unsigned_abs());
+    let g1 = gcd64(rem_small(a, d), d).max(1);
+    let g2 = gcd64(rem_small(b, c.unsigned_abs()), c.unsigned_abs()).max(1);
+    // c/g2 keeps c's sign; g2 ≤ |c| < 2^63 unless c is i64::MIN.
+    let c = BigInt::from(c) / g2;
+    Num::from_big(BigRational::new_raw((a / g1) * c, (b / g2) * (d / g1)))
 }
 
 /// `n·scale/d` rounded half away from zero (|2·rem| ≥ d moves the
@@ -547,27 +550,26 @@ impl ExactSum {
     pub fn total(&self) -> Num {
         let mut dens: Vec<(i128, i128)> = self.groups.iter().map(|(d, n)| (*d, *n)).collect();
         dens.sort(); // a fixed order, so the work is the same on every run
-        // The running sum a/b stays reduced. Adding n/d (reduced) the way
-        // GMP's mpq_add does: with g = gcd(b, d) and t = a·(d/g) + n·(b/g),
-        // gcd(t, b·d/g) = gcd(t, g), and g is machine-size. Every step is
-        // linear in the size of the sum, with no gcd of two big numbers
-        // (which made this quadratic for thousands of denominators).
-        let (mut a, mut b) = (BigInt::zero(), BigInt::from(1u8));
+        // One addition per distinct denominator. Once the running sum is
+        // big, each step is a big-with-machine-size addition, linear in the
+        // sum's size (see `add_big_small`); summing over a common multiple
+        // and reducing at the end took the gcd of two big numbers, which is
+        // quadratic, and made a million-service ranking spend a second here.
+        let mut sum = Num::ZERO;
         for (d, n) in dens {
             let g0 = gcd128(n.unsigned_abs(), d.unsigned_abs()) as i128;
             let (n, d) = (n / g0.max(1), d / g0.max(1));
             if n == 0 {
                 continue;
             }
-            let small = |x: &BigInt| x.to_i128().expect("a remainder below a machine-size divisor");
-            let g = gcd128(small(&(&b % d)).unsigned_abs(), d.unsigned_abs()) as i128;
-            let bg = &b / g;
-            let t = &a * (d / g) + BigInt::from(n) * &bg;
-            let g2 = gcd128(small(&(&t % g)).unsigned_abs(), g.unsigned_abs()) as i128;
-            a = t / g2;
-            b = bg * (d / g2);
+            // Group sums that fit machine words go through the word
+            // operations; past that, the big-with-small step.
+            let term = match (i64::try_from(n), i64::try_from(d)) {
+                (Ok(n), Ok(d)) => Num(Repr::Small(n, d)),
+                _ => Num::from_big(BigRational::new_raw(n.into(), d.into())),
+            };
+            sum = sum.add(&term);
         }
-        let sum = Num::from_big(BigRational::new_raw(a, b));
         if self.rest.is_zero() {
             sum
         } else {
