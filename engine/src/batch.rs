@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::mpsc;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use crate::assess::{AssessOptions, Assessment};
 use crate::input::IntoRecord;
@@ -15,9 +15,9 @@ const CHUNK: usize = 256;
 impl Pack {
     /// Assesses every record of `records` (parsed records, or unparsed
     /// [`Row`](crate::Row)s from [`read_file_rows`](crate::read_file_rows),
-    /// which the workers parse) on `threads` threads and hands
-    /// each result to `sink` in input order. Workers take chunks of records
-    /// from the shared reader, so reading overlaps evaluation; memory stays
+    /// which the workers parse) on `threads` worker threads and hands
+    /// each result to `sink` in input order. A reader thread of its own cuts
+    /// the input into chunks, so reading overlaps evaluation; memory stays
     /// bounded by a few chunks per thread whatever the input's size.
     /// Results are the same as one `assess_raw` per record, on any number of
     /// threads. A `sink` error stops the run and is returned.
@@ -50,34 +50,39 @@ impl Pack {
             }
             return Ok(());
         }
-        let source = Mutex::new(records.enumerate());
+        // One reader thread cuts the input into chunks (reading is
+        // sequential: a CSV row ends where the parser says); `threads`
+        // workers parse, assess and map them; this thread puts the results
+        // back in input order for `sink`. Reading overlaps assessing, so
+        // the workers never wait for one another to read.
+        let (work_tx, work_rx) = mpsc::sync_channel::<(usize, Vec<_>)>(threads * 2);
+        let work_rx = Arc::new(Mutex::new(work_rx));
         let (tx, rx) = mpsc::sync_channel::<(usize, Vec<T>)>(threads * 2);
         let map = &map;
-        std::thread::scope(|s| {
+        // `move`: the receivers belong to this scope's closure, so a failing
+        // `sink` drops them on return and every thread stops.
+        std::thread::scope(move |s| {
+            s.spawn(move || {
+                let mut records = records;
+                for idx in 0.. {
+                    let chunk: Vec<_> = records.by_ref().take(CHUNK).collect();
+                    if chunk.is_empty() || work_tx.send((idx, chunk)).is_err() {
+                        return;
+                    }
+                }
+            });
             for _ in 0..threads {
-                let tx = tx.clone();
-                let source = &source;
+                let (work_rx, tx) = (work_rx.clone(), tx.clone());
                 s.spawn(move || loop {
-                    let (first, chunk): (usize, Vec<_>) = {
-                        let mut src = source.lock().unwrap_or_else(|e| e.into_inner());
-                        let mut first = None;
-                        let chunk = src.by_ref().take(CHUNK).map(|(i, r)| {
-                            first.get_or_insert(i);
-                            r
-                        }).collect();
-                        match first {
-                            Some(f) => (f / CHUNK, chunk),
-                            None => return,
-                        }
-                    };
-                    // Parsing happens here, on the worker, not under the lock.
+                    let job = work_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                    let Ok((idx, chunk)) = job else { return };
                     let results = chunk.into_iter().map(|r| map(r.assess(self, opts))).collect();
-                    if tx.send((first, results)).is_err() {
+                    if tx.send((idx, results)).is_err() {
                         return; // the sink failed; stop quietly
                     }
                 });
             }
-            drop(tx);
+            drop((work_rx, tx));
             // Reorder: chunks arrive in any order, leave in input order.
             let mut pending = BTreeMap::new();
             let mut next = 0;
@@ -85,7 +90,7 @@ impl Pack {
                 pending.insert(idx, results);
                 while let Some(results) = pending.remove(&next) {
                     for a in results {
-                        sink(a)?; // dropping `rx` on return stops the workers
+                        sink(a)?;
                     }
                     next += 1;
                 }
