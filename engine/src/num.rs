@@ -487,6 +487,12 @@ fn mul_big_small(x: &BigRational, c: i64, d: i64) -> Num {
 /// magnitude up); `None` when `n·scale` overflows.
 fn round_scaled(n: i128, d: i128, scale: i128) -> Option<i128> {
     let scaled = n.checked_mul(scale)?;
+    // In machine words when they hold it: 128-bit division is a library
+    // call, and a slow one in WebAssembly.
+    if let (Ok(s), Ok(d)) = (i64::try_from(scaled), i64::try_from(d)) {
+        let (q, rem) = (s / d, s % d);
+        return Some(i128::from(if rem.unsigned_abs() * 2 >= d.unsigned_abs() { q + s.signum() } else { q }));
+    }
     let (q, rem) = (scaled / d, scaled % d);
     Some(if rem.unsigned_abs() * 2 >= d.unsigned_abs() { q + scaled.signum() } else { q })
 }
@@ -504,7 +510,8 @@ fn short_decimal(n: i64, d: i64, max_places: u32) -> Option<(i128, u32)> {
     if r != 1 || places > max_places {
         return None;
     }
-    Some((i128::from(n) * (10i128.pow(places) / i128::from(d)), places))
+    // 10^places ≤ 10^10 and d divides it: one machine-word division.
+    Some((i128::from(n) * i128::from(10i64.pow(places) / d), places))
 }
 
 /// `digits` (the magnitude scaled by 10^places) as decimal text.
@@ -589,8 +596,13 @@ impl fmt::Display for Num {
                 return write!(f, "{n}");
             }
             if let Some((m, places)) = short_decimal(n, d, 10) {
-                let scale = 10u128.pow(places);
-                let (int, mut frac) = (m.unsigned_abs() / scale, m.unsigned_abs() % scale);
+                let scale = 10u64.pow(places);
+                // |m| < 2^63·10^10: split by the scale in machine words when
+                // it fits one (it nearly always does).
+                let (int, mut frac) = match u64::try_from(m.unsigned_abs()) {
+                    Ok(x) => (u128::from(x / scale), x % scale),
+                    Err(_) => (m.unsigned_abs() / u128::from(scale), (m.unsigned_abs() % u128::from(scale)) as u64),
+                };
                 // The decimals, zero-padded to `places`, trailing zeros dropped.
                 let mut digits = [b'0'; 10];
                 for k in (0..places as usize).rev() {
@@ -600,8 +612,9 @@ impl fmt::Display for Num {
                 let len = digits[..places as usize].iter().rposition(|&c| c != b'0').map_or(0, |i| i + 1);
                 let digits = std::str::from_utf8(&digits[..len]).expect("ASCII digits");
                 let sign = if m < 0 { "-" } else { "" };
+                // As u64 when it fits: printing a u128 divides in 128 bits.
                 return match u64::try_from(int) {
-                    Ok(int) => write!(f, "{sign}{int}.{digits}"),
+                    Ok(small) => write!(f, "{sign}{small}.{digits}"),
                     Err(_) => write!(f, "{sign}{int}.{digits}"),
                 };
             }
