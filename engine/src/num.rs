@@ -590,33 +590,68 @@ impl fmt::Display for Num {
     /// approximation: `0.97`, `671/180 (≈ 3.7277777778)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Traces print many numbers: integers and short decimals are
-        // written straight from the fraction, the same text as below.
+        // written straight from the fraction, the same text as below, into
+        // one buffer and out with one write (no formatting machinery).
         if let Repr::Small(n, d) = self.0 {
+            let mut buf = [0u8; 64];
+            let mut at = buf.len();
+            let mut put = |c: u8| {
+                at -= 1;
+                buf[at] = c;
+            };
             if d == 1 {
-                return write!(f, "{n}");
+                let mut x = n.unsigned_abs();
+                loop {
+                    put(b'0' + (x % 10) as u8);
+                    x /= 10;
+                    if x == 0 {
+                        break;
+                    }
+                }
+                if n < 0 {
+                    put(b'-');
+                }
+                return f.write_str(std::str::from_utf8(&buf[at..]).expect("ASCII digits"));
             }
             if let Some((m, places)) = short_decimal(n, d, 10) {
+                // |m| < 2^63·10^10 fits 128 bits; split in machine words
+                // when it fits one (128-bit division is a library call).
                 let scale = 10u64.pow(places);
-                // |m| < 2^63·10^10: split by the scale in machine words when
-                // it fits one (it nearly always does).
-                let (int, mut frac) = match u64::try_from(m.unsigned_abs()) {
+                let (mut int, mut frac) = match u64::try_from(m.unsigned_abs()) {
                     Ok(x) => (u128::from(x / scale), x % scale),
                     Err(_) => (m.unsigned_abs() / u128::from(scale), (m.unsigned_abs() % u128::from(scale)) as u64),
                 };
                 // The decimals, zero-padded to `places`, trailing zeros dropped.
-                let mut digits = [b'0'; 10];
-                for k in (0..places as usize).rev() {
-                    digits[k] = b'0' + (frac % 10) as u8;
+                let mut trailing = true;
+                for _ in 0..places {
+                    let digit = (frac % 10) as u8;
                     frac /= 10;
+                    if digit != 0 || !trailing {
+                        trailing = false;
+                        put(b'0' + digit);
+                    }
                 }
-                let len = digits[..places as usize].iter().rposition(|&c| c != b'0').map_or(0, |i| i + 1);
-                let digits = std::str::from_utf8(&digits[..len]).expect("ASCII digits");
-                let sign = if m < 0 { "-" } else { "" };
-                // As u64 when it fits: printing a u128 divides in 128 bits.
-                return match u64::try_from(int) {
-                    Ok(small) => write!(f, "{sign}{small}.{digits}"),
-                    Err(_) => write!(f, "{sign}{int}.{digits}"),
-                };
+                put(b'.');
+                match u64::try_from(int) {
+                    Ok(mut x) => loop {
+                        put(b'0' + (x % 10) as u8);
+                        x /= 10;
+                        if x == 0 {
+                            break;
+                        }
+                    },
+                    Err(_) => loop {
+                        put(b'0' + (int % 10) as u8);
+                        int /= 10;
+                        if int == 0 {
+                            break;
+                        }
+                    },
+                }
+                if m < 0 {
+                    put(b'-');
+                }
+                return f.write_str(std::str::from_utf8(&buf[at..]).expect("ASCII digits"));
             }
         }
         match self.exact_decimal(10) {
