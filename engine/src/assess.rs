@@ -185,7 +185,7 @@ impl Pack {
             &mut on_heap[..]
         };
         a.warnings = src.place(schema, &p.field_index, given);
-        let (values, errors) = input::validate(schema, &p.plan, &given, &a.name);
+        let (values, errors) = input::validate(schema, &p.plan, given, &a.name);
         if !errors.is_empty() || !p.plan.keys_from_values {
             a.raw = src.keys(&p.plan);
         }
