@@ -104,14 +104,6 @@ pub struct Assessment {
     trace_values: Vec<Val>,
 }
 
-impl Drop for Assessment {
-    /// Most values are plain numbers: drop them without the generic glue.
-    fn drop(&mut self) {
-        fast::clear(&mut self.values);
-        fast::clear(&mut self.trace_values);
-    }
-}
-
 impl Pack {
     /// Assesses one record given as a JSON object. Never fails: a bad record
     /// comes back with status `invalid` and its errors.
