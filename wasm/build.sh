@@ -93,6 +93,10 @@ log "building $CRATE for wasm32-unknown-unknown"
     export CARGO_PROFILE_RELEASE_OPT_LEVEL=z CARGO_PROFILE_RELEASE_LTO=true \
         CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 CARGO_PROFILE_RELEASE_PANIC=abort \
         CARGO_PROFILE_RELEASE_DEBUG=false
+    # Size: no file:line strings in panics, and panics trap at once without
+    # formatting a message (-70 KB raw; a panic is a bug and was already an
+    # abort). Applies to std too (-Zbuild-std).
+    export RUSTFLAGS="-Zlocation-detail=none -Zunstable-options -Cpanic=immediate-abort"
     # Not `strip = true`: wasm-bindgen needs the target-features section;
     # wasm-opt drops the names afterwards.
     cd "$ROOT"
