@@ -100,8 +100,10 @@ log "building $CRATE for wasm32-unknown-unknown"
     # Not `strip = true`: wasm-bindgen needs the target-features section;
     # wasm-opt drops the names afterwards.
     cd "$ROOT"
+    # optimize_for_size: std's smaller sorts and number formatting/parsing,
+    # same results (-50 KB raw).
     /usr/bin/cargo build --release --target wasm32-unknown-unknown \
-        -Zbuild-std=std,panic_abort -p mezon-wasm
+        -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size -p mezon-wasm
 )
 RAW_WASM="$WASM_TARGET_DIR/wasm32-unknown-unknown/release/$CRATE.wasm"
 
