@@ -153,7 +153,8 @@ fn classify(v: Value<'_>) -> Kind<'_> {
             }
         }
         DeValue::Float(v) => match v.as_str().parse::<f64>() {
-            Ok(f) if !(f.is_infinite() && !v.as_str().contains("inf")) => Kind::F64(f),
+            // An overflow to infinity is an error; `inf` written out is not.
+            Ok(f) if !f.is_infinite() || v.as_str().contains("inf") => Kind::F64(f),
             _ => Kind::Err(de::Error::custom("floating-point number overflowed")),
         },
         DeValue::Boolean(v) => Kind::Bool(v),
