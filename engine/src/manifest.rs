@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, ErrorKind, Result};
 use crate::num::Num;
 
+mod de;
+
 /// The `schema_version` this engine reads.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -309,9 +311,9 @@ pub(crate) fn is_date(s: &str) -> bool {
 impl Manifest {
     /// Parses and validates `pack.toml`; errors carry line and column.
     pub fn parse(text: &str) -> Result<Manifest> {
-        let m: Manifest = toml::from_str(text).map_err(|e| {
-            let mut err = bad(e.message().to_owned());
-            if let Some(span) = e.span() {
+        let m: Manifest = toml::de::DeTable::parse(text).map_err(|e| de::DeError { message: e.message().to_owned(), span: e.span() }).and_then(de::from_table).map_err(|e| {
+            let mut err = bad(e.message);
+            if let Some(span) = e.span {
                 let before = &text[..span.start];
                 let line = before.matches('\n').count() + 1;
                 let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;

@@ -150,16 +150,10 @@ extern "C" {
     /// The object `Pack.rank()` returns.
     #[wasm_bindgen(typescript_type = "Ranking")]
     pub type RankingJs;
-
-    #[wasm_bindgen(js_namespace = console, js_name = error)]
-    fn console_error(s: &str);
 }
 
-/// Panics are bugs; show them in the console instead of a bare `unreachable`.
-#[wasm_bindgen(start)]
-pub fn start() {
-    std::panic::set_hook(Box::new(|info| console_error(&format!("mezon-wasm panicked: {info}"))));
-}
+// No panic hook: build.sh compiles with -Cpanic=immediate-abort (size), so a
+// panic (a bug) traps at once as `RuntimeError: unreachable`, without a message.
 
 /// A compiled rule pack.
 #[wasm_bindgen]
