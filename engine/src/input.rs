@@ -92,7 +92,8 @@ impl std::fmt::Display for Locator {
 }
 
 enum Item {
-    Csv(csv::StringRecord, std::sync::Arc<CsvLayout>),
+    /// Row `.1` of a block of CSV rows read together.
+    Csv(std::sync::Arc<CsvBlock>, u32),
     Line(String),
     Value(Value),
     Failed(Error),
@@ -108,6 +109,117 @@ pub(crate) struct CsvLayout {
 impl CsvLayout {
     fn column_of(&self, field: &str) -> Option<usize> {
         self.headers.iter().position(|h| h == field)
+    }
+}
+
+/// CSV rows read together: their cells in one buffer. Rows are read on one
+/// thread and assessed (and dropped) on others; with an allocation per row
+/// crossing threads, the system allocator became the bottleneck of a
+/// multi-threaded run. A block is one allocation for many rows.
+pub(crate) struct CsvBlock {
+    text: String,
+    /// Each cell's span in `text`.
+    cells: Vec<(u32, u32)>,
+    /// Each row's span in `cells`.
+    rows: Vec<(u32, u32)>,
+    layout: std::sync::Arc<CsvLayout>,
+}
+
+/// Rows per block.
+const BLOCK_ROWS: usize = 256;
+
+/// One row of a block.
+#[derive(Clone, Copy)]
+pub(crate) struct CsvRow<'a> {
+    block: &'a CsvBlock,
+    row: usize,
+}
+
+impl<'a> CsvRow<'a> {
+    fn cells(&self) -> &'a [(u32, u32)] {
+        let (a, b) = self.block.rows[self.row];
+        &self.block.cells[a as usize..b as usize]
+    }
+
+    fn len(&self) -> usize {
+        self.cells().len()
+    }
+
+    fn get(&self, i: usize) -> Option<&'a str> {
+        self.cells().get(i).map(|&(a, b)| &self.block.text[a as usize..b as usize])
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &'a str> + 'a {
+        let text = &self.block.text;
+        self.cells().iter().map(move |&(a, b)| &text[a as usize..b as usize])
+    }
+
+    fn layout(&self) -> &'a CsvLayout {
+        &self.block.layout
+    }
+}
+
+/// Rows of a CSV reader, read a block at a time.
+struct CsvRows<R: Read> {
+    rdr: csv::Reader<R>,
+    layout: std::sync::Arc<CsvLayout>,
+    record: csv::StringRecord,
+    /// Rows read and not yet handed out, with their 0-based index and line.
+    ready: std::collections::VecDeque<(usize, usize, Item)>,
+    read: usize,
+    done: bool,
+}
+
+impl<R: Read> CsvRows<R> {
+    /// Reads the next block of rows into `ready`.
+    fn fill(&mut self) {
+        let mut block = CsvBlock { text: String::new(), cells: Vec::new(), rows: Vec::new(), layout: self.layout.clone() };
+        let mut lines = Vec::new();
+        let mut failed = None;
+        while block.rows.len() < BLOCK_ROWS {
+            match self.rdr.read_record(&mut self.record) {
+                Ok(true) => {
+                    let start = block.cells.len() as u32;
+                    for cell in self.record.iter() {
+                        let a = block.text.len() as u32;
+                        block.text.push_str(cell);
+                        block.cells.push((a, block.text.len() as u32));
+                    }
+                    block.rows.push((start, block.cells.len() as u32));
+                    lines.push(self.record.position().map_or(self.read + lines.len() + 2, |p| p.line() as usize));
+                }
+                Ok(false) => {
+                    self.done = true;
+                    break;
+                }
+                Err(e) => {
+                    failed = Some(Item::Failed(Error::new(ErrorKind::Input, format!("cannot read the CSV row: {e}"))));
+                    break;
+                }
+            }
+        }
+        let block = std::sync::Arc::new(block);
+        for (k, line) in lines.into_iter().enumerate() {
+            self.ready.push_back((self.read, line, Item::Csv(block.clone(), k as u32)));
+            self.read += 1;
+        }
+        if let Some(item) = failed {
+            // As before: a row that cannot be read is named by its index.
+            self.ready.push_back((self.read, self.read + 2, item));
+            self.read += 1;
+        }
+    }
+}
+
+impl<R: Read> Iterator for CsvRows<R> {
+    type Item = Row;
+
+    fn next(&mut self) -> Option<Row> {
+        if self.ready.is_empty() && !self.done {
+            self.fill();
+        }
+        let (i, line, item) = self.ready.pop_front()?;
+        Some(Row { position: i + 1, locator: Locator::Line(line), item })
     }
 }
 
@@ -141,7 +253,13 @@ impl IntoRecord for Row {
     /// JSON object `parse` builds.
     fn assess(self, pack: &crate::Pack, opts: &crate::AssessOptions) -> crate::Assessment {
         match &self.item {
-            Item::Csv(r, layout) if r.len() == layout.headers.len() => pack.assess_source(self.position, &self.locator, &Source::Csv(r, layout), opts, false),
+            Item::Csv(block, row) => {
+                let r = CsvRow { block, row: *row as usize };
+                if r.len() == r.layout().headers.len() {
+                    return pack.assess_source(self.position, &self.locator, &Source::Csv(r), opts, false);
+                }
+                pack.assess_raw(&self.parse(), opts)
+            }
             _ => pack.assess_raw(&self.parse(), opts),
         }
     }
@@ -153,7 +271,9 @@ impl Row {
         let locator = self.locator.to_string();
         let data = match self.item {
             Item::Failed(e) => Err(e),
-            Item::Csv(r, layout) => {
+            Item::Csv(block, row) => {
+                let r = CsvRow { block: &block, row: row as usize };
+                let layout = r.layout();
                 if r.len() != layout.headers.len() {
                     Err(Error::new(ErrorKind::Input, format!("the row has {} cells, the header has {}", r.len(), layout.headers.len())))
                 } else {
@@ -201,14 +321,7 @@ pub fn read_rows(reader: impl Read + Send + 'static, format: InputFormat, schema
             let types = headers.iter().map(|h| schema.fields.iter().find(|f| f.name == *h).map(|f| f.ty)).collect();
             let slots = headers.iter().map(|h| schema.fields.iter().position(|f| f.name == *h)).collect();
             let layout = std::sync::Arc::new(CsvLayout { headers, types, slots });
-            Ok(Box::new(rdr.into_records().enumerate().map(move |(i, row)| {
-                let line = row.as_ref().ok().and_then(|r| r.position()).map_or(i + 2, |p| p.line() as usize);
-                let item = match row {
-                    Err(e) => Item::Failed(Error::new(ErrorKind::Input, format!("cannot read the CSV row: {e}"))),
-                    Ok(r) => Item::Csv(r, layout.clone()),
-                };
-                Row { position: i + 1, locator: Locator::Line(line), item }
-            })))
+            Ok(Box::new(CsvRows { rdr, layout, record: csv::StringRecord::new(), ready: Default::default(), read: 0, done: false }))
         }
         InputFormat::Jsonl => Ok(Box::new(
             BufReader::new(reader)
@@ -337,7 +450,7 @@ pub(crate) enum Given<'a> {
 /// A record's fields as read: a JSON object, or a CSV row and its header.
 pub(crate) enum Source<'a> {
     Json(&'a Map<String, Value>),
-    Csv(&'a csv::StringRecord, &'a CsvLayout),
+    Csv(CsvRow<'a>),
 }
 
 impl<'a> Source<'a> {
@@ -345,7 +458,8 @@ impl<'a> Source<'a> {
     pub(crate) fn name(&self, schema: &InputSchema, locator: &dyn std::fmt::Display) -> String {
         match self {
             Source::Json(m) => record_name(schema, locator, Some(m)),
-            Source::Csv(r, layout) => {
+            Source::Csv(r) => {
+                let layout = r.layout();
                 // As `record_name` reads the cell once typed.
                 match layout.column_of(&schema.id_field).and_then(|c| Some(csv_value(nonempty(r.get(c)?)?, layout.types[c]))) {
                     Some(Value::String(s)) => s,
@@ -381,7 +495,8 @@ impl<'a> Source<'a> {
                     }
                 }
             }
-            Source::Csv(r, layout) => {
+            Source::Csv(r) => {
+                let layout = r.layout();
                 for ((cell, slot), header) in r.iter().zip(&layout.slots).zip(&layout.headers) {
                     let Some(cell) = nonempty(cell) else { continue };
                     match slot {
@@ -402,7 +517,8 @@ impl<'a> Source<'a> {
             .filter_map(|(k, _)| {
                 let v = match self {
                     Source::Json(m) => m.get(k)?.clone(),
-                    Source::Csv(r, layout) => {
+                    Source::Csv(r) => {
+                        let layout = r.layout();
                         let c = layout.column_of(k)?;
                         csv_value(nonempty(r.get(c)?)?, layout.types[c])
                     }
