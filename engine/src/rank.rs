@@ -172,7 +172,20 @@ impl Ranker {
         let decimals = m.aggregation.publish_decimals;
         let rule = m.organization.as_ref();
         let mut out = Vec::new();
+        // Exact organisation sums of many services are big fractions; their
+        // totals are worked out on all cores (the same numbers either way).
+        let sums: Vec<&ExactSum> = self.orgs.values().map(|o| &o.sum).collect();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, sums.len().max(1));
+        let per = sums.len().div_ceil(threads).max(1);
+        let mut totals: Vec<Num> = std::thread::scope(|s| {
+            let parts: Vec<_> = sums.chunks(per).map(|part| s.spawn(move || part.iter().map(|x| x.total()).collect::<Vec<_>>())).collect();
+            parts.into_iter().flat_map(|h| h.join().expect("summing does not panic")).collect::<Vec<_>>()
+        })
+        .into_iter()
+        .rev()
+        .collect();
         for (id, org) in self.orgs {
+            let total = totals.pop().expect("one total per organisation");
             let mut penalties = Vec::new();
             let mut penalty_total = 0i64;
             if let (Some(rule), Some(rec)) = (rule, &org.record) {
@@ -184,7 +197,7 @@ impl Ranker {
                 }
             }
             let (score, mean) = if org.assessed > 0 {
-                let mean = org.sum.total().div(&Num::int(org.assessed as i64)).expect("count > 0");
+                let mean = total.div(&Num::int(org.assessed as i64)).expect("count > 0");
                 let clamp = |x: Num| rule.map_or(x.clone(), |r| x.max(Num::int(r.clamp_min)).min(Num::int(r.clamp_max)));
                 (Some(clamp(mean.sub(&Num::int(penalty_total)))), Some(mean))
             } else {
