@@ -175,15 +175,19 @@ impl Ranker {
         // Exact organisation sums of many services are big fractions; their
         // totals are worked out on all cores (the same numbers either way).
         let sums: Vec<&ExactSum> = self.orgs.values().map(|o| &o.sum).collect();
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, sums.len().max(1));
-        let per = sums.len().div_ceil(threads).max(1);
-        let mut totals: Vec<Num> = std::thread::scope(|s| {
-            let parts: Vec<_> = sums.chunks(per).map(|part| s.spawn(move || part.iter().map(|x| x.total()).collect::<Vec<_>>())).collect();
-            parts.into_iter().flat_map(|h| h.join().expect("summing does not panic")).collect::<Vec<_>>()
-        })
-        .into_iter()
-        .rev()
-        .collect();
+        // One thread where threads cannot be started (WebAssembly).
+        let cores = if cfg!(target_family = "wasm") { 1 } else { std::thread::available_parallelism().map_or(1, |n| n.get()) };
+        let threads = cores.clamp(1, sums.len().max(1));
+        let mut totals: Vec<Num> = if threads == 1 {
+            sums.iter().map(|x| x.total()).collect()
+        } else {
+            let per = sums.len().div_ceil(threads);
+            std::thread::scope(|s| {
+                let parts: Vec<_> = sums.chunks(per).map(|part| s.spawn(move || part.iter().map(|x| x.total()).collect::<Vec<_>>())).collect();
+                parts.into_iter().flat_map(|h| h.join().expect("summing does not panic")).collect::<Vec<_>>()
+            })
+        };
+        totals.reverse();
         for (id, org) in self.orgs {
             let total = totals.pop().expect("one total per organisation");
             let mut penalties = Vec::new();
