@@ -781,11 +781,7 @@ impl Link<'_> {
 
     fn int(&self, e: &IntE) -> Ix {
         match e {
-            IntE::Const(k) => {
-                let k = *k;
-                Box::new(move |_, _| Some(k))
-            }
-            IntE::Field(_) | IntE::Var(_) => {
+            IntE::Const(_) | IntE::Field(_) | IntE::Var(_) => {
                 let l = Leaf::of(e).expect("a leaf");
                 Box::new(move |r, f| l.get(r, f))
             }
@@ -1039,7 +1035,7 @@ impl Link<'_> {
 /// Drops a value, skipping the drop glue for the plain ones (most values
 /// here are integers, and the generic drop is a call per value).
 #[inline(always)]
-pub(crate) fn discard(v: Val) {
+fn discard(v: Val) {
     match v {
         Val::Unit | Val::Int(_) | Val::Bool(_) => std::mem::forget(v),
         v => drop(v),
@@ -1059,13 +1055,9 @@ fn binary(op: Op, a: Val, b: Val) -> C<Val> {
 
 #[inline(always)]
 fn int_binary(op: Op, x: INT, y: INT) -> C<Val> {
-    use Op::*;
     Some(match op {
-        Add => Val::Int(x.checked_add(y)?),
-        Sub => Val::Int(x.checked_sub(y)?),
-        Mul => Val::Int(x.checked_mul(y)?),
-        Div => Val::Num(Num::ratio(x, y)?),
-        Rem => Val::Int(x.checked_rem(y)?),
+        Op::Add | Op::Sub | Op::Mul | Op::Rem => Val::Int(int_op(op, x, y)?),
+        Op::Div => Val::Num(Num::ratio(x, y)?),
         _ => Val::Bool(compare(op, x.cmp(&y))?),
     })
 }
@@ -1073,15 +1065,8 @@ fn int_binary(op: Op, x: INT, y: INT) -> C<Val> {
 fn binary_slow(op: Op, a: Val, b: Val) -> C<Val> {
     use Op::*;
     // By value: the common integer case then has nothing to drop.
+    // Two integers were taken by `binary`.
     Some(match (a, b) {
-        (Val::Int(x), Val::Int(y)) => match op {
-            Add => Val::Int(x.checked_add(y)?),
-            Sub => Val::Int(x.checked_sub(y)?),
-            Mul => Val::Int(x.checked_mul(y)?),
-            Div => Val::Num(Num::ratio(x, y)?),
-            Rem => Val::Int(x.checked_rem(y)?),
-            _ => Val::Bool(compare(op, x.cmp(&y))?),
-        },
         // Booleans and text compare only for (in)equality.
         (Val::Bool(x), Val::Bool(y)) if matches!(op, Eq | Ne) => Val::Bool(compare(op, x.cmp(&y))?),
         (Val::Str(x), Val::Str(y)) if matches!(op, Eq | Ne) => Val::Bool(compare(op, x.cmp(&y))?),

@@ -104,6 +104,8 @@ pub(crate) struct CsvLayout {
     types: Vec<Option<FieldType>>,
     /// Each column's position in the schema (`None`: not declared).
     slots: Vec<Option<usize>>,
+    /// The column of the schema's id field, found once for every row.
+    id_column: Option<usize>,
 }
 
 impl CsvLayout {
@@ -320,7 +322,8 @@ pub fn read_rows(reader: impl Read + Send + 'static, format: InputFormat, schema
                 rdr.headers().map_err(|e| Error::new(ErrorKind::Input, format!("cannot read the CSV header: {e}")))?.iter().map(|h| h.trim().to_owned()).collect();
             let types = headers.iter().map(|h| schema.fields.iter().find(|f| f.name == *h).map(|f| f.ty)).collect();
             let slots = headers.iter().map(|h| schema.fields.iter().position(|f| f.name == *h)).collect();
-            let layout = std::sync::Arc::new(CsvLayout { headers, types, slots });
+            let id_column = headers.iter().position(|h| *h == schema.id_field);
+            let layout = std::sync::Arc::new(CsvLayout { headers, types, slots, id_column });
             Ok(Box::new(CsvRows { rdr, layout, record: csv::StringRecord::new(), ready: Default::default(), read: 0, done: false }))
         }
         InputFormat::Jsonl => Ok(Box::new(
@@ -461,7 +464,7 @@ impl<'a> Source<'a> {
             Source::Csv(r) => {
                 let layout = r.layout();
                 // As `record_name` reads the cell once typed.
-                match layout.column_of(&schema.id_field).and_then(|c| Some(csv_value(nonempty(r.get(c)?)?, layout.types[c]))) {
+                match layout.id_column.and_then(|c| Some(csv_value(nonempty(r.get(c)?)?, layout.types[c]))) {
                     Some(Value::String(s)) => s,
                     Some(Value::Number(n)) => n.to_string(),
                     _ => locator.to_string(),

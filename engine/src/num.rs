@@ -497,6 +497,26 @@ fn round_scaled(n: i128, d: i128, scale: i128) -> Option<i128> {
     Some(if rem.unsigned_abs() * 2 >= d.unsigned_abs() { q + scaled.signum() } else { q })
 }
 
+/// Writes `x` in decimal just before `buf[*at]`, moving `at` back. The
+/// digits above 64 bits take 128-bit divisions (a library call), the rest
+/// machine-word ones.
+fn put_decimal(buf: &mut [u8], at: &mut usize, mut x: u128) {
+    while u64::try_from(x).is_err() {
+        *at -= 1;
+        buf[*at] = b'0' + (x % 10) as u8;
+        x /= 10;
+    }
+    let mut x = x as u64;
+    loop {
+        *at -= 1;
+        buf[*at] = b'0' + (x % 10) as u8;
+        x /= 10;
+        if x == 0 {
+            break;
+        }
+    }
+}
+
 /// `n/d` (reduced, d > 1) as `m / 10^places` when that is exact with at
 /// most `max_places` decimals: d must be 2^a·5^b.
 fn short_decimal(n: i64, d: i64, max_places: u32) -> Option<(i128, u32)> {
@@ -595,29 +615,13 @@ impl fmt::Display for Num {
         if let Repr::Small(n, d) = self.0 {
             let mut buf = [0u8; 64];
             let mut at = buf.len();
-            let mut put = |c: u8| {
-                at -= 1;
-                buf[at] = c;
-            };
             if d == 1 {
-                let mut x = n.unsigned_abs();
-                loop {
-                    put(b'0' + (x % 10) as u8);
-                    x /= 10;
-                    if x == 0 {
-                        break;
-                    }
-                }
-                if n < 0 {
-                    put(b'-');
-                }
-                return f.write_str(std::str::from_utf8(&buf[at..]).expect("ASCII digits"));
-            }
-            if let Some((m, places)) = short_decimal(n, d, 10) {
+                put_decimal(&mut buf, &mut at, u128::from(n.unsigned_abs()));
+            } else if let Some((m, places)) = short_decimal(n, d, 10) {
                 // |m| < 2^63·10^10 fits 128 bits; split in machine words
                 // when it fits one (128-bit division is a library call).
                 let scale = 10u64.pow(places);
-                let (mut int, mut frac) = match u64::try_from(m.unsigned_abs()) {
+                let (int, mut frac) = match u64::try_from(m.unsigned_abs()) {
                     Ok(x) => (u128::from(x / scale), x % scale),
                     Err(_) => (m.unsigned_abs() / u128::from(scale), (m.unsigned_abs() % u128::from(scale)) as u64),
                 };
@@ -628,31 +632,24 @@ impl fmt::Display for Num {
                     frac /= 10;
                     if digit != 0 || !trailing {
                         trailing = false;
-                        put(b'0' + digit);
+                        at -= 1;
+                        buf[at] = b'0' + digit;
                     }
                 }
-                put(b'.');
-                match u64::try_from(int) {
-                    Ok(mut x) => loop {
-                        put(b'0' + (x % 10) as u8);
-                        x /= 10;
-                        if x == 0 {
-                            break;
-                        }
-                    },
-                    Err(_) => loop {
-                        put(b'0' + (int % 10) as u8);
-                        int /= 10;
-                        if int == 0 {
-                            break;
-                        }
-                    },
-                }
-                if m < 0 {
-                    put(b'-');
-                }
-                return f.write_str(std::str::from_utf8(&buf[at..]).expect("ASCII digits"));
+                at -= 1;
+                buf[at] = b'.';
+                put_decimal(&mut buf, &mut at, int);
+            } else {
+                return match self.exact_decimal(10) {
+                    Some(s) => f.write_str(&s),
+                    None => write!(f, "{} (≈ {})", self.fraction_text(), self.round_trimmed(10)),
+                };
             }
+            if n < 0 {
+                at -= 1;
+                buf[at] = b'-';
+            }
+            return f.write_str(std::str::from_utf8(&buf[at..]).expect("ASCII digits"));
         }
         match self.exact_decimal(10) {
             Some(s) => f.write_str(&s),
