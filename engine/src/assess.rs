@@ -7,12 +7,12 @@ use rhai::Scope;
 use serde_json::{json, Map, Value};
 
 use crate::error::{Error, ErrorKind};
-use crate::fast::{self, Val};
+use crate::fast::{self, Text, Val, Vals};
 use crate::input::{self, RawRecord, Source};
 use crate::manifest::toml_num;
 use crate::num::Num;
 use crate::pack::Pack;
-use crate::sandbox::{self, Event, Outcome, Record};
+use crate::sandbox::{self, Event, Events, Outcome, Record};
 
 /// Options of an evaluation.
 #[derive(Debug, Clone)]
@@ -96,12 +96,12 @@ pub struct Assessment {
     /// from `values` (records that failed validation).
     raw: Map<String, Value>,
     /// The record's typed values, in schema order.
-    values: Vec<Val>,
+    values: Vals,
     /// What the rules did, all indicators in order; rendered into text only
     /// when the trace is read.
-    events: Vec<Event>,
+    events: Events,
     /// Values that fill the `explain` templates of `events`.
-    trace_values: Vec<Val>,
+    trace_values: Vals,
 }
 
 impl Pack {
@@ -155,9 +155,9 @@ impl Pack {
             errors: Vec::new(),
             warnings: Vec::new(),
             raw: Map::new(),
-            values: Vec::new(),
-            events: Vec::new(),
-            trace_values: Vec::new(),
+            values: Vals::default(),
+            events: Events::default(),
+            trace_values: Vals::default(),
         }
     }
 
@@ -329,9 +329,9 @@ impl Assessment {
     }
 
     /// A text key field, shared rather than copied when it was typed.
-    pub(crate) fn key_text(&self, field: &str) -> Option<Arc<str>> {
+    pub(crate) fn key_text(&self, field: &str) -> Option<Text> {
         match self.key(field)? {
-            KeyRef::Given(v) => v.as_str().map(Arc::from),
+            KeyRef::Given(v) => v.as_str().map(Text::from),
             KeyRef::Typed(Val::Str(s)) => Some(s.clone()),
             KeyRef::Typed(_) => None,
         }

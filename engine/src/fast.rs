@@ -33,13 +33,70 @@ pub(crate) enum Val {
     Int(INT),
     Num(Num),
     Bool(bool),
-    Str(Arc<str>),
+    Str(Text),
     Array(Arc<[Val]>),
     /// A list a rule built while running: `len` values from `start` in the
     /// run's arena. Never leaves the run (a rule returning one, or passing
     /// one anywhere the fast path does not take lists, gives up).
     List { start: u32, len: u32 },
-    Na(Arc<str>),
+    Na(Text),
+}
+
+/// A string value: a rule's literal, or text made from the record.
+///
+/// Literals are interned once per process and copied as plain references:
+/// cloning one touches no reference count, so threads assessing records with
+/// the same pack never write to a shared cache line for them (a shared
+/// `Arc` count per literal use cost about a tenth of the second core).
+///
+/// Short text from a record (ids such as `SRV-000001`) is held in place,
+/// without an allocation; a `Val` is no larger for it.
+#[derive(Clone, Debug)]
+pub(crate) enum Text {
+    Lit(&'static str),
+    Own(Arc<str>),
+    Short(u8, [u8; SHORT_TEXT]),
+}
+
+const SHORT_TEXT: usize = 22;
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            Text::Lit(s) => s,
+            Text::Own(s) => s,
+            // Always whole UTF-8: made from a `&str` below.
+            Text::Short(len, bytes) => std::str::from_utf8(&bytes[..*len as usize]).unwrap_or_default(),
+        }
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Text {
+        if s.len() <= SHORT_TEXT {
+            let mut bytes = [0; SHORT_TEXT];
+            bytes[..s.len()].copy_from_slice(s.as_bytes());
+            return Text::Short(s.len() as u8, bytes);
+        }
+        Text::Own(Arc::from(s))
+    }
+}
+
+/// The one copy of a literal's text for the whole process. The set only
+/// grows by the distinct literals of the packs loaded, so it stays as small
+/// as the rule files are.
+fn intern(s: &str) -> &'static str {
+    use std::collections::HashSet;
+    use std::sync::{Mutex, OnceLock, PoisonError};
+    static SET: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let mut set = SET.get_or_init(Default::default).lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(&known) = set.get(s) {
+        return known;
+    }
+    let text: &'static str = Box::leak(s.into());
+    set.insert(text);
+    text
 }
 
 impl Val {
@@ -359,7 +416,7 @@ impl Compiler<'_> {
         Some(match e {
             Expr::IntegerConstant(i, _) => E::Const(Val::Int(*i)),
             Expr::BoolConstant(b, _) => E::Const(Val::Bool(*b)),
-            Expr::StringConstant(s, _) => E::Const(Val::Str(Arc::from(s.as_str()))),
+            Expr::StringConstant(s, _) => E::Const(Val::Str(Text::Lit(intern(s)))),
             Expr::Unit(_) => E::Const(Val::Unit),
             Expr::DynamicConstant(d, _) => E::Const(from_constant(d)?),
             Expr::Variable(v, ..) => {
@@ -514,7 +571,7 @@ fn from_constant(d: &Dynamic) -> C<Val> {
         return Some(Val::Bool(b));
     }
     if let Some(s) = d.clone().try_cast::<ImmutableString>() {
-        return Some(Val::Str(Arc::from(s.as_str())));
+        return Some(Val::Str(Text::Lit(intern(&s))));
     }
     if let Some(a) = d.clone().try_cast::<rhai::Array>() {
         return Some(Val::Array(a.iter().map(from_constant).collect::<Option<_>>()?));
@@ -541,7 +598,7 @@ struct Run<'a> {
 /// Where a traced run records what happened: events, and the values that
 /// fill `explain` templates (rendered only when the trace is read).
 pub(crate) struct Trace<'a> {
-    pub(crate) events: &'a mut Vec<Event>,
+    pub(crate) events: &'a mut crate::sandbox::Events,
     pub(crate) values: &'a mut Vec<Val>,
 }
 
@@ -555,7 +612,6 @@ const ARENA_MAX: usize = 1 << 16;
 /// Space a run works in, reused from rule to rule and record to record.
 #[derive(Default)]
 pub(crate) struct Scratch {
-    frame: Vec<Val>,
     arena: Vec<Val>,
 }
 
@@ -581,31 +637,97 @@ impl Scratch {
     }
 }
 
-/// Runs `f` with a frame of `slots` variables, all `()`.
+/// Runs `f` with a frame of `slots` variables, all `()`. Small frames live
+/// on the stack; nothing of the frame outlives the call.
 fn with_frame<T>(slots: usize, f: impl FnOnce(&mut [Val]) -> T) -> T {
     if slots <= STACK_SLOTS {
         let mut frame = [const { Val::Unit }; STACK_SLOTS];
-        f(&mut frame[..slots])
+        let out = f(&mut frame[..slots]);
+        for v in &mut frame[..slots] {
+            discard(std::mem::replace(v, Val::Unit));
+        }
+        // Every place holds `()` now: nothing to drop.
+        std::mem::forget(frame);
+        out
     } else {
-        f(&mut vec![Val::Unit; slots])
+        let mut frame = vec![Val::Unit; slots];
+        let out = f(&mut frame);
+        clear(&mut frame);
+        out
     }
 }
 
 /// Runs a fast rule. `None` means "give up; run it in Rhai", and the caller
 /// drops whatever the attempt recorded.
 pub(crate) fn run(rule: &FastRule, record: &[Val], tables: &[Table], trace: Option<Trace>, scratch: &mut Scratch) -> Option<Val> {
-    let Scratch { frame, arena } = scratch;
-    clear(arena);
+    let arena = &mut scratch.arena;
     let mut r = Run { arena, record, tables, trace };
-    clear(frame);
-    frame.resize(rule.slots, Val::Unit);
-    let out = match (rule.code)(&mut r, frame)? {
+    let out = with_frame(rule.slots, |frame| match (rule.code)(&mut r, frame)? {
         Flow::Next(v) | Flow::Return(v) => Some(v),
-    };
+    });
     // Nothing of this record is kept past the run.
-    clear(frame);
     clear(r.arena);
     out
+}
+
+/// A list of values that drops the plain ones (integers, machine-word
+/// numbers, literals: most of a record and its trace) without the generic
+/// drop glue, which is a call per value. Its buffer goes back to a small
+/// per-thread pool, so a record's lists cost no allocation in a steady run.
+#[derive(Clone, Debug)]
+pub(crate) struct Vals(pub(crate) Vec<Val>);
+
+thread_local! {
+    static SPARE_VALS: std::cell::RefCell<Vec<Vec<Val>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Buffers kept per thread, and the largest kept: enough for a record's
+/// lists; anything past that is freed as usual.
+const SPARE_MAX: usize = 16;
+const SPARE_CAPACITY: usize = 4096;
+
+impl Vals {
+    /// An empty list, with a spare buffer of this thread when there is one.
+    pub(crate) fn new() -> Vals {
+        Vals(SPARE_VALS.try_with(|s| s.borrow_mut().pop()).ok().flatten().unwrap_or_default())
+    }
+}
+
+impl Default for Vals {
+    fn default() -> Vals {
+        Vals::new()
+    }
+}
+
+impl Drop for Vals {
+    fn drop(&mut self) {
+        clear(&mut self.0);
+        let cap = self.0.capacity();
+        if cap > 0 && cap <= SPARE_CAPACITY {
+            let buf = std::mem::take(&mut self.0);
+            // During thread teardown the pool may be gone; the buffer is then freed.
+            let _ = SPARE_VALS.try_with(|s| {
+                if let Ok(mut s) = s.try_borrow_mut() {
+                    if s.len() < SPARE_MAX {
+                        s.push(buf);
+                    }
+                }
+            });
+        }
+    }
+}
+
+impl std::ops::Deref for Vals {
+    type Target = Vec<Val>;
+    fn deref(&self) -> &Vec<Val> {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Vals {
+    fn deref_mut(&mut self) -> &mut Vec<Val> {
+        &mut self.0
+    }
 }
 
 /// Empties a list of values, skipping the drop glue for plain ones.
@@ -906,7 +1028,7 @@ impl Link<'_> {
                         }
                         let _ = write!(s, "{v}");
                     }
-                    (s.len() <= max).then(|| Val::Str(Arc::from(s)))
+                    (s.len() <= max).then(|| Val::Str(Text::from(s.as_str())))
                 })
             }
             E::Array(items) => {
@@ -1004,7 +1126,7 @@ impl Link<'_> {
                     discard(v);
                     let x = x?;
                     let table = &r.tables[t];
-                    let row = table.lookup(std::slice::from_ref(&x)).ok()?;
+                    let row = table.lookup1(&x)?;
                     let outcome = table.rows[row].outcome.clone();
                     if let Some(tr) = &mut r.trace {
                         tr.events.push(Event::Table1 { table: t as u32, row: row as u32, input: x });
@@ -1037,7 +1159,8 @@ impl Link<'_> {
 #[inline(always)]
 fn discard(v: Val) {
     match v {
-        Val::Unit | Val::Int(_) | Val::Bool(_) => std::mem::forget(v),
+        Val::Unit | Val::Int(_) | Val::Bool(_) | Val::List { .. } | Val::Str(Text::Lit(_) | Text::Short(..)) => std::mem::forget(v),
+        Val::Num(ref n) if n.is_small() => std::mem::forget(v),
         v => drop(v),
     }
 }
@@ -1069,7 +1192,7 @@ fn binary_slow(op: Op, a: Val, b: Val) -> C<Val> {
     Some(match (a, b) {
         // Booleans and text compare only for (in)equality.
         (Val::Bool(x), Val::Bool(y)) if matches!(op, Eq | Ne) => Val::Bool(compare(op, x.cmp(&y))?),
-        (Val::Str(x), Val::Str(y)) if matches!(op, Eq | Ne) => Val::Bool(compare(op, x.cmp(&y))?),
+        (Val::Str(x), Val::Str(y)) if matches!(op, Eq | Ne) => Val::Bool(compare(op, (*x).cmp(&*y))?),
         (a @ Val::Num(_), b @ (Val::Num(_) | Val::Int(_))) | (a @ Val::Int(_), b @ Val::Num(_)) => {
             let (x, y) = (num_of(&a)?, num_of(&b)?);
             match op {
@@ -1097,4 +1220,21 @@ fn compare(op: Op, o: std::cmp::Ordering) -> C<bool> {
         Op::Ge => o != Less,
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn short_text_keeps_values_at_four_words() {
+        // Values are moved on every step of a rule; the in-place short text
+        // must not make them larger.
+        assert_eq!(std::mem::size_of::<super::Val>(), 32);
+        let t = super::Text::from("SRV-000001");
+        assert!(matches!(t, super::Text::Short(..)));
+        assert_eq!(&*t, "SRV-000001");
+        let long = "Khokimiyat of Namangan region — Ўзбекистон";
+        assert!(matches!(super::Text::from(long), super::Text::Own(_)));
+        assert_eq!(&*super::Text::from(long), long);
+        assert_eq!(&*super::Text::from("ўзбек тили ва"), "ўзбек тили ва");
+    }
 }

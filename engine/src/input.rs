@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use crate::error::{Error, ErrorKind, Result};
 use crate::manifest::{toml_num, FieldType, InputSchema};
 use crate::num::Num;
-use crate::fast::Val;
+use crate::fast::{Val, Vals};
 
 /// One record as read from a file, before validation.
 #[derive(Debug, Clone)]
@@ -612,9 +612,10 @@ fn num_of(v: &Val) -> Option<Num> {
 
 /// Checks types, required fields, ranges and relations of the fields
 /// `given` in schema order.
-pub(crate) fn validate(schema: &InputSchema, plan: &Plan, given: &[Option<Given>], name: &str) -> (Vec<Val>, Vec<Error>) {
+pub(crate) fn validate(schema: &InputSchema, plan: &Plan, given: &[Option<Given>], name: &str) -> (Vals, Vec<Error>) {
     let mut errors = Vec::new();
-    let mut values = Vec::with_capacity(schema.fields.len());
+    let mut values = Vals::new();
+    values.reserve(schema.fields.len());
     let err = |field: &str, msg: String| Error::new(ErrorKind::Input, msg).with_record(name).with_field(field);
     for (((f, v), (min, max)), ints) in schema.fields.iter().zip(given).zip(&plan.bounds).zip(&plan.int_bounds) {
         let Some(v) = v else {

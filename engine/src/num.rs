@@ -183,8 +183,18 @@ impl Num {
     }
 
     /// True when held as a machine-size fraction (no big integers).
+    #[inline]
     pub fn is_small(&self) -> bool {
         matches!(self.0, Repr::Small(..))
+    }
+
+    /// Numerator and (positive) denominator, when both are machine words.
+    #[inline]
+    pub(crate) fn as_small(&self) -> Option<(i64, i64)> {
+        match self.0 {
+            Repr::Small(n, d) => Some((n, d)),
+            Repr::Big(_) => None,
+        }
     }
 
     /// True for zero.
@@ -272,6 +282,11 @@ impl Num {
 
     /// Exact product.
     pub fn mul(&self, o: &Num) -> Num {
+        if let (Repr::Small(a, 1), Repr::Small(c, 1)) = (&self.0, &o.0) {
+            if let Some(n) = a.checked_mul(*c) {
+                return Num::int(n);
+            }
+        }
         if let (Repr::Small(a, b), Repr::Small(c, d)) = (&self.0, &o.0) {
             // Cross-reduce first so the product comes out reduced.
             // Each gcd divides a machine word it is taken of, and is below
@@ -302,6 +317,21 @@ impl Num {
     pub fn div(&self, o: &Num) -> Option<Num> {
         if o.is_zero() {
             return None;
+        }
+        if let (&Repr::Small(a, b), &Repr::Small(k, 1)) = (&self.0, &o.0) {
+            // (a/b) / k = (a/g) / (b·k/g) with g = gcd(a, k), already
+            // reduced because gcd(a, b) = 1: one gcd instead of three.
+            if a == 0 {
+                return Some(Num::ZERO);
+            }
+            let g = gcd64(a.unsigned_abs(), k.unsigned_abs());
+            if let (Ok(g), true) = (i64::try_from(g), a != i64::MIN && k != i64::MIN) {
+                let (n, k) = (a / g, k / g);
+                let (n, k) = if k < 0 { (-n, -k) } else { (n, k) };
+                if let Some(den) = b.checked_mul(k) {
+                    return Some(Num(Repr::Small(n, den)));
+                }
+            }
         }
         Some(self.mul(&o.recip()))
     }
@@ -772,6 +802,21 @@ mod tests {
                     };
                     assert_eq!(x.to_json(places), want, "{n}/{d} at {places}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn integer_shortcuts_match_the_general_operations() {
+        let ks = [1i64, -1, 2, -2, 3, 4, 6, 7, 10, 12, -12, 1000, i64::MAX, i64::MIN + 1, i64::MIN];
+        let xs = [(0i64, 1i64), (1, 1), (-1, 1), (7, 3), (-7, 3), (5, 12), (12, 1), (-30, 1), (i64::MAX, 1), (i64::MIN, 1), (i64::MAX, 2), (3, i64::MAX)];
+        for (n, d) in xs {
+            let x = Num::ratio(n, d).unwrap();
+            for k in ks {
+                let y = Num::int(k);
+                assert_eq!(x.div(&y).unwrap(), Num::from_big(x.to_big() / y.to_big()), "{n}/{d} / {k}");
+                assert_eq!(x.mul(&y), Num::from_big(x.to_big() * y.to_big()), "{n}/{d} * {k}");
+                assert_eq!(y.mul(&x), Num::from_big(x.to_big() * y.to_big()), "{k} * {n}/{d}");
             }
         }
     }

@@ -57,8 +57,8 @@ pub struct OrgResult {
 #[derive(Debug, Clone)]
 pub struct RankEntry {
     status: Status,
-    organization_id: Option<std::sync::Arc<str>>,
-    organization_name: Option<std::sync::Arc<str>>,
+    organization_id: Option<crate::fast::Text>,
+    organization_name: Option<crate::fast::Text>,
     period: Option<i64>,
     score: Option<Num>,
     /// The entry listed for a record without an organisation.

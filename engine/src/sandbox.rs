@@ -80,6 +80,58 @@ pub(crate) enum Event {
     Explain { template: u32, start: u32, len: u32 },
 }
 
+/// A record's trace events. Most are plain (positions and machine-word
+/// numbers) and are dropped without the generic drop glue; the buffer goes
+/// back to a small per-thread pool, as for [`crate::fast::Vals`].
+#[derive(Clone, Debug)]
+pub(crate) struct Events(pub(crate) Vec<Event>);
+
+thread_local! {
+    static SPARE_EVENTS: RefCell<Vec<Vec<Event>>> = const { RefCell::new(Vec::new()) };
+}
+
+impl Default for Events {
+    fn default() -> Events {
+        Events(SPARE_EVENTS.try_with(|s| s.borrow_mut().pop()).ok().flatten().unwrap_or_default())
+    }
+}
+
+impl Drop for Events {
+    fn drop(&mut self) {
+        while let Some(e) = self.0.pop() {
+            match e {
+                Event::Explain { .. } => std::mem::forget(e),
+                Event::Table1 { ref input, .. } if input.is_small() => std::mem::forget(e),
+                e => drop(e),
+            }
+        }
+        let cap = self.0.capacity();
+        if cap > 0 && cap <= 4096 {
+            let buf = std::mem::take(&mut self.0);
+            let _ = SPARE_EVENTS.try_with(|s| {
+                if let Ok(mut s) = s.try_borrow_mut() {
+                    if s.len() < 16 {
+                        s.push(buf);
+                    }
+                }
+            });
+        }
+    }
+}
+
+impl std::ops::Deref for Events {
+    type Target = Vec<Event>;
+    fn deref(&self) -> &Vec<Event> {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Events {
+    fn deref_mut(&mut self) -> &mut Vec<Event> {
+        &mut self.0
+    }
+}
+
 thread_local! {
     // Evaluation is synchronous on one thread, so the events of the rule
     // running now are collected here; `None` when tracing is off.

@@ -1,6 +1,8 @@
 //! Decision tables: parsed once with a pest grammar (`table.pest`), evaluated
 //! in Rust with exact numbers, first matching row wins.
 
+use std::cmp::Ordering;
+
 use pest::Parser;
 use pest_derive::Parser;
 
@@ -103,6 +105,58 @@ pub(crate) struct Table {
     pub(crate) output: String,
     domains: Vec<(String, Test, u32)>,
     pub(crate) rows: Vec<Row>,
+    /// One-input tables whose bounds all fit machine words: the rows' bounds
+    /// side by side, for the per-record look-up.
+    bands: Option<Vec<Band>>,
+}
+
+/// A row's interval as machine-word fractions (`d > 0`); `None` is infinite.
+#[derive(Debug, Clone, Copy)]
+struct Band {
+    lo: Option<(i64, i64)>,
+    lo_inclusive: bool,
+    hi: Option<(i64, i64)>,
+    hi_inclusive: bool,
+}
+
+impl Band {
+    fn of(t: &Test) -> Option<Band> {
+        let side = |b: &Bound| match &b.value {
+            None => Some(None),
+            Some(v) => v.as_small().map(Some),
+        };
+        Some(Band { lo: side(&t.lo)?, lo_inclusive: t.lo.inclusive, hi: side(&t.hi)?, hi_inclusive: t.hi.inclusive })
+    }
+
+    #[inline]
+    fn matches(&self, x: (i64, i64)) -> bool {
+        let above = match self.lo {
+            None => true,
+            Some(b) => match cmp_small(x, b) {
+                Ordering::Greater => true,
+                Ordering::Equal => self.lo_inclusive,
+                Ordering::Less => false,
+            },
+        };
+        above
+            && match self.hi {
+                None => true,
+                Some(b) => match cmp_small(x, b) {
+                    Ordering::Less => true,
+                    Ordering::Equal => self.hi_inclusive,
+                    Ordering::Greater => false,
+                },
+            }
+    }
+}
+
+/// `n/d` against `p/q`, denominators positive: cross products in 128 bits.
+#[inline]
+fn cmp_small((n, d): (i64, i64), (p, q): (i64, i64)) -> Ordering {
+    if d == q {
+        return n.cmp(&p);
+    }
+    (i128::from(n) * i128::from(q)).cmp(&(i128::from(p) * i128::from(d)))
 }
 
 /// A table problem found by [`Table::check_coverage`], with its line.
@@ -179,7 +233,18 @@ impl Table {
                 return Err(err_at(*line as usize, 1, format!("domain names `{col_name}`, which is not an input column")));
             }
         }
-        Ok(Table { name, file: file.to_owned(), inputs: header, output, domains, rows })
+        let bands = if header.len() == 1 { rows.iter().map(|r| Band::of(&r.tests[0])).collect() } else { None };
+        Ok(Table { name, file: file.to_owned(), inputs: header, output, domains, rows, bands })
+    }
+
+    /// The first row matching one input, as its index; `None` when no row
+    /// matches (then [`Table::lookup`] gives the error). The same rows and
+    /// order as `lookup`, on machine words when the value and bounds fit.
+    pub(crate) fn lookup1(&self, x: &Num) -> Option<usize> {
+        match (&self.bands, x.as_small()) {
+            (Some(bands), Some(x)) => bands.iter().position(|b| b.matches(x)),
+            _ => self.lookup(std::slice::from_ref(x)).ok(),
+        }
     }
 
     /// The first row whose every cell matches, as its index.
@@ -367,6 +432,23 @@ domain share [0, 1]
         assert_eq!(points("0"), n("0"));
         assert_eq!(t.rows[1].line, 8);
         assert!(t.check_coverage().is_empty(), "{:?}", t.check_coverage());
+    }
+
+    #[test]
+    fn one_input_lookup_on_machine_words_matches_the_general_one() {
+        let t = Table::parse("tables/timeliness.table", TIMELINESS).unwrap();
+        assert!(t.bands.is_some());
+        for num in -20i64..=1020 {
+            for den in [1i64, 3, 7, 40, 100, 1000, 9999] {
+                let x = Num::ratio(num, den).unwrap();
+                assert_eq!(t.lookup1(&x), t.lookup(std::slice::from_ref(&x)).ok(), "{x}");
+            }
+        }
+        // A bound that does not fit a machine word: the general look-up.
+        let big = TIMELINESS.replace("< 0.80 ", "< 0.800000000000000000000000001");
+        let t = Table::parse("t.table", &big).unwrap();
+        assert!(t.bands.is_none());
+        assert_eq!(t.lookup1(&n("0.5")), Some(4));
     }
 
     #[test]
