@@ -155,7 +155,7 @@ impl Pack {
             errors: Vec::new(),
             warnings: Vec::new(),
             raw: Map::new(),
-            values: Vals::default(),
+            values: Vals(Vec::new()),
             events: Events::default(),
             trace_values: Vals::default(),
         }
@@ -164,7 +164,6 @@ impl Pack {
     pub(crate) fn assess_source(&self, position: usize, locator: &dyn std::fmt::Display, src: &Source, opts: &AssessOptions, interpreter_only: bool) -> Assessment {
         let p = &self.0;
         let schema = &p.manifest.input;
-        let mut a = self.empty(position, src.name(schema, locator));
         // The fields as given, in schema order; on the stack for schemas of
         // ordinary size.
         let n = schema.fields.len();
@@ -176,7 +175,9 @@ impl Pack {
             on_heap.resize(n, None);
             &mut on_heap[..]
         };
-        a.warnings = src.place(schema, &p.field_index, given);
+        let warnings = src.place(schema, &p.field_index, given);
+        let mut a = self.empty(position, src.name(schema, locator, p.plan.id_slot.map(|i| given[i])));
+        a.warnings = warnings;
         let (values, errors) = input::validate(schema, &p.plan, given, &a.name);
         if !errors.is_empty() || !p.plan.keys_from_values {
             a.raw = src.keys(&p.plan);

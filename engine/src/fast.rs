@@ -818,6 +818,28 @@ fn int_op(op: Op, x: INT, y: INT) -> Option<INT> {
     }
 }
 
+/// An operand of a node: read in place when it is a constant, a field or a
+/// variable (most operands are), else a linked expression. Saves a call and
+/// a returned value per leaf.
+enum Opd {
+    K(Val),
+    F(usize),
+    V(usize),
+    X(Ex),
+}
+
+impl Opd {
+    #[inline(always)]
+    fn get(&self, r: &mut Run<'_>, f: &mut [Val]) -> C<Val> {
+        match self {
+            Opd::K(v) => Some(v.clone()),
+            Opd::F(i) => Some(dup(&r.record[*i])),
+            Opd::V(s) => Some(dup(&f[*s])),
+            Opd::X(e) => e(r, f),
+        }
+    }
+}
+
 impl Link<'_> {
     fn block(&self, body: &[S]) -> Sx {
         let mut stmts: Vec<Sx> = body.iter().map(|s| self.stmt(s)).collect();
@@ -928,6 +950,19 @@ impl Link<'_> {
         xs.iter().map(|x| self.expr(x)).collect()
     }
 
+    fn opd(&self, e: &E) -> Opd {
+        match e {
+            E::Const(v) => Opd::K(v.clone()),
+            E::Field(i) => Opd::F(*i),
+            E::Var(s) => Opd::V(*s),
+            e => Opd::X(self.expr(e)),
+        }
+    }
+
+    fn opds(&self, xs: &[E]) -> Vec<Opd> {
+        xs.iter().map(|x| self.opd(x)).collect()
+    }
+
     fn expr(&self, e: &E) -> Ex {
         match e {
             E::Const(v) => match v {
@@ -942,11 +977,11 @@ impl Link<'_> {
             },
             E::Var(slot) => {
                 let slot = *slot;
-                Box::new(move |_, f| Some(f[slot].clone()))
+                Box::new(move |_, f| Some(dup(&f[slot])))
             }
             E::Field(i) => {
                 let i = *i;
-                Box::new(move |r, _| Some(r.record[i].clone()))
+                Box::new(move |r, _| Some(dup(&r.record[i])))
             }
             E::Int(ie, general) => {
                 let (ie, general) = (self.int(ie), self.expr(general));
@@ -979,10 +1014,10 @@ impl Link<'_> {
                 })
             }
             E::Bin(op, a, b) => {
-                let (op, a, b) = (*op, self.expr(a), self.expr(b));
+                let (op, a, b) = (*op, self.opd(a), self.opd(b));
                 Box::new(move |r, f| {
-                    let x = a(r, f)?;
-                    let y = b(r, f)?;
+                    let x = a.get(r, f)?;
+                    let y = b.get(r, f)?;
                     binary(op, x, y)
                 })
             }
@@ -1017,12 +1052,12 @@ impl Link<'_> {
                 })
             }
             E::Interp(parts) => {
-                let (parts, max) = (self.exprs(parts), self.max_string);
+                let (parts, max) = (self.opds(parts), self.max_string);
                 Box::new(move |r, f| {
                     use fmt::Write;
                     let mut s = String::new();
                     for p in &parts {
-                        let v = p(r, f)?;
+                        let v = p.get(r, f)?;
                         if matches!(v, Val::Unit | Val::Array(_) | Val::List { .. } | Val::Na(_)) {
                             return None;
                         }
@@ -1035,7 +1070,7 @@ impl Link<'_> {
                 if items.len() > self.max_array {
                     return Box::new(|_, _| None);
                 }
-                let items = self.exprs(items);
+                let items = self.opds(items);
                 Box::new(move |r, f| {
                     // Lists live side by side in the arena: no allocation per
                     // list, nothing to free one by one. The list's places are
@@ -1046,23 +1081,33 @@ impl Link<'_> {
                     }
                     r.arena.resize(start + items.len(), Val::Unit);
                     for (k, x) in items.iter().enumerate() {
-                        let v = x(r, f)?;
+                        let v = x.get(r, f)?;
                         discard(std::mem::replace(&mut r.arena[start + k], v));
                     }
                     Some(Val::List { start: start as u32, len: items.len() as u32 })
                 })
             }
+            // `element[1]`: a list in a variable, a constant position.
+            E::Index(a, i) if matches!((&**a, &**i), (E::Var(_), E::Const(Val::Int(k))) if *k >= 0) => {
+                let (E::Var(slot), E::Const(Val::Int(k))) = (&**a, &**i) else { unreachable!() };
+                let (slot, k) = (*slot, *k as usize);
+                Box::new(move |r, f| match &f[slot] {
+                    Val::List { start, len } if k < *len as usize => Some(r.arena[*start as usize + k].clone()),
+                    Val::Array(items) => items.get(k).cloned(),
+                    _ => None,
+                })
+            }
             E::Index(a, i) => {
-                let (a, i) = (self.expr(a), self.expr(i));
+                let (a, i) = (self.opd(a), self.opd(i));
                 Box::new(move |r, f| {
-                    let i = match i(r, f)? {
+                    let i = match i.get(r, f)? {
                         Val::Int(i) => usize::try_from(i).ok()?,
                         other => {
                             discard(other);
                             return None;
                         }
                     };
-                    match a(r, f)? {
+                    match a.get(r, f)? {
                         Val::Array(items) => items.get(i).cloned(),
                         Val::List { start, len } if i < len as usize => Some(r.arena[start as usize + i].clone()),
                         _ => None,
@@ -1087,14 +1132,14 @@ impl Link<'_> {
                 let template = &self.templates[*t];
                 let (t, interpolated, max) = (*t as u32, template.interpolated, self.max_string);
                 let fixed: usize = template.parts.iter().flatten().map(|p| p.len()).sum();
-                let args = self.exprs(args);
+                let args = self.opds(args);
                 Box::new(move |r, f| {
                     // The arguments are evaluated and checked even when tracing
                     // is off, as Rhai would, so a failing argument fails the same
                     // way on both paths; only the text is never built here.
                     let mut len = fixed;
                     for a in &args {
-                        let v = a(r, f)?;
+                        let v = a.get(r, f)?;
                         len += match (&v, interpolated) {
                             (Val::Str(s), _) => s.len(),
                             (Val::Int(_) | Val::Bool(_), true) => 20,
@@ -1119,9 +1164,9 @@ impl Link<'_> {
                 })
             }
             E::Table(t, a) => {
-                let (t, a) = (*t, self.expr(a));
+                let (t, a) = (*t, self.opd(a));
                 Box::new(move |r, f| {
-                    let v = a(r, f)?;
+                    let v = a.get(r, f)?;
                     let x = num_of(&v);
                     discard(v);
                     let x = x?;
@@ -1135,11 +1180,11 @@ impl Link<'_> {
                 })
             }
             E::Call(id, args) => {
-                let (func, args) = (self.funcs[*id].clone(), self.exprs(args));
+                let (func, args) = (self.funcs[*id].clone(), self.opds(args));
                 Box::new(move |r, f| {
                     with_frame(func.slots, |inner| {
                         for (slot, a) in args.iter().enumerate().take(func.params) {
-                            inner[slot] = a(r, f)?;
+                            inner[slot] = a.get(r, f)?;
                         }
                         match (func.code)(r, inner)? {
                             Flow::Next(v) | Flow::Return(v) => Some(v),
@@ -1148,6 +1193,17 @@ impl Link<'_> {
                 })
             }
         }
+    }
+}
+
+/// A copy of a value read by a rule: integers and booleans (most fields)
+/// inline, the rest through `Clone`.
+#[inline(always)]
+fn dup(v: &Val) -> Val {
+    match v {
+        Val::Int(x) => Val::Int(*x),
+        Val::Bool(b) => Val::Bool(*b),
+        v => v.clone(),
     }
 }
 

@@ -414,6 +414,8 @@ pub(crate) struct Plan {
     /// Every key field is text, a whole number or a boolean, so a valid
     /// record's keys are read back from its typed values exactly as given.
     pub(crate) keys_from_values: bool,
+    /// The id field's position in the schema.
+    pub(crate) id_slot: Option<usize>,
 }
 
 impl Plan {
@@ -438,7 +440,8 @@ impl Plan {
             .map(|k| (k.to_owned(), index.get(k).copied()))
             .collect();
         let keys_from_values = keys.iter().all(|(_, i)| i.is_none_or(|i| schema.fields[i].ty != FieldType::Number));
-        Plan { bounds, int_bounds, relations, keys, keys_from_values }
+        let id_slot = index.get(schema.id_field.as_str()).copied();
+        Plan { bounds, int_bounds, relations, keys, keys_from_values, id_slot }
     }
 }
 
@@ -458,8 +461,16 @@ pub(crate) enum Source<'a> {
 
 impl<'a> Source<'a> {
     /// The name a record goes by in errors: its id, else its position.
-    pub(crate) fn name(&self, schema: &InputSchema, locator: &dyn std::fmt::Display) -> String {
+    /// `id` is the id field as placed, when the schema declares it: a JSON
+    /// record's name is then read without a second look-up by key.
+    pub(crate) fn name(&self, schema: &InputSchema, locator: &dyn std::fmt::Display, id: Option<Option<Given>>) -> String {
         match self {
+            // As `record_name`; `place` leaves JSON nulls out.
+            Source::Json(_) if id.is_some() => match id.flatten() {
+                Some(Given::Json(Value::String(s))) if !s.trim().is_empty() => s.clone(),
+                Some(Given::Json(Value::Number(n))) => n.to_string(),
+                _ => locator.to_string(),
+            },
             Source::Json(m) => record_name(schema, locator, Some(m)),
             Source::Csv(r) => {
                 let layout = r.layout();
@@ -566,6 +577,20 @@ pub(crate) fn validate_map(schema: &InputSchema, rec: &Map<String, Value>, name:
     validate(schema, &plan, &given, name).1
 }
 
+/// The value of a whole-number or boolean field given as such; `None` for
+/// anything else (then `typed` decides, and says what is wrong).
+#[inline(always)]
+fn plain(ty: FieldType, v: Given) -> Option<Val> {
+    match (ty, v) {
+        (FieldType::Int, Given::Json(Value::Number(n))) => n.as_i64().map(Val::Int),
+        (FieldType::Bool, Given::Json(Value::Bool(b))) => Some(Val::Bool(*b)),
+        (FieldType::Int, Given::Cell(c)) => c.parse().ok().map(Val::Int),
+        (FieldType::Bool, Given::Cell("true")) => Some(Val::Bool(true)),
+        (FieldType::Bool, Given::Cell("false")) => Some(Val::Bool(false)),
+        _ => None,
+    }
+}
+
 /// A value typed by its field, or what is wrong with it.
 fn typed(ty: FieldType, v: Given) -> std::result::Result<Val, String> {
     let v = match v {
@@ -625,6 +650,19 @@ pub(crate) fn validate(schema: &InputSchema, plan: &Plan, given: &[Option<Given>
             values.push(Val::Unit);
             continue;
         };
+        // Most fields are whole numbers and booleans within their bounds:
+        // taken here without building a `Result`; the rest below.
+        match (plain(f.ty, *v), ints) {
+            (Some(Val::Int(x)), Some((lo, hi))) if lo.is_none_or(|lo| x >= lo) && hi.is_none_or(|hi| x <= hi) => {
+                values.push(Val::Int(x));
+                continue;
+            }
+            (Some(Val::Bool(b)), _) if min.is_none() && max.is_none() => {
+                values.push(Val::Bool(b));
+                continue;
+            }
+            _ => {}
+        }
         match typed(f.ty, *v) {
             Ok(d) => {
                 let in_range = match (&d, ints) {

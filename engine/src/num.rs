@@ -178,8 +178,25 @@ impl Num {
         if !x.is_finite() {
             return None;
         }
-        // `{}` prints the shortest text that reads back as the same float.
-        Self::parse(&format!("{x}"))
+        // `{}` prints the shortest text that reads back as the same float;
+        // written on the stack (it is once per number of a JSON record).
+        struct Text {
+            bytes: [u8; 64],
+            len: usize,
+        }
+        impl fmt::Write for Text {
+            fn write_str(&mut self, s: &str) -> fmt::Result {
+                let end = self.len + s.len();
+                self.bytes.get_mut(self.len..end).ok_or(fmt::Error)?.copy_from_slice(s.as_bytes());
+                self.len = end;
+                Ok(())
+            }
+        }
+        let mut t = Text { bytes: [0; 64], len: 0 };
+        if fmt::Write::write_fmt(&mut t, format_args!("{x}")).is_ok() {
+            return Self::parse(std::str::from_utf8(&t.bytes[..t.len]).ok()?);
+        }
+        Self::parse(&format!("{x}")) // past 64 characters (1e64 and up)
     }
 
     /// True when held as a machine-size fraction (no big integers).
