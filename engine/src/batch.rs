@@ -73,12 +73,15 @@ impl Pack {
             });
             for _ in 0..threads {
                 let (work_rx, tx) = (work_rx.clone(), tx.clone());
-                s.spawn(move || loop {
-                    let job = work_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
-                    let Ok((idx, chunk)) = job else { return };
-                    let results = chunk.into_iter().map(|r| map(r.assess(self, opts))).collect();
-                    if tx.send((idx, results)).is_err() {
-                        return; // the sink failed; stop quietly
+                s.spawn(move || {
+                    let pack = self.worker_handle();
+                    loop {
+                        let job = work_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                        let Ok((idx, chunk)) = job else { return };
+                        let results = chunk.into_iter().map(|r| map(r.assess(&pack, opts))).collect();
+                        if tx.send((idx, results)).is_err() {
+                            return; // the sink failed; stop quietly
+                        }
                     }
                 });
             }

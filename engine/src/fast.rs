@@ -638,23 +638,32 @@ impl Scratch {
 }
 
 /// Runs `f` with a frame of `slots` variables, all `()`. Small frames live
-/// on the stack; nothing of the frame outlives the call.
+/// on the stack, sized to the rule (setting up unused places costs as much
+/// as a short rule); nothing of the frame outlives the call.
 fn with_frame<T>(slots: usize, f: impl FnOnce(&mut [Val]) -> T) -> T {
-    if slots <= STACK_SLOTS {
-        let mut frame = [const { Val::Unit }; STACK_SLOTS];
-        let out = f(&mut frame[..slots]);
-        for v in &mut frame[..slots] {
-            discard(std::mem::replace(v, Val::Unit));
+    match slots {
+        0..=2 => on_stack::<2, T>(slots, f),
+        3..=4 => on_stack::<4, T>(slots, f),
+        5..=STACK_SLOTS => on_stack::<STACK_SLOTS, T>(slots, f),
+        _ => {
+            let mut frame = vec![Val::Unit; slots];
+            let out = f(&mut frame);
+            clear(&mut frame);
+            out
         }
-        // Every place holds `()` now: nothing to drop.
-        std::mem::forget(frame);
-        out
-    } else {
-        let mut frame = vec![Val::Unit; slots];
-        let out = f(&mut frame);
-        clear(&mut frame);
-        out
     }
+}
+
+#[inline(always)]
+fn on_stack<const N: usize, T>(slots: usize, f: impl FnOnce(&mut [Val]) -> T) -> T {
+    let mut frame = [const { Val::Unit }; N];
+    let out = f(&mut frame[..slots]);
+    for v in &mut frame[..slots] {
+        discard(std::mem::replace(v, Val::Unit));
+    }
+    // Every place holds `()` now: nothing to drop.
+    std::mem::forget(frame);
+    out
 }
 
 /// Runs a fast rule. `None` means "give up; run it in Rhai", and the caller
@@ -1071,15 +1080,32 @@ impl Link<'_> {
                     return Box::new(|_, _| None);
                 }
                 let items = self.opds(items);
+                // Lists live side by side in the arena: no allocation per
+                // list, nothing to free one by one.
+                if !items.iter().any(|x| matches!(x, Opd::X(_))) {
+                    // Constants, fields and variables: straight in.
+                    return Box::new(move |r, f| {
+                        let start = r.arena.len();
+                        if start + items.len() > ARENA_MAX {
+                            return None;
+                        }
+                        for x in &items {
+                            let v = x.get(r, f)?;
+                            r.arena.push(v);
+                        }
+                        Some(Val::List { start: start as u32, len: items.len() as u32 })
+                    });
+                }
                 Box::new(move |r, f| {
-                    // Lists live side by side in the arena: no allocation per
-                    // list, nothing to free one by one. The list's places are
-                    // taken first, so lists built by its items go after it.
+                    // The list's places are taken first, so lists built by
+                    // its items go after it.
                     let start = r.arena.len();
                     if start + items.len() > ARENA_MAX {
                         return None;
                     }
-                    r.arena.resize(start + items.len(), Val::Unit);
+                    for _ in 0..items.len() {
+                        r.arena.push(Val::Unit);
+                    }
                     for (k, x) in items.iter().enumerate() {
                         let v = x.get(r, f)?;
                         discard(std::mem::replace(&mut r.arena[start + k], v));
@@ -1184,7 +1210,8 @@ impl Link<'_> {
                 Box::new(move |r, f| {
                     with_frame(func.slots, |inner| {
                         for (slot, a) in args.iter().enumerate().take(func.params) {
-                            inner[slot] = a.get(r, f)?;
+                            // The place is a fresh `()`: nothing to drop.
+                            std::mem::forget(std::mem::replace(&mut inner[slot], a.get(r, f)?));
                         }
                         match (func.code)(r, inner)? {
                             Flow::Next(v) | Flow::Return(v) => Some(v),

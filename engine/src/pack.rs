@@ -31,7 +31,21 @@ pub(crate) struct Indicator {
 ///
 /// Compiled once; evaluating a record never recompiles or builds an engine.
 #[derive(Clone)]
-pub struct Pack(pub(crate) Arc<Inner>);
+pub struct Pack(pub(crate) Arc<Handle>);
+
+/// One counted reference to the compiled pack. Every result keeps its pack,
+/// so a clone per record; [`Pack::worker_handle`] gives each worker thread a
+/// handle of its own to count those clones on, rather than one count that
+/// all threads write to (its cache line then travels between the cores on
+/// every record).
+pub(crate) struct Handle(Arc<Inner>);
+
+impl std::ops::Deref for Handle {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
 
 pub(crate) struct Inner {
     /// Process-unique id, keys the warm Rhai caches of this pack's rules.
@@ -93,6 +107,13 @@ pub fn read_dir_files(dir: &Path) -> Result<BTreeMap<String, String>> {
 }
 
 impl Pack {
+    /// The same compiled pack through a handle of its own, for one worker
+    /// thread of a batch: results made through it count references on it
+    /// alone. Results are identical; only the threads stop contending.
+    pub fn worker_handle(&self) -> Pack {
+        Pack(Arc::new(Handle(self.0 .0.clone())))
+    }
+
     /// Loads a pack from a version folder (holding `pack.toml`), a bundle
     /// file (`.json`), or a pack id folder holding exactly one version.
     pub fn load(engine: &Engine, path: impl AsRef<Path>) -> Result<Pack> {
@@ -333,7 +354,7 @@ fn compile(engine: &Engine, manifest: Manifest, files: BTreeMap<String, String>)
 
     let digest = digest(&files);
     let plan = crate::input::Plan::new(&manifest.input, &field_index);
-    Ok(Pack(Arc::new(Inner { uid: sandbox::new_pack_uid(), manifest, files, digest, limits, rhai, indicators, tables, plan, field_index: Arc::new(field_index) })))
+    Ok(Pack(Arc::new(Handle(Arc::new(Inner { uid: sandbox::new_pack_uid(), manifest, files, digest, limits, rhai, indicators, tables, plan, field_index: Arc::new(field_index) })))))
 }
 
 /// The input fields a rule reads (`input.x` or `input["x"]`), with the line

@@ -228,7 +228,8 @@ fn main() -> ExitCode {
                 "mezon",
                 rate(&raws, threads, args.min_secs, &|| {
                     let opts = AssessOptions { trace: true };
-                    let pack = &pack;
+                    // As `assess_stream` workers do: a handle per thread.
+                    let pack = pack.worker_handle();
                     move |raw: &RawRecord| {
                         black_box(pack.assess_raw(raw, &opts));
                     }
