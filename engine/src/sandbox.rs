@@ -9,12 +9,14 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use rhai::packages::{ArithmeticPackage, BasicArrayPackage, BasicIteratorPackage, BasicMapPackage, BasicStringPackage, LogicPackage, Package};
+use rhai::packages::{ArithmeticPackage, LogicPackage, Package};
 use rhai::{Dynamic, EvalAltResult, Module, Position, Shared, INT};
 
 use crate::error::{Error, ErrorKind, Frame};
 use crate::num::Num;
 use crate::table::Table;
+
+mod stdlib;
 
 /// Sandbox limits applied to every rule evaluation.
 ///
@@ -149,13 +151,12 @@ impl rhai::ModuleResolver for LibResolver {
 pub(crate) fn build(limits: &Limits, fields: &[String], tables: Arc<Vec<Table>>, modules: BTreeMap<String, Shared<Module>>) -> rhai::Engine {
     let mut e = rhai::Engine::new_raw();
     // Not CorePackage: its language-core part brings `sleep` (a rule could
-    // stall without spending operations), `exit` and tags.
+    // stall without spending operations), `exit` and tags. Not the string,
+    // array, map and iterator packages either: the few functions rules use
+    // are in `stdlib`.
     e.register_global_module(ArithmeticPackage::new().as_shared_module());
-    e.register_global_module(BasicStringPackage::new().as_shared_module());
-    e.register_global_module(BasicIteratorPackage::new().as_shared_module());
     e.register_global_module(LogicPackage::new().as_shared_module());
-    e.register_global_module(BasicArrayPackage::new().as_shared_module());
-    e.register_global_module(BasicMapPackage::new().as_shared_module());
+    stdlib::register(&mut e);
 
     e.set_max_operations(limits.max_operations);
     e.set_max_call_levels(limits.max_call_levels);
@@ -212,7 +213,7 @@ pub(crate) fn build(limits: &Limits, fields: &[String], tables: Arc<Vec<Table>>,
     e
 }
 
-fn register_num(e: &mut rhai::Engine) {
+pub(crate) fn register_num(e: &mut rhai::Engine) {
     e.register_type_with_name::<Num>("Num");
     e.register_fn("num", |s: &str| -> RResult<Num> {
         Num::parse(s).ok_or_else(|| host_error(ErrorKind::Runtime, format!("num(\"{s}\"): not a decimal or fraction")))
