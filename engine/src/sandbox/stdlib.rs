@@ -9,7 +9,7 @@
 //! still hold: Rhai checks a `&mut` first argument after every native call
 //! (`push`) and every returned value (`keys`, `values`, `to_string`).
 
-use rhai::{Array, Dynamic, Engine, EvalAltResult, ImmutableString, Map, NativeCallContext, FUNC_TO_DEBUG, FUNC_TO_STRING, INT, OP_EQUALS};
+use rhai::{Array, Dynamic, Engine, EvalAltResult, FuncRegistration, ImmutableString, Map, NativeCallContext, FUNC_TO_DEBUG, FUNC_TO_STRING, INT, OP_EQUALS};
 
 pub(super) fn register(e: &mut Engine) {
     // `for x in array`, `for i in 0..n`, `for i in 0..=n`.
@@ -27,14 +27,15 @@ pub(super) fn register(e: &mut Engine) {
     // Arrays; `x in array` is `contains(array, x)`.
     e.register_fn("len", |a: &mut Array| INT::try_from(a.len()).unwrap_or(INT::MAX));
     e.register_fn("is_empty", |a: &mut Array| a.is_empty());
-    e.register_fn("push", |a: &mut Array, x: Dynamic| a.push(x));
+    // Not pure, as in Rhai: pushing onto a constant is an error.
+    FuncRegistration::new("push").with_purity(false).register_into_engine(e, |a: &mut Array, x: Dynamic| a.push(x));
     e.register_fn("contains", array_contains);
 
     // Object maps; `"key" in map` is `contains(map, "key")`.
     e.register_fn("len", |m: &mut Map| INT::try_from(m.len()).unwrap_or(INT::MAX));
     e.register_fn("is_empty", |m: &mut Map| m.is_empty());
     e.register_fn("contains", |m: &mut Map, key: &str| m.contains_key(key));
-    e.register_fn("keys", |m: &mut Map| m.keys().cloned().map(Dynamic::from).collect::<Array>());
+    e.register_fn("keys", |m: &mut Map| m.keys().cloned().map(Into::into).collect::<Array>());
     e.register_fn("values", |m: &mut Map| m.values().cloned().collect::<Array>());
 
     // Strings (characters, not bytes); `"a" in s` is `contains(s, "a")`.
@@ -112,7 +113,7 @@ mod tests {
         } else {
             super::register(&mut e);
         }
-        e.set_max_array_size(5).set_max_string_size(40).set_fast_operators(false);
+        e.set_max_array_size(8).set_max_string_size(200).set_fast_operators(false);
         crate::sandbox::register_num(&mut e);
         e
     }
@@ -135,9 +136,17 @@ mod tests {
             r#"to_string(()) + to_debug(()) + to_debug("a\"b") + to_debug('c') + to_string('c') + to_debug(true) + to_string(false) + to_debug(num("1/3")) + to_string(-7)"#,
             r#"`${()}|${'x'}|${num("2.50")}|${[num("1/3"), "s", 'c', (), false]}`"#,
             r#"let a = []; loop { a.push(1); }"#,
+            r#"let s = "ab"; loop { s += s; }"#,
+            r#"let m = #{a: "0123456789"}; let t = m.to_string(); for i in 0..5 { t += t }"#,
             r#"let a = [1, 2, 3]; a.push([4, 5, 6]); a"#,
-            r#"let m = #{a: "0123456789", b: "0123456789", c: "0123456789", d: "0123456789"}; m.values()"#,
+            r#"let a = [1, 2, 3, 4]; a.push([5, 6, 7, 8, 9]); a"#,
+            r#"let m = #{a: 1, b: 2, c: 3, d: 4, e: 5, f: 6}; m.values()"#,
+            r#"let m = #{a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7, h: 8, i: 9}; m.values()"#,
+            r#"let m = #{a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7, h: 8, i: 9}; m.keys()"#,
             r#"let m = #{}; m.len() + [].len()"#,
+            r#"const A = [1]; const M = #{a: [2]}; `${A.len()} ${A.is_empty()} ${1 in A} ${M.len()} ${M.keys()} ${M.values()} ${"a" in M} ${A.to_string()}`"#,
+            r#"const A = [1]; A.push(2); A"#,
+            r#"const M = #{a: [2]}; M.a.push(3); M"#,
             r#"print(1); debug("x"); 1"#,
         ];
         let (old, new) = (engine(true), engine(false));
