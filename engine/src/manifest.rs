@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, ErrorKind, Result};
 use crate::num::Num;
 
-mod de;
+mod read;
 
 /// The `schema_version` this engine reads.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -311,7 +311,10 @@ pub(crate) fn is_date(s: &str) -> bool {
 impl Manifest {
     /// Parses and validates `pack.toml`; errors carry line and column.
     pub fn parse(text: &str) -> Result<Manifest> {
-        let m: Manifest = toml::de::DeTable::parse(text).map_err(|e| de::DeError { message: e.message().to_owned(), span: e.span() }).and_then(de::from_table).map_err(|e| {
+        let m = toml::de::DeTable::parse(text)
+            .map_err(|e| read::DeError { message: e.message().to_owned(), span: e.span() })
+            .and_then(|root| read::manifest(toml::Spanned::new(root.span(), toml::de::DeValue::Table(root.into_inner()))))
+            .map_err(|e| {
             let mut err = bad(e.message);
             if let Some(span) = e.span {
                 let before = &text[..span.start];

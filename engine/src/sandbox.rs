@@ -9,12 +9,14 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use rhai::packages::{ArithmeticPackage, BasicArrayPackage, BasicIteratorPackage, BasicMapPackage, BasicStringPackage, LogicPackage, Package};
+use rhai::packages::{ArithmeticPackage, LogicPackage, Package};
 use rhai::{Dynamic, EvalAltResult, Module, Position, Shared, INT};
 
 use crate::error::{Error, ErrorKind, Frame};
 use crate::num::Num;
 use crate::table::Table;
+
+mod stdlib;
 
 /// Sandbox limits applied to every rule evaluation.
 ///
@@ -201,13 +203,12 @@ impl rhai::ModuleResolver for LibResolver {
 pub(crate) fn build(limits: &Limits, fields: &[String], tables: Arc<Vec<Table>>, modules: BTreeMap<String, Shared<Module>>) -> rhai::Engine {
     let mut e = rhai::Engine::new_raw();
     // Not CorePackage: its language-core part brings `sleep` (a rule could
-    // stall without spending operations), `exit` and tags.
+    // stall without spending operations), `exit` and tags. Not the string,
+    // array, map and iterator packages either: the few functions rules use
+    // are in `stdlib`.
     e.register_global_module(ArithmeticPackage::new().as_shared_module());
-    e.register_global_module(BasicStringPackage::new().as_shared_module());
-    e.register_global_module(BasicIteratorPackage::new().as_shared_module());
     e.register_global_module(LogicPackage::new().as_shared_module());
-    e.register_global_module(BasicArrayPackage::new().as_shared_module());
-    e.register_global_module(BasicMapPackage::new().as_shared_module());
+    stdlib::register(&mut e);
 
     e.set_max_operations(limits.max_operations);
     e.set_max_call_levels(limits.max_call_levels);
@@ -264,7 +265,7 @@ pub(crate) fn build(limits: &Limits, fields: &[String], tables: Arc<Vec<Table>>,
     e
 }
 
-fn register_num(e: &mut rhai::Engine) {
+pub(crate) fn register_num(e: &mut rhai::Engine) {
     e.register_type_with_name::<Num>("Num");
     e.register_fn("num", |s: &str| -> RResult<Num> {
         Num::parse(s).ok_or_else(|| host_error(ErrorKind::Runtime, format!("num(\"{s}\"): not a decimal or fraction")))
@@ -278,33 +279,19 @@ fn register_num(e: &mut rhai::Engine) {
     // truncate silently.
     e.register_fn("/", |a: INT, b: INT| -> RResult<Num> { Num::ratio(a, b).ok_or_else(div_zero) });
 
-    macro_rules! arith {
-        ($op:literal, $f:expr) => {
-            e.register_fn($op, |a: Num, b: Num| -> RResult<Num> { $f(&a, &b) });
-            e.register_fn($op, |a: Num, b: INT| -> RResult<Num> { $f(&a, &Num::int(b)) });
-            e.register_fn($op, |a: INT, b: Num| -> RResult<Num> { $f(&Num::int(a), &b) });
-        };
-    }
-    arith!("+", |a: &Num, b: &Num| Ok(a.add(b)));
-    arith!("-", |a: &Num, b: &Num| Ok(a.sub(b)));
-    arith!("*", |a: &Num, b: &Num| Ok(a.mul(b)));
-    arith!("/", |a: &Num, b: &Num| a.div(b).ok_or_else(div_zero));
+    arith(e, "+", |a, b| Ok(a.add(b)));
+    arith(e, "-", |a, b| Ok(a.sub(b)));
+    arith(e, "*", |a, b| Ok(a.mul(b)));
+    arith(e, "/", |a, b| a.div(b).ok_or_else(div_zero));
     e.register_fn("-", |a: Num| a.neg());
 
-    macro_rules! compare {
-        ($op:literal, $f:expr) => {
-            e.register_fn($op, |a: Num, b: Num| $f(a.cmp(&b)));
-            e.register_fn($op, |a: Num, b: INT| $f(a.cmp(&Num::int(b))));
-            e.register_fn($op, |a: INT, b: Num| $f(Num::int(a).cmp(&b)));
-        };
-    }
     use std::cmp::Ordering::*;
-    compare!("==", |o| o == Equal);
-    compare!("!=", |o| o != Equal);
-    compare!("<", |o| o == Less);
-    compare!("<=", |o| o != Greater);
-    compare!(">", |o| o == Greater);
-    compare!(">=", |o| o != Less);
+    compare(e, "==", |o| o == Equal);
+    compare(e, "!=", |o| o != Equal);
+    compare(e, "<", |o| o == Less);
+    compare(e, "<=", |o| o != Greater);
+    compare(e, ">", |o| o == Greater);
+    compare(e, ">=", |o| o != Less);
 
     e.register_fn("min", |a: Num, b: Num| a.min(b));
     e.register_fn("max", |a: Num, b: Num| a.max(b));
@@ -314,6 +301,27 @@ fn register_num(e: &mut rhai::Engine) {
         Ok(a.rounded(p))
     });
     e.register_fn("fraction", |a: Num| a.fraction_text());
+}
+
+// An operator on exact numbers is registered for (Num, Num), (Num, INT) and
+// (INT, Num). The operation comes as a function pointer, so these three
+// registrations are compiled once for all operators rather than once per
+// operator (each registration is some hundreds of bytes of WebAssembly).
+
+/// Arithmetic operator `op` on exact numbers.
+#[inline(never)]
+fn arith(e: &mut rhai::Engine, op: &str, f: fn(&Num, &Num) -> RResult<Num>) {
+    e.register_fn(op, move |a: Num, b: Num| f(&a, &b));
+    e.register_fn(op, move |a: Num, b: INT| f(&a, &Num::int(b)));
+    e.register_fn(op, move |a: INT, b: Num| f(&Num::int(a), &b));
+}
+
+/// Comparison `op` on exact numbers: whether their ordering passes `f`.
+#[inline(never)]
+fn compare(e: &mut rhai::Engine, op: &str, f: fn(std::cmp::Ordering) -> bool) {
+    e.register_fn(op, move |a: Num, b: Num| f(a.cmp(&b)));
+    e.register_fn(op, move |a: Num, b: INT| f(a.cmp(&Num::int(b))));
+    e.register_fn(op, move |a: INT, b: Num| f(Num::int(a).cmp(&b)));
 }
 
 /// A Rhai error turned into the engine's error, with the file it happened
