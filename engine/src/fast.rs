@@ -687,18 +687,13 @@ pub(crate) fn run(rule: &FastRule, record: &[Val], tables: &[Table], trace: Opti
 pub(crate) struct Vals(pub(crate) Vec<Val>);
 
 thread_local! {
-    static SPARE_VALS: std::cell::RefCell<Vec<Vec<Val>>> = const { std::cell::RefCell::new(Vec::new()) };
+    static SPARE_VALS: crate::pool::Pool<Val> = const { std::cell::RefCell::new(Vec::new()) };
 }
-
-/// Buffers kept per thread, and the largest kept: enough for a record's
-/// lists; anything past that is freed as usual.
-const SPARE_MAX: usize = 16;
-const SPARE_CAPACITY: usize = 4096;
 
 impl Vals {
     /// An empty list, with a spare buffer of this thread when there is one.
     pub(crate) fn new() -> Vals {
-        Vals(SPARE_VALS.try_with(|s| s.borrow_mut().pop()).ok().flatten().unwrap_or_default())
+        Vals(crate::pool::take(&SPARE_VALS))
     }
 }
 
@@ -711,18 +706,7 @@ impl Default for Vals {
 impl Drop for Vals {
     fn drop(&mut self) {
         clear(&mut self.0);
-        let cap = self.0.capacity();
-        if cap > 0 && cap <= SPARE_CAPACITY {
-            let buf = std::mem::take(&mut self.0);
-            // During thread teardown the pool may be gone; the buffer is then freed.
-            let _ = SPARE_VALS.try_with(|s| {
-                if let Ok(mut s) = s.try_borrow_mut() {
-                    if s.len() < SPARE_MAX {
-                        s.push(buf);
-                    }
-                }
-            });
-        }
+        crate::pool::give_back(&SPARE_VALS, &mut self.0);
     }
 }
 

@@ -45,6 +45,7 @@ mod input;
 mod manifest;
 mod num;
 mod pack;
+mod pool;
 mod rank;
 mod sandbox;
 mod table;

@@ -89,12 +89,12 @@ pub(crate) enum Event {
 pub(crate) struct Events(pub(crate) Vec<Event>);
 
 thread_local! {
-    static SPARE_EVENTS: RefCell<Vec<Vec<Event>>> = const { RefCell::new(Vec::new()) };
+    static SPARE_EVENTS: crate::pool::Pool<Event> = const { RefCell::new(Vec::new()) };
 }
 
 impl Default for Events {
     fn default() -> Events {
-        Events(SPARE_EVENTS.try_with(|s| s.borrow_mut().pop()).ok().flatten().unwrap_or_default())
+        Events(crate::pool::take(&SPARE_EVENTS))
     }
 }
 
@@ -107,17 +107,7 @@ impl Drop for Events {
                 e => drop(e),
             }
         }
-        let cap = self.0.capacity();
-        if cap > 0 && cap <= 4096 {
-            let buf = std::mem::take(&mut self.0);
-            let _ = SPARE_EVENTS.try_with(|s| {
-                if let Ok(mut s) = s.try_borrow_mut() {
-                    if s.len() < 16 {
-                        s.push(buf);
-                    }
-                }
-            });
-        }
+        crate::pool::give_back(&SPARE_EVENTS, &mut self.0);
     }
 }
 
