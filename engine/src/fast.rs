@@ -1218,9 +1218,6 @@ fn dup(v: &Val) -> Val {
     }
 }
 
-/// A binary operator as the sandbox defines it: integers checked (overflow
-/// gives up, Rhai reports it), integer division exact, mixed integer and
-/// exact numbers exact.
 /// Drops a value, skipping the drop glue for the plain ones (most values
 /// here are integers, and the generic drop is a call per value).
 #[inline(always)]
@@ -1232,6 +1229,9 @@ fn discard(v: Val) {
     }
 }
 
+/// A binary operator as the sandbox defines it: integers checked (overflow
+/// gives up, Rhai reports it), integer division exact, mixed integer and
+/// exact numbers exact.
 #[inline]
 fn binary(op: Op, a: Val, b: Val) -> C<Val> {
     if let (&Val::Int(x), &Val::Int(y)) = (&a, &b) {
