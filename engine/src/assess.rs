@@ -176,7 +176,7 @@ impl Pack {
             &mut on_heap[..]
         };
         let warnings = src.place(schema, &p.field_index, given);
-        let mut a = self.empty(position, src.name(schema, locator, p.plan.id_slot.map(|i| given[i])));
+        let mut a = self.empty(position, src.name(schema, locator, p.plan.id_slot().map(|i| given[i])));
         a.warnings = warnings;
         let (values, errors) = input::validate(schema, &p.plan, given, &a.name);
         if !errors.is_empty() || !p.plan.keys_from_values {

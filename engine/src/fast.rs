@@ -826,8 +826,8 @@ impl Opd {
     fn get(&self, r: &mut Run<'_>, f: &mut [Val]) -> C<Val> {
         match self {
             Opd::K(v) => Some(v.clone()),
-            Opd::F(i) => Some(dup(&r.record[*i])),
-            Opd::V(s) => Some(dup(&f[*s])),
+            Opd::F(i) => Some(r.record[*i].clone()),
+            Opd::V(s) => Some(f[*s].clone()),
             Opd::X(e) => e(r, f),
         }
     }
@@ -970,11 +970,11 @@ impl Link<'_> {
             },
             E::Var(slot) => {
                 let slot = *slot;
-                Box::new(move |_, f| Some(dup(&f[slot])))
+                Box::new(move |_, f| Some(f[slot].clone()))
             }
             E::Field(i) => {
                 let i = *i;
-                Box::new(move |r, _| Some(dup(&r.record[i])))
+                Box::new(move |r, _| Some(r.record[i].clone()))
             }
             E::Int(ie, general) => {
                 let (ie, general) = (self.int(ie), self.expr(general));
@@ -1204,17 +1204,6 @@ impl Link<'_> {
                 })
             }
         }
-    }
-}
-
-/// A copy of a value read by a rule: integers and booleans (most fields)
-/// inline, the rest through `Clone`.
-#[inline(always)]
-fn dup(v: &Val) -> Val {
-    match v {
-        Val::Int(x) => Val::Int(*x),
-        Val::Bool(b) => Val::Bool(*b),
-        v => v.clone(),
     }
 }
 

@@ -414,8 +414,6 @@ pub(crate) struct Plan {
     /// Every key field is text, a whole number or a boolean, so a valid
     /// record's keys are read back from its typed values exactly as given.
     pub(crate) keys_from_values: bool,
-    /// The id field's position in the schema.
-    pub(crate) id_slot: Option<usize>,
 }
 
 impl Plan {
@@ -440,8 +438,12 @@ impl Plan {
             .map(|k| (k.to_owned(), index.get(k).copied()))
             .collect();
         let keys_from_values = keys.iter().all(|(_, i)| i.is_none_or(|i| schema.fields[i].ty != FieldType::Number));
-        let id_slot = index.get(schema.id_field.as_str()).copied();
-        Plan { bounds, int_bounds, relations, keys, keys_from_values, id_slot }
+        Plan { bounds, int_bounds, relations, keys, keys_from_values }
+    }
+
+    /// The id field's position in the schema (the first key).
+    pub(crate) fn id_slot(&self) -> Option<usize> {
+        self.keys[0].1
     }
 }
 

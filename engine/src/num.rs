@@ -180,11 +180,11 @@ impl Num {
         }
         // `{}` prints the shortest text that reads back as the same float;
         // written on the stack (it is once per number of a JSON record).
-        struct Text {
+        struct Buf {
             bytes: [u8; 64],
             len: usize,
         }
-        impl fmt::Write for Text {
+        impl fmt::Write for Buf {
             fn write_str(&mut self, s: &str) -> fmt::Result {
                 let end = self.len + s.len();
                 self.bytes.get_mut(self.len..end).ok_or(fmt::Error)?.copy_from_slice(s.as_bytes());
@@ -192,7 +192,7 @@ impl Num {
                 Ok(())
             }
         }
-        let mut t = Text { bytes: [0; 64], len: 0 };
+        let mut t = Buf { bytes: [0; 64], len: 0 };
         if fmt::Write::write_fmt(&mut t, format_args!("{x}")).is_ok() {
             return Self::parse(std::str::from_utf8(&t.bytes[..t.len]).ok()?);
         }
