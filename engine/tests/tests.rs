@@ -517,6 +517,45 @@ fn rules_outside_the_fast_subset_still_run_in_rhai() {
 }
 
 #[test]
+fn unrolled_loops_give_what_rhai_gives() {
+    // Loops over literal lists are unrolled on the fast path when that
+    // cannot change anything; each case here is compared with Rhai.
+    let mut files = hostile().files().clone();
+    files.insert(
+        "indicators/attack.rhai".into(),
+        r#"// Loops over lists, unrolled or not.
+let m = input.mode;
+let r = 0;
+let pairs = [["first", input.mode], ["second", "neg"]];
+for p in pairs {
+    explain(`${p[0]} = ${p[1]}`);
+    if p[1] == "neg" { r -= 1; }
+    r += 2
+}
+for p in [["x", 1], ["y", 2]] { r += p[1]; }
+let again = [[1, 2]];
+for p in again { r += p[0]; }
+r += again[0][1];
+for p in [[1], [2, 3]] { if m == "range" { r += p[1]; } }
+for p in [[5, 6]] { r += p[-1]; }
+for p in [1, 2] { if m == "whole" { return p * 4; } }
+for w in [["a", 1]] { if m == "list" { explain(`${w}`); } }
+if m == "tail" { for p in [1, 2] { p + 0 } } else { r }
+"#
+        .into(),
+    );
+    let pack = Pack::from_files(&Engine::default(), files).unwrap();
+    assert_eq!(pack.fast_path_indicators(), ["attack"]);
+    let modes = ["ok", "neg", "range", "whole", "list", "tail"];
+    let records =
+        modes.iter().enumerate().map(|(i, m)| mezon::RawRecord { position: i + 1, locator: m.to_string(), data: Ok(json!({ "id": m, "mode": m }).as_object().unwrap().clone()) }).collect();
+    assert_same_on_both_paths(&pack, records);
+    let ok = pack.assess(&json!({ "id": "ok", "mode": "ok" }));
+    assert_eq!(ok.indicators[0].points.as_ref().unwrap().fraction_text(), "15");
+    assert_eq!(pack.assess(&json!({ "id": "t", "mode": "tail" })).status, Status::Error);
+}
+
+#[test]
 fn a_threaded_stream_gives_the_sequential_results_in_input_order() {
     let pack = pack2016();
     let path = root().join("examples/2016/services.csv");
