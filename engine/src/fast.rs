@@ -1018,6 +1018,27 @@ impl Link<'_> {
                     Some(Flow::Next(Val::Unit))
                 })
             }
+            // `if count == 0 { … }` and the like: the comparison of two
+            // integer leaves is worked in place, and a missing `else` is
+            // not called (most rule conditions are of this shape).
+            S::If(E::IntCmp(op, a, b, general), body, branch) if Leaf::of(a).is_some() && Leaf::of(b).is_some() => {
+                let (op, a, b, general) = (*op, Leaf::of(a).expect("a leaf"), Leaf::of(b).expect("a leaf"), self.expr(general));
+                let (body, branch) = (self.block(body), (!branch.is_empty()).then(|| self.block(branch)));
+                Box::new(move |r, f| {
+                    let holds = match (a.get(r, f), b.get(r, f)) {
+                        (Some(x), Some(y)) => compare(op, x.cmp(&y))?,
+                        _ => match general(r, f)? {
+                            Val::Bool(c) => c,
+                            _ => return None,
+                        },
+                    };
+                    match (holds, &branch) {
+                        (true, _) => body(r, f),
+                        (false, Some(branch)) => branch(r, f),
+                        (false, None) => Some(Flow::Next(Val::Unit)),
+                    }
+                })
+            }
             S::If(cond, body, branch) => {
                 let (cond, body, branch) = (self.expr(cond), self.block(body), self.block(branch));
                 Box::new(move |r, f| match cond(r, f)? {
@@ -1148,6 +1169,13 @@ impl Link<'_> {
                 }
             }
             E::IntRatio(a, b, general) => {
+                if let (Some(a), Some(b)) = (Leaf::of(a), Leaf::of(b)) {
+                    let general = self.expr(general);
+                    return Box::new(move |r, f| match (a.get(r, f), b.get(r, f)) {
+                        (Some(x), Some(y)) => Some(Val::Num(Num::ratio(x, y)?)),
+                        _ => general(r, f),
+                    });
+                }
                 let (a, b, general) = (self.int(a), self.int(b), self.expr(general));
                 Box::new(move |r, f| match (a(r, f), b(r, f)) {
                     (Some(x), Some(y)) => Some(Val::Num(Num::ratio(x, y)?)),

@@ -517,9 +517,10 @@ fn rules_outside_the_fast_subset_still_run_in_rhai() {
 }
 
 #[test]
-fn unrolled_loops_give_what_rhai_gives() {
+fn unrolled_loops_and_integer_conditions_give_what_rhai_gives() {
     // Loops over literal lists are unrolled on the fast path when that
-    // cannot change anything; each case here is compared with Rhai.
+    // cannot change anything, and integer conditions are worked in place;
+    // each case here is compared with Rhai.
     let mut files = hostile().files().clone();
     files.insert(
         "indicators/attack.rhai".into(),
@@ -540,6 +541,10 @@ for p in [[1], [2, 3]] { if m == "range" { r += p[1]; } }
 for p in [[5, 6]] { r += p[-1]; }
 for p in [1, 2] { if m == "whole" { return p * 4; } }
 for w in [["a", 1]] { if m == "list" { explain(`${w}`); } }
+// Integer comparisons as conditions, one side not an integer at run time.
+let t = m;
+if t == 0 { r += 100; }
+if r > 1000 { r += 1; } else { r += 1; }
 if m == "tail" { for p in [1, 2] { p + 0 } } else { r }
 "#
         .into(),
@@ -551,7 +556,7 @@ if m == "tail" { for p in [1, 2] { p + 0 } } else { r }
         modes.iter().enumerate().map(|(i, m)| mezon::RawRecord { position: i + 1, locator: m.to_string(), data: Ok(json!({ "id": m, "mode": m }).as_object().unwrap().clone()) }).collect();
     assert_same_on_both_paths(&pack, records);
     let ok = pack.assess(&json!({ "id": "ok", "mode": "ok" }));
-    assert_eq!(ok.indicators[0].points.as_ref().unwrap().fraction_text(), "15");
+    assert_eq!(ok.indicators[0].points.as_ref().unwrap().fraction_text(), "16");
     assert_eq!(pack.assess(&json!({ "id": "t", "mode": "tail" })).status, Status::Error);
 }
 
