@@ -895,6 +895,23 @@ type Sx = Box<dyn Fn(&mut Run<'_>, &mut [Val]) -> C<Flow> + Send + Sync>;
 /// A linked integer expression (`None`: not integers, or overflow).
 type Ix = Box<dyn Fn(&Run<'_>, &[Val]) -> Option<INT> + Send + Sync>;
 
+/// The branch an `if` takes; a missing `else` is `()`.
+#[inline(always)]
+fn choose(holds: bool, body: &Sx, branch: Option<&Sx>, r: &mut Run<'_>, f: &mut [Val]) -> C<Flow> {
+    match (holds, branch) {
+        (true, _) => body(r, f),
+        (false, Some(branch)) => branch(r, f),
+        (false, None) => Some(Flow::Next(Val::Unit)),
+    }
+}
+
+/// A statement of a block but its last, linked.
+enum Step {
+    Let(usize, Ex),
+    Expr(Ex),
+    Stmt(Sx),
+}
+
 /// A lib function, linked.
 struct Linked {
     slots: usize,
@@ -983,20 +1000,40 @@ impl Opd {
 
 impl Link<'_> {
     fn block(&self, body: &[S]) -> Sx {
-        let mut stmts: Vec<Sx> = body.iter().map(|s| self.stmt(s)).collect();
-        let Some(tail) = stmts.pop() else { return Box::new(|_, _| Some(Flow::Next(Val::Unit))) };
-        if stmts.is_empty() {
+        let Some((tail, body)) = body.split_last() else { return Box::new(|_, _| Some(Flow::Next(Val::Unit))) };
+        let tail = self.stmt(tail);
+        if body.is_empty() {
             return tail;
         }
+        let steps: Vec<Step> = body.iter().map(|s| self.step(s)).collect();
         Box::new(move |r, f| {
-            for s in &stmts {
-                match s(r, f)? {
-                    Flow::Next(v) => discard(v),
-                    ret @ Flow::Return(_) => return Some(ret),
+            for s in &steps {
+                match s {
+                    Step::Let(slot, e) => {
+                        let v = e(r, f)?;
+                        discard(std::mem::replace(&mut f[*slot], v));
+                    }
+                    Step::Expr(e) => discard(e(r, f)?),
+                    Step::Stmt(s) => match s(r, f)? {
+                        Flow::Next(v) => discard(v),
+                        ret @ Flow::Return(_) => return Some(ret),
+                    },
                 }
             }
             tail(r, f)
         })
+    }
+
+    /// A statement before a block's last: `let`s and expressions (most
+    /// statements) run in the block's own loop, without a closure of their
+    /// own; their values are dropped there, as Rhai drops them.
+    fn step(&self, s: &S) -> Step {
+        match s {
+            S::Let(slot, e) | S::Assign(slot, None, e) => Step::Let(*slot, self.expr(e)),
+            // A block may `return` from the rule: it keeps its flow.
+            S::Expr(e) if !matches!(e, E::Block(_)) => Step::Expr(self.expr(e)),
+            s => Step::Stmt(self.stmt(s)),
+        }
     }
 
     fn stmt(&self, s: &S) -> Sx {
@@ -1032,11 +1069,23 @@ impl Link<'_> {
                             _ => return None,
                         },
                     };
-                    match (holds, &branch) {
-                        (true, _) => body(r, f),
-                        (false, Some(branch)) => branch(r, f),
-                        (false, None) => Some(Flow::Next(Val::Unit)),
-                    }
+                    choose(holds, &body, branch.as_ref(), r, f)
+                })
+            }
+            // `if input.flag { … }`: a boolean field or variable read in place.
+            S::If(leaf @ (E::Field(_) | E::Var(_)), body, branch) => {
+                let (body, branch) = (self.block(body), (!branch.is_empty()).then(|| self.block(branch)));
+                let (field, slot) = match leaf {
+                    E::Field(i) => (true, *i),
+                    E::Var(s) => (false, *s),
+                    _ => unreachable!("matched above"),
+                };
+                Box::new(move |r, f| {
+                    let holds = match if field { &r.record[slot] } else { &f[slot] } {
+                        Val::Bool(b) => *b,
+                        _ => return None,
+                    };
+                    choose(holds, &body, branch.as_ref(), r, f)
                 })
             }
             S::If(cond, body, branch) => {
