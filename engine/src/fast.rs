@@ -966,6 +966,39 @@ impl Leaf {
     }
 }
 
+/// A term of an integer sum: a leaf, or the product of two.
+#[derive(Clone, Copy)]
+struct Term(Leaf, Option<Leaf>);
+
+impl Term {
+    fn of(e: &IntE) -> Option<Term> {
+        match e {
+            IntE::Bin(Op::Mul, a, b) => Some(Term(Leaf::of(a)?, Some(Leaf::of(b)?))),
+            e => Some(Term(Leaf::of(e)?, None)),
+        }
+    }
+
+    #[inline(always)]
+    fn get(self, r: &Run, f: &[Val]) -> Option<INT> {
+        let x = self.0.get(r, f)?;
+        match self.1 {
+            None => Some(x),
+            Some(y) => x.checked_mul(y.get(r, f)?),
+        }
+    }
+}
+
+/// `t0 ± t1 ± …` of terms, as Rhai groups it: `((t0 ± t1) ± t2) …`.
+fn sum_of(e: &IntE) -> Option<(Term, Vec<(Op, Term)>)> {
+    let IntE::Bin(op @ (Op::Add | Op::Sub), a, b) = e else { return None };
+    let (first, mut rest) = match sum_of(a) {
+        Some(sum) => sum,
+        None => (Term::of(a)?, Vec::new()),
+    };
+    rest.push((*op, Term::of(b)?));
+    Some((first, rest))
+}
+
 #[inline(always)]
 fn int_op(op: Op, x: INT, y: INT) -> Option<INT> {
     match op {
@@ -1139,6 +1172,18 @@ impl Link<'_> {
             IntE::Const(_) | IntE::Field(_) | IntE::Var(_) => {
                 let l = Leaf::of(e).expect("a leaf");
                 Box::new(move |r, f| l.get(r, f))
+            }
+            // Sums of fields and their multiples (`m1 + m2 + …`,
+            // `1 * m1 + 2 * m2 + …`): one closure, the terms in Rhai's order.
+            IntE::Bin(..) if sum_of(e).is_some_and(|(first, rest)| rest.len() > 1 || first.1.is_some() || rest[0].1 .1.is_some()) => {
+                let (first, rest) = sum_of(e).expect("a sum");
+                Box::new(move |r, f| {
+                    let mut acc = first.get(r, f)?;
+                    for &(op, t) in &rest {
+                        acc = int_op(op, acc, t.get(r, f)?)?;
+                    }
+                    Some(acc)
+                })
             }
             IntE::Bin(op, a, b) => {
                 let op = *op;

@@ -517,10 +517,10 @@ fn rules_outside_the_fast_subset_still_run_in_rhai() {
 }
 
 #[test]
-fn unrolled_loops_and_integer_conditions_give_what_rhai_gives() {
+fn the_fast_path_shortcuts_give_what_rhai_gives() {
     // Loops over literal lists are unrolled on the fast path when that
-    // cannot change anything, and integer conditions are worked in place;
-    // each case here is compared with Rhai.
+    // cannot change anything; integer conditions and sums are worked in
+    // place. Each case here is compared with Rhai.
     let mut files = hostile().files().clone();
     files.insert(
         "indicators/attack.rhai".into(),
@@ -545,19 +545,27 @@ for w in [["a", 1]] { if m == "list" { explain(`${w}`); } }
 let t = m;
 if t == 0 { r += 100; }
 if r > 1000 { r += 1; } else { r += 1; }
+// Integer sums of products, worked in one step; an overflow is Rhai's error.
+let big = 4611686018427387904;
+let s = 1 * r + 2 * r - 3 * r + r;
+if m == "sum" { return 1 * big + 2 * big - 3; }
+r += s - r;
 if m == "tail" { for p in [1, 2] { p + 0 } } else { r }
 "#
         .into(),
     );
     let pack = Pack::from_files(&Engine::default(), files).unwrap();
     assert_eq!(pack.fast_path_indicators(), ["attack"]);
-    let modes = ["ok", "neg", "range", "whole", "list", "tail"];
+    let modes = ["ok", "neg", "range", "whole", "list", "tail", "sum"];
     let records =
         modes.iter().enumerate().map(|(i, m)| mezon::RawRecord { position: i + 1, locator: m.to_string(), data: Ok(json!({ "id": m, "mode": m }).as_object().unwrap().clone()) }).collect();
     assert_same_on_both_paths(&pack, records);
     let ok = pack.assess(&json!({ "id": "ok", "mode": "ok" }));
     assert_eq!(ok.indicators[0].points.as_ref().unwrap().fraction_text(), "16");
     assert_eq!(pack.assess(&json!({ "id": "t", "mode": "tail" })).status, Status::Error);
+    let overflow = pack.assess(&json!({ "id": "s", "mode": "sum" }));
+    assert_eq!(overflow.status, Status::Error);
+    assert!(overflow.errors[0].to_string().contains("overflow"), "{}", overflow.errors[0]);
 }
 
 #[test]
