@@ -1038,7 +1038,9 @@ impl Link<'_> {
         if body.is_empty() {
             return tail;
         }
-        let steps: Vec<Step> = body.iter().map(|s| self.step(s)).collect();
+        // A constant as a statement does nothing (an unrolled loop leaves
+        // some behind).
+        let steps: Vec<Step> = body.iter().filter(|s| !matches!(s, S::Expr(E::Const(_)))).map(|s| self.step(s)).collect();
         Box::new(move |r, f| {
             for s in &steps {
                 match s {
@@ -1075,6 +1077,18 @@ impl Link<'_> {
                 let (slot, e) = (*slot, self.expr(e));
                 Box::new(move |r, f| {
                     let v = e(r, f)?;
+                    discard(std::mem::replace(&mut f[slot], v));
+                    Some(Flow::Next(Val::Unit))
+                })
+            }
+            // `points += 1`: a whole number on a whole number, in place.
+            S::Assign(slot, Some(op), E::Const(Val::Int(k))) => {
+                let (slot, op, k) = (*slot, *op, *k);
+                Box::new(move |_, f| {
+                    let v = match f[slot] {
+                        Val::Int(x) => int_binary(op, x, k)?,
+                        _ => binary(op, std::mem::replace(&mut f[slot], Val::Unit), Val::Int(k))?,
+                    };
                     discard(std::mem::replace(&mut f[slot], v));
                     Some(Flow::Next(Val::Unit))
                 })
@@ -1160,6 +1174,15 @@ impl Link<'_> {
             },
             // A block as a statement may `return` from the rule.
             S::Expr(E::Block(b)) => self.block(b),
+            // A rule's last line is often a variable or a whole number.
+            S::Expr(E::Var(slot)) => {
+                let slot = *slot;
+                Box::new(move |_, f| Some(Flow::Next(f[slot].clone())))
+            }
+            S::Expr(E::Const(Val::Int(k))) => {
+                let k = *k;
+                Box::new(move |_, _| Some(Flow::Next(Val::Int(k))))
+            }
             S::Expr(e) => {
                 let e = self.expr(e);
                 Box::new(move |r, f| Some(Flow::Next(e(r, f)?)))
