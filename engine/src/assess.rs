@@ -210,6 +210,16 @@ impl Pack {
                 }
                 _ => None,
             };
+            // The usual outcome, points in range from the fast path, taken
+            // straight; everything else goes through the checks below.
+            let fast = match fast {
+                Some(Outcome::Points(x)) if x.signum() >= 0 && x <= Num::int(def.max) => {
+                    let events = mark as u32..a.events.len() as u32;
+                    a.indicators.push(IndicatorResult { points: Some(x), not_applicable: None, error: None, events });
+                    continue;
+                }
+                other => other,
+            };
             let result = match fast {
                 Some(outcome) => Ok(Ok(outcome)),
                 None => {
