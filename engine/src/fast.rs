@@ -337,7 +337,7 @@ impl Compiler<'_> {
         let mark = self.env.len();
         let out = stmts.iter().filter(|s| !matches!(s, Stmt::Noop(_))).map(|s| self.stmt(s, top)).collect::<Option<Vec<_>>>();
         self.env.truncate(mark);
-        Some(unroll::block(out?, self.cx.max_array))
+        Some(rewrite::unroll(out?, self.cx.max_array))
     }
 
     fn new_slot(&mut self, name: &ImmutableString, constant: bool) -> usize {
@@ -545,30 +545,38 @@ impl Compiler<'_> {
                 id
             }
         };
-        Some(E::Call(id, f.args.iter().map(|a| self.expr(a)).collect::<Option<_>>()?))
+        let args: Vec<E> = f.args.iter().map(|a| self.expr(a)).collect::<Option<_>>()?;
+        Some(rewrite::inline(&self.funcs[id], &args).unwrap_or(E::Call(id, args)))
     }
 }
 
-mod unroll {
-    //! Loops over literal lists of constants and fields, unrolled.
+mod rewrite {
+    //! Two rewrites of a compiled rule that take work out of every run and
+    //! change nothing Rhai would do.
     //!
-    //! `let elements = [["cost", input.info_cost], …]; for e in elements {
-    //! … e[1] … }` builds a list of lists per record only to take it apart
-    //! again (in the 2016 pack, about 2,600 of portal_info's 4,370
-    //! instructions per record). When every item is a constant or a field,
-    //! or a list of them, building the list can neither fail nor be
-    //! observed, so the loop becomes one copy of its body per item, with
-    //! `e` (or `e[k]`) replaced by the item (or its k-th element). Rhai runs
-    //! the same loop and gets the same values; anything else (the list used
-    //! again, the loop variable used as a whole list, an index out of
-    //! range, a list over the size limit) keeps the loop as it is.
-    use super::{binary_expr, Val, E, S};
+    //! **Loops over literal lists, unrolled.** `let elements = [["cost",
+    //! input.info_cost], …]; for e in elements { … e[1] … }` builds a list
+    //! of lists per record only to take it apart again (in the 2016 pack,
+    //! about 2,600 of portal_info's 4,370 instructions per record). When
+    //! every item is a constant or a field, or a list of them, building the
+    //! list can neither fail nor be observed, so the loop becomes one copy
+    //! of its body per item, with `e` (or `e[k]`) replaced by the item (or
+    //! its k-th element). Anything else (the list used again, the loop
+    //! variable used as a whole list, an index out of range, a list over
+    //! the size limit) keeps the loop as it is.
+    //!
+    //! **Lib functions of one expression, inlined.** `c::share(input.a,
+    //! input.b)` with `fn share(part, whole) { part / whole }` becomes
+    //! `input.a / input.b` when the arguments are constants, fields or
+    //! variables: reading them cannot fail or change anything, so when they
+    //! are read makes no difference.
+    use super::{binary_expr, Func, Val, E, S};
 
     /// Longest list unrolled: past it the copies outweigh the list.
     const MAX_ITEMS: usize = 16;
 
     /// The block with its unrollable loops unrolled.
-    pub(super) fn block(mut stmts: Vec<S>, max_array: usize) -> Vec<S> {
+    pub(super) fn unroll(mut stmts: Vec<S>, max_array: usize) -> Vec<S> {
         let mut k = 0;
         while k < stmts.len() {
             let replaced = match &stmts[k] {
@@ -586,8 +594,22 @@ mod unroll {
                         },
                         _ => (None, None),
                     };
-                    items.filter(|items| items.len() <= MAX_ITEMS && size(items) <= max_array).and_then(|items| {
-                        let mut copies = items.iter().map(|item| Some(S::Expr(E::Block(body.iter().map(|s| subst_s(s, *var, item)).collect::<Option<_>>()?)))).collect::<Option<Vec<_>>>()?;
+                    let unrollable = |items: &Vec<E>| {
+                        items.len() <= MAX_ITEMS
+                            && size(items) <= max_array
+                            && items.iter().all(|x| match x {
+                                E::Array(parts) => parts.iter().all(pure),
+                                x => pure(x),
+                            })
+                    };
+                    items.filter(unrollable).and_then(|items| {
+                        let mut copies = items
+                            .iter()
+                            .map(|item| {
+                                let bind = |slot| (slot == *var).then_some(item);
+                                Some(S::Expr(E::Block(body.iter().map(|s| subst_s(s, &bind)).collect::<Option<_>>()?)))
+                            })
+                            .collect::<Option<Vec<_>>>()?;
                         // A loop's value is `()`, whatever its body's last value.
                         copies.push(S::Expr(E::Const(Val::Unit)));
                         Some((copies, list_let))
@@ -611,6 +633,17 @@ mod unroll {
         stmts
     }
 
+    /// A call of `func` with `args`, inlined, when its body is one
+    /// expression of its parameters and the arguments are constants,
+    /// fields or variables.
+    pub(super) fn inline(func: &Func, args: &[E]) -> Option<E> {
+        let [S::Expr(body)] = func.body.as_slice() else { return None };
+        if args.len() != func.params || !args.iter().all(|a| pure(a) || matches!(a, E::Var(_))) || !of_params(body, func.params) {
+            return None;
+        }
+        subst(body, &|slot| args.get(slot))
+    }
+
     /// The elements of a list and of the lists in it, as Rhai counts them
     /// against its array size limit (counted generously: more never
     /// unrolls a loop Rhai would stop).
@@ -623,15 +656,40 @@ mod unroll {
         matches!(e, E::Const(Val::Int(_) | Val::Bool(_) | Val::Str(_) | Val::Num(_) | Val::Unit) | E::Field(_))
     }
 
-    /// `e` with the loop variable `var` replaced by `item` (`None`: cannot).
-    fn subst(e: &E, var: usize, item: &E) -> Option<E> {
-        let sub = |x: &E| subst(x, var, item);
+    /// An expression reading no variable but the first `params` (no
+    /// blocks, so no variables of its own either).
+    fn of_params(e: &E, params: usize) -> bool {
+        let all = |xs: &[E]| xs.iter().all(|x| of_params(x, params));
+        match e {
+            E::Var(s) => *s < params,
+            E::Const(_) | E::Field(_) => true,
+            E::Bin(_, a, b) | E::Index(a, b) => of_params(a, params) && of_params(b, params),
+            E::Int(_, g) | E::IntCmp(.., g) | E::IntRatio(.., g) => of_params(g, params),
+            E::Neg(a) | E::Not(a) | E::Na(a) | E::Table(_, a) => of_params(a, params),
+            E::And(xs) | E::Or(xs) | E::Interp(xs) | E::Array(xs) | E::Explain(_, xs) => all(xs),
+            E::Block(_) | E::Call(..) => false,
+        }
+    }
+
+    /// What a variable stands for in a rewrite: a constant, a field or a
+    /// variable, or a list of constants and fields (read only as `v[k]`).
+    type Bind<'a> = dyn Fn(usize) -> Option<&'a E> + 'a;
+
+    /// `e` with the bound variables replaced (`None`: cannot).
+    fn subst(e: &E, bind: &Bind) -> Option<E> {
+        let sub = |x: &E| subst(x, bind);
         let all = |xs: &[E]| xs.iter().map(sub).collect::<Option<Vec<_>>>();
         let boxed = |x: &E| sub(x).map(Box::new);
         Some(match e {
-            E::Var(s) if *s == var => pure(item).then(|| item.clone())?,
-            E::Index(a, i) if matches!(&**a, E::Var(s) if *s == var) => match (item, &**i) {
-                (E::Array(parts), E::Const(Val::Int(k))) if parts.iter().all(pure) => parts.get(usize::try_from(*k).ok()?)?.clone(),
+            E::Var(s) if bind(*s).is_some() => match bind(*s)? {
+                E::Array(_) => return None,
+                item => item.clone(),
+            },
+            E::Index(a, i) if matches!(&**a, E::Var(s) if bind(*s).is_some()) => match (&**a, &**i) {
+                (E::Var(s), E::Const(Val::Int(k))) => match bind(*s)? {
+                    E::Array(parts) => parts.get(usize::try_from(*k).ok()?)?.clone(),
+                    _ => return None,
+                },
                 _ => return None,
             },
             E::Const(_) | E::Var(_) | E::Field(_) => e.clone(),
@@ -646,18 +704,18 @@ mod unroll {
             E::Interp(xs) => E::Interp(all(xs)?),
             E::Array(xs) => E::Array(all(xs)?),
             E::Index(a, i) => E::Index(boxed(a)?, boxed(i)?),
-            E::Block(b) => E::Block(b.iter().map(|s| subst_s(s, var, item)).collect::<Option<_>>()?),
+            E::Block(b) => E::Block(b.iter().map(|s| subst_s(s, bind)).collect::<Option<_>>()?),
             E::Explain(t, xs) => E::Explain(*t, all(xs)?),
             E::Table(t, a) => E::Table(*t, boxed(a)?),
             E::Call(id, xs) => E::Call(*id, all(xs)?),
         })
     }
 
-    fn subst_s(s: &S, var: usize, item: &E) -> Option<S> {
-        let sub = |x: &E| subst(x, var, item);
-        let stmts = |xs: &[S]| xs.iter().map(|s| subst_s(s, var, item)).collect::<Option<Vec<_>>>();
+    fn subst_s(s: &S, bind: &Bind) -> Option<S> {
+        let sub = |x: &E| subst(x, bind);
+        let stmts = |xs: &[S]| xs.iter().map(|s| subst_s(s, bind)).collect::<Option<Vec<_>>>();
         Some(match s {
-            S::Let(slot, _) | S::Assign(slot, ..) if *slot == var => return None,
+            S::Let(slot, _) | S::Assign(slot, ..) if bind(*slot).is_some() => return None,
             S::Let(slot, e) => S::Let(*slot, sub(e)?),
             S::Assign(slot, op, e) => S::Assign(*slot, *op, sub(e)?),
             S::If(c, a, b) => S::If(sub(c)?, stmts(a)?, stmts(b)?),
@@ -1605,7 +1663,7 @@ mod tests {
 
     #[test]
     fn loops_over_lists_of_constants_and_fields_are_unrolled() {
-        let out = super::unroll::block(vec![S::Let(0, pairs()), loop_over(E::Var(0))], 100);
+        let out = super::rewrite::unroll(vec![S::Let(0, pairs()), loop_over(E::Var(0))], 100);
         // The list is not built; one copy of the body per item, then `()`.
         let shown = format!("{out:?}");
         assert!(!shown.contains("For") && !shown.contains("Array") && !shown.contains("Index"), "{shown}");
@@ -1613,12 +1671,26 @@ mod tests {
         assert!(shown.contains("If(Field(4), [Expr(Explain(0, [Const(Str(Lit(\"deadline\")))]))]"), "{shown}");
         assert!(matches!(out.last(), Some(S::Expr(E::Const(Val::Unit)))));
         // Written in the loop itself.
-        assert_eq!(super::unroll::block(vec![loop_over(pairs())], 100).len(), 3);
+        assert_eq!(super::rewrite::unroll(vec![loop_over(pairs())], 100).len(), 3);
+    }
+
+    #[test]
+    fn one_expression_functions_are_inlined_with_their_arguments() {
+        use super::{binary_expr, rewrite::inline, Func, Op};
+        let share = Func { slots: 2, params: 2, body: vec![S::Expr(binary_expr(Op::Div, E::Var(0), E::Var(1)))] };
+        let e = inline(&share, &[E::Field(3), E::Var(7)]).expect("inlined");
+        let shown = format!("{e:?}");
+        assert!(matches!(e, E::IntRatio(..)) && shown.contains("Field(3)") && shown.contains("Var(7)"), "{shown}");
+        // A computed argument: called.
+        assert!(inline(&share, &[E::Neg(Box::new(E::Field(3))), E::Var(7)]).is_none());
+        // A body with a variable of its own: called.
+        let twice = Func { slots: 2, params: 1, body: vec![S::Let(1, binary_expr(Op::Mul, E::Var(0), E::Const(Val::Int(2)))), S::Expr(E::Var(1))] };
+        assert!(inline(&twice, &[E::Field(3)]).is_none());
     }
 
     #[test]
     fn loops_that_cannot_be_unrolled_exactly_stay_loops() {
-        let still_loops = |stmts: Vec<S>, max_array| format!("{:?}", super::unroll::block(stmts, max_array)).contains("For");
+        let still_loops = |stmts: Vec<S>, max_array| format!("{:?}", super::rewrite::unroll(stmts, max_array)).contains("For");
         // The list is read again after the loop.
         assert!(still_loops(vec![S::Let(0, pairs()), loop_over(E::Var(0)), S::Expr(E::Var(0))], 100));
         // An item that is not a constant or a field.

@@ -522,9 +522,11 @@ fn the_fast_path_shortcuts_give_what_rhai_gives() {
     // cannot change anything; integer conditions and sums are worked in
     // place. Each case here is compared with Rhai.
     let mut files = hostile().files().clone();
+    files.insert("lib/util.rhai".into(), "// helpers\nfn share(part, whole) {\n    part / whole\n}\nfn twice(x) {\n    let y = x * 2;\n    y\n}\n".into());
     files.insert(
         "indicators/attack.rhai".into(),
-        r#"// Loops over lists, unrolled or not.
+        r#"// Loops over lists, unrolled or not; lib functions, inlined or not.
+import "util" as u;
 let m = input.mode;
 let r = 0;
 let pairs = [["first", input.mode], ["second", "neg"]];
@@ -550,13 +552,18 @@ let big = 4611686018427387904;
 let s = 1 * r + 2 * r - 3 * r + r;
 if m == "sum" { return 1 * big + 2 * big - 3; }
 r += s - r;
+// Inlined (arguments read in place) and called (a computed argument, a
+// function with a variable of its own); a division by zero is Rhai's error.
+let h = u::share(r, 4) + u::share(r + 4, 8) + u::twice(r) - 2 * r;
+if m == "zero" { return u::share(r, 0); }
+r += h * 0;
 if m == "tail" { for p in [1, 2] { p + 0 } } else { r }
 "#
         .into(),
     );
     let pack = Pack::from_files(&Engine::default(), files).unwrap();
     assert_eq!(pack.fast_path_indicators(), ["attack"]);
-    let modes = ["ok", "neg", "range", "whole", "list", "tail", "sum"];
+    let modes = ["ok", "neg", "range", "whole", "list", "tail", "sum", "zero"];
     let records =
         modes.iter().enumerate().map(|(i, m)| mezon::RawRecord { position: i + 1, locator: m.to_string(), data: Ok(json!({ "id": m, "mode": m }).as_object().unwrap().clone()) }).collect();
     assert_same_on_both_paths(&pack, records);
@@ -566,6 +573,8 @@ if m == "tail" { for p in [1, 2] { p + 0 } } else { r }
     let overflow = pack.assess(&json!({ "id": "s", "mode": "sum" }));
     assert_eq!(overflow.status, Status::Error);
     assert!(overflow.errors[0].to_string().contains("overflow"), "{}", overflow.errors[0]);
+    let zero = pack.assess(&json!({ "id": "z", "mode": "zero" }));
+    assert!(zero.errors[0].to_string().contains("zero"), "{}", zero.errors[0]);
 }
 
 #[test]
