@@ -1600,18 +1600,22 @@ fn binary_slow(op: Op, a: Val, b: Val) -> C<Val> {
         // Booleans and text compare only for (in)equality.
         (Val::Bool(x), Val::Bool(y)) if matches!(op, Eq | Ne) => Val::Bool(compare(op, x.cmp(&y))?),
         (Val::Str(x), Val::Str(y)) if matches!(op, Eq | Ne) => Val::Bool(compare(op, (*x).cmp(&*y))?),
-        (a @ Val::Num(_), b @ (Val::Num(_) | Val::Int(_))) | (a @ Val::Int(_), b @ Val::Num(_)) => {
-            let (x, y) = (num_of(&a)?, num_of(&b)?);
-            match op {
-                Add => Val::Num(x.add(&y)),
-                Sub => Val::Num(x.sub(&y)),
-                Mul => Val::Num(x.mul(&y)),
-                Div => Val::Num(x.div(&y)?),
-                Rem => return None,
-                _ => Val::Bool(compare(op, x.cmp(&y))?),
-            }
-        }
+        (Val::Num(x), Val::Num(y)) => num_binary(op, &x, &y)?,
+        (Val::Num(x), Val::Int(k)) => num_binary(op, &x, &Num::int(k))?,
+        (Val::Int(k), Val::Num(y)) => num_binary(op, &Num::int(k), &y)?,
         _ => return None,
+    })
+}
+
+/// A binary operator on exact numbers (`%` is for integers only).
+fn num_binary(op: Op, x: &Num, y: &Num) -> C<Val> {
+    Some(match op {
+        Op::Add => Val::Num(x.add(y)),
+        Op::Sub => Val::Num(x.sub(y)),
+        Op::Mul => Val::Num(x.mul(y)),
+        Op::Div => Val::Num(x.div(y)?),
+        Op::Rem => return None,
+        _ => Val::Bool(compare(op, x.cmp(y))?),
     })
 }
 

@@ -345,6 +345,15 @@ impl Num {
                 return Num::int(n);
             }
         }
+        // k · (c/d) = (k/g · c) / (d/g) with g = gcd(k, d), already reduced
+        // because gcd(c, d) = 1: one gcd instead of two, as in `div`.
+        if let (&Repr::Small(k, 1), &Repr::Small(c, d)) | (&Repr::Small(c, d), &Repr::Small(k, 1)) = (&self.0, &o.0) {
+            // d > 0, so g ≤ d fits a machine word, and k / g cannot overflow.
+            let g = gcd64(k.unsigned_abs(), d.unsigned_abs()) as i64;
+            if let Some(n) = (k / g).checked_mul(c) {
+                return Num(Repr::Small(n, d / g));
+            }
+        }
         if let (Repr::Small(a, b), Repr::Small(c, d)) = (&self.0, &o.0) {
             // Cross-reduce first so the product comes out reduced.
             // Each gcd divides a machine word it is taken of, and is below
