@@ -614,6 +614,33 @@ fn put_decimal(buf: &mut [u8], at: &mut usize, mut x: u128) {
     }
 }
 
+/// Writes `q / 10^10` before `buf[*at]` as `round_trimmed(10)` writes it:
+/// trailing zeros of the decimals dropped, no `-` on zero.
+fn put_rounded(buf: &mut [u8], at: &mut usize, q: i128) {
+    let m = q.unsigned_abs();
+    let scale = 10u128.pow(10);
+    let (int, mut frac) = (m / scale, (m % scale) as u64);
+    let mut trailing = true;
+    for _ in 0..10 {
+        let digit = (frac % 10) as u8;
+        frac /= 10;
+        if digit != 0 || !trailing {
+            trailing = false;
+            *at -= 1;
+            buf[*at] = b'0' + digit;
+        }
+    }
+    if !trailing {
+        *at -= 1;
+        buf[*at] = b'.';
+    }
+    put_decimal(buf, at, int);
+    if q < 0 {
+        *at -= 1;
+        buf[*at] = b'-';
+    }
+}
+
 /// `n/d` (reduced, d > 1) as `m / 10^places` when that is exact with at
 /// most `max_places` decimals: d must be 2^a·5^b.
 fn short_decimal(n: i64, d: i64, max_places: u32) -> Option<(i128, u32)> {
@@ -710,7 +737,8 @@ impl fmt::Display for Num {
         // written straight from the fraction, the same text as below, into
         // one buffer and out with one write (no formatting machinery).
         if let Repr::Small(n, d) = self.0 {
-            let mut buf = [0u8; 64];
+            // At most about 62 bytes: `p/q (≈ x)` with 19-digit p and q.
+            let mut buf = [0u8; 96];
             let mut at = buf.len();
             if d == 1 {
                 put_decimal(&mut buf, &mut at, u128::from(n.unsigned_abs()));
@@ -737,10 +765,20 @@ impl fmt::Display for Num {
                 buf[at] = b'.';
                 put_decimal(&mut buf, &mut at, int);
             } else {
-                return match self.exact_decimal(10) {
-                    Some(s) => f.write_str(&s),
-                    None => write!(f, "{} (≈ {})", self.fraction_text(), self.round_trimmed(10)),
-                };
+                // Not a short decimal (shares such as 2624/2673): the
+                // fraction and its value to 10 decimals, `p/q (≈ x)`.
+                let q = round_scaled(i128::from(n), i128::from(d), 10i128.pow(10)).expect("|n|·10^10 fits 128 bits");
+                at -= 1;
+                buf[at] = b')';
+                put_rounded(&mut buf, &mut at, q);
+                for &b in " (≈ ".as_bytes().iter().rev() {
+                    at -= 1;
+                    buf[at] = b;
+                }
+                put_decimal(&mut buf, &mut at, u128::from(d.unsigned_abs()));
+                at -= 1;
+                buf[at] = b'/';
+                put_decimal(&mut buf, &mut at, u128::from(n.unsigned_abs()));
             }
             if n < 0 {
                 at -= 1;
@@ -823,6 +861,30 @@ mod tests {
             }
         }
         assert!(short > 50_000, "{short}");
+    }
+
+    #[test]
+    fn fractions_display_as_the_general_text_does() {
+        // Values that are not short decimals: `p/q (≈ x)`, written straight
+        // from the fraction, must be the text of the general formula.
+        let ns = [1i64, -1, 2, 7, -7, 22, 999_999_999, -123_456_789_012, i64::MAX, i64::MIN + 1, i64::MIN];
+        let ds = [3i64, 7, 9, 11, 12, 30, 2673, 3_000_000_007, i64::MAX];
+        let mut seen = 0;
+        for n in ns {
+            for d in ds {
+                let x = Num::ratio(n, d).unwrap();
+                let Repr::Small(rn, rd) = x.0 else { continue };
+                if rd == 1 || short_decimal(rn, rd, 10).is_some() {
+                    continue;
+                }
+                seen += 1;
+                assert_eq!(x.to_string(), format!("{} (≈ {})", x.fraction_text(), x.round_trimmed(10)), "{n}/{d}");
+            }
+        }
+        // Tiny values round to zero, without a sign.
+        let tiny = Num::ratio(-1, i64::MAX).unwrap();
+        assert_eq!(tiny.to_string(), format!("-1/{} (≈ 0)", i64::MAX));
+        assert!(seen > 60, "{seen}");
     }
 
     #[test]
