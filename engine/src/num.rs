@@ -519,6 +519,15 @@ impl Num {
         if let (Repr::Small(n, d), true) = (&self.0, places <= 22) {
             let scale = 10i128.pow(places);
             if let Some(q) = round_scaled(i128::from(*n), i128::from(*d), scale) {
+                // Machine words when they hold both (as in `round_scaled`).
+                if let (Ok(q), Ok(scale)) = (i64::try_from(q), i64::try_from(scale)) {
+                    if q % scale == 0 {
+                        return serde_json::Value::from(q / scale);
+                    }
+                    if q.unsigned_abs() < 1 << 53 {
+                        return serde_json::Value::from(q as f64 / scale as f64);
+                    }
+                }
                 if q % scale == 0 {
                     if let Ok(i) = i64::try_from(q / scale) {
                         return serde_json::Value::from(i);
@@ -618,8 +627,13 @@ fn put_decimal(buf: &mut [u8], at: &mut usize, mut x: u128) {
 /// trailing zeros of the decimals dropped, no `-` on zero.
 fn put_rounded(buf: &mut [u8], at: &mut usize, q: i128) {
     let m = q.unsigned_abs();
-    let scale = 10u128.pow(10);
-    let (int, mut frac) = (m / scale, (m % scale) as u64);
+    // In machine words when they hold it (128-bit division is a library
+    // call, and a slow one in WebAssembly).
+    let scale = 10u64.pow(10);
+    let (int, mut frac) = match u64::try_from(m) {
+        Ok(x) => (u128::from(x / scale), x % scale),
+        Err(_) => (m / u128::from(scale), (m % u128::from(scale)) as u64),
+    };
     let mut trailing = true;
     for _ in 0..10 {
         let digit = (frac % 10) as u8;
