@@ -301,6 +301,13 @@ pub(crate) struct Context<'a> {
     pub(crate) engine: &'a rhai::Engine,
     pub(crate) max_string: usize,
     pub(crate) max_array: usize,
+    /// Rhai's operations and variables limits: a rule that could come near
+    /// them runs in Rhai, which enforces them.
+    pub(crate) max_operations: u64,
+    pub(crate) max_variables: usize,
+    /// The record's text fields (by position): a list holding one may
+    /// reach the string size limit, so loops over it are not unrolled.
+    pub(crate) text_fields: Vec<bool>,
 }
 
 struct Compiler<'a> {
@@ -327,6 +334,16 @@ pub(crate) fn compile(ast: &AST, cx: &Context) -> Option<FastRule> {
     }
     let mut c = Compiler { cx, env: Vec::new(), slots: 0, imports: Vec::new(), funcs: Vec::new(), func_ids: HashMap::new(), templates: Vec::new(), in_function: false };
     let body = c.block(ast.statements(), true)?;
+    // Rhai enforces the operations and variables limits; the fast path
+    // counts neither, so a rule that could come near them runs in Rhai.
+    // Variables: every declaration, `input` and the imports, as if all
+    // were alive at once (functions have scopes of their own).
+    if c.slots + c.imports.len() + 1 > cx.max_variables || c.funcs.iter().any(|f| f.slots > cx.max_variables) {
+        return None;
+    }
+    if bounds::operations(&body, &c.funcs) > cx.max_operations {
+        return None;
+    }
     let funcs = c.funcs.iter().map(|f| Arc::new(Linked { slots: f.slots, params: f.params, code: link_block(&f.body, &[], &c.templates, cx) })).collect::<Vec<_>>();
     let code = link_block(&body, &funcs, &c.templates, cx);
     Some(FastRule { slots: c.slots, code, templates: c.templates })
@@ -337,7 +354,8 @@ impl Compiler<'_> {
         let mark = self.env.len();
         let out = stmts.iter().filter(|s| !matches!(s, Stmt::Noop(_))).map(|s| self.stmt(s, top)).collect::<Option<Vec<_>>>();
         self.env.truncate(mark);
-        Some(rewrite::unroll(out?, self.cx.max_array))
+        let limits = rewrite::Limits { max_array: self.cx.max_array, max_string: self.cx.max_string, text_fields: &self.cx.text_fields };
+        Some(rewrite::unroll(out?, &limits))
     }
 
     fn new_slot(&mut self, name: &ImmutableString, constant: bool) -> usize {
@@ -519,7 +537,9 @@ impl Compiler<'_> {
             Some(id) => *id,
             None => {
                 let lib = self.cx.libs.get(&module)?;
-                let defs: Vec<_> = lib.iter_fn_def().filter(|d| d.name == f.name && d.params.len() == f.args.len()).collect();
+                // Private functions are not callable from outside their
+                // module: Rhai reports that.
+                let defs: Vec<_> = lib.iter_fn_def().filter(|d| d.name == f.name && d.params.len() == f.args.len() && d.access != rhai::FnAccess::Private).collect();
                 let [def] = defs.as_slice() else { return None };
                 // Rhai does not expose a function's statements, only where its
                 // body starts and ends: compile that text again as a script in
@@ -550,6 +570,112 @@ impl Compiler<'_> {
     }
 }
 
+mod bounds {
+    //! Static upper bounds of a compiled rule's work.
+    use super::{Func, Val, E, S};
+
+    /// Rhai operations counted per node of the tree, generously: Rhai
+    /// counts one per statement and about one per expression evaluated.
+    const PER_NODE: u64 = 8;
+
+    /// An upper bound of the operations Rhai counts running `body` (whose
+    /// lib calls go to `funcs`): loops over a literal list run its length,
+    /// others the longest list of the rule (lists are only ever built from
+    /// literals, and nothing makes them longer).
+    pub(super) fn operations(body: &[S], funcs: &[Func]) -> u64 {
+        let longest = funcs.iter().map(|f| longest(&f.body)).chain([longest(body)]).max().unwrap_or(0);
+        let calls: Vec<u64> = funcs.iter().map(|f| block(&f.body, &[], longest)).collect();
+        block(body, &calls, longest).saturating_mul(PER_NODE)
+    }
+
+    fn block(stmts: &[S], calls: &[u64], n: u64) -> u64 {
+        stmts.iter().map(|s| stmt(s, calls, n)).fold(0, u64::saturating_add)
+    }
+
+    fn stmt(s: &S, calls: &[u64], n: u64) -> u64 {
+        let e = |x: &E| expr(x, calls, n);
+        let b = |xs: &[S]| block(xs, calls, n);
+        1u64.saturating_add(match s {
+            S::Let(_, x) | S::Assign(_, _, x) | S::Expr(x) => e(x),
+            S::Return(x) => x.as_ref().map_or(0, e),
+            S::If(c, yes, no) => e(c).saturating_add(b(yes)).saturating_add(b(no)),
+            S::For(_, iter, body) => {
+                let times = if let E::Array(items) = iter { items.len() as u64 } else { n };
+                e(iter).saturating_add(times.saturating_mul(1u64.saturating_add(b(body))))
+            }
+        })
+    }
+
+    fn expr(x: &E, calls: &[u64], n: u64) -> u64 {
+        let e = |x: &E| expr(x, calls, n);
+        let all = |xs: &[E]| xs.iter().map(e).fold(0, u64::saturating_add);
+        1u64.saturating_add(match x {
+            E::Const(_) | E::Var(_) | E::Field(_) => 0,
+            E::Bin(_, a, b) | E::Index(a, b) => e(a).saturating_add(e(b)),
+            E::Int(_, g) | E::IntCmp(.., g) | E::IntRatio(.., g) => e(g),
+            E::Neg(a) | E::Not(a) | E::Na(a) | E::Table(_, a) => e(a),
+            E::And(xs) | E::Or(xs) | E::Interp(xs) | E::Array(xs) | E::Explain(_, xs) => all(xs),
+            E::Block(b) => block(b, calls, n),
+            E::Call(id, xs) => all(xs).saturating_add(calls.get(*id).copied().unwrap_or(u64::MAX)),
+        })
+    }
+
+    /// The longest list written in `stmts` (literal or constant).
+    fn longest(stmts: &[S]) -> u64 {
+        let mut max = 0;
+        visit(stmts, &mut |x| {
+            let len = match x {
+                E::Array(items) => items.len(),
+                E::Const(Val::Array(items)) => items.len(),
+                _ => 0,
+            };
+            max = max.max(len as u64);
+        });
+        max
+    }
+
+    /// The number of nodes of `stmts`.
+    pub(super) fn nodes(stmts: &[S]) -> usize {
+        let mut count = stmts.len();
+        visit(stmts, &mut |_| count += 1);
+        count
+    }
+
+    /// Calls `f` on every expression of `stmts`, nested ones included.
+    fn visit(stmts: &[S], f: &mut dyn FnMut(&E)) {
+        for s in stmts {
+            match s {
+                S::Let(_, x) | S::Assign(_, _, x) | S::Expr(x) | S::Return(Some(x)) => visit_e(x, f),
+                S::Return(None) => {}
+                S::If(c, yes, no) => {
+                    visit_e(c, f);
+                    visit(yes, f);
+                    visit(no, f);
+                }
+                S::For(_, iter, body) => {
+                    visit_e(iter, f);
+                    visit(body, f);
+                }
+            }
+        }
+    }
+
+    fn visit_e(x: &E, f: &mut dyn FnMut(&E)) {
+        f(x);
+        match x {
+            E::Const(_) | E::Var(_) | E::Field(_) => {}
+            E::Bin(_, a, b) | E::Index(a, b) => {
+                visit_e(a, f);
+                visit_e(b, f);
+            }
+            E::Int(_, g) | E::IntCmp(.., g) | E::IntRatio(.., g) => visit_e(g, f),
+            E::Neg(a) | E::Not(a) | E::Na(a) | E::Table(_, a) => visit_e(a, f),
+            E::And(xs) | E::Or(xs) | E::Interp(xs) | E::Array(xs) | E::Explain(_, xs) | E::Call(_, xs) => xs.iter().for_each(|x| visit_e(x, f)),
+            E::Block(b) => visit(b, f),
+        }
+    }
+}
+
 mod rewrite {
     //! Two rewrites of a compiled rule that take work out of every run and
     //! change nothing Rhai would do.
@@ -570,13 +696,25 @@ mod rewrite {
     //! `input.a / input.b` when the arguments are constants, fields or
     //! variables: reading them cannot fail or change anything, so when they
     //! are read makes no difference.
-    use super::{binary_expr, Func, Val, E, S};
+    use super::{binary_expr, bounds, Func, Val, E, S};
 
     /// Longest list unrolled: past it the copies outweigh the list.
     const MAX_ITEMS: usize = 16;
 
+    /// Most nodes one unrolled loop may give (nested loops unroll inner
+    /// first, so this bounds their product too).
+    const MAX_NODES: usize = 2048;
+
+    /// What unrolling must keep within: Rhai's array and string size
+    /// limits, and which record fields are text.
+    pub(super) struct Limits<'a> {
+        pub(super) max_array: usize,
+        pub(super) max_string: usize,
+        pub(super) text_fields: &'a [bool],
+    }
+
     /// The block with its unrollable loops unrolled.
-    pub(super) fn unroll(mut stmts: Vec<S>, max_array: usize) -> Vec<S> {
+    pub(super) fn unroll(mut stmts: Vec<S>, cx: &Limits) -> Vec<S> {
         let mut k = 0;
         while k < stmts.len() {
             let replaced = match &stmts[k] {
@@ -594,9 +732,17 @@ mod rewrite {
                         },
                         _ => (None, None),
                     };
+                    // Building the list could not fail in Rhai: within the array
+                    // size limit, no text field in it (its length is only known
+                    // at run time), its text constants within the string limit.
                     let unrollable = |items: &Vec<E>| {
+                        let leaves = || items.iter().flat_map(|x| if let E::Array(parts) = x { parts.as_slice() } else { std::slice::from_ref(x) });
+                        let text: usize = leaves().map(|x| if let E::Const(Val::Str(t)) = x { t.len() } else { 0 }).sum();
                         items.len() <= MAX_ITEMS
-                            && size(items) <= max_array
+                            && size(items) <= cx.max_array
+                            && text <= cx.max_string
+                            && items.len() * bounds::nodes(body) <= MAX_NODES
+                            && leaves().all(|x| pure(x) && !matches!(x, E::Field(i) if cx.text_fields.get(*i).copied().unwrap_or(true)))
                             && items.iter().all(|x| match x {
                                 E::Array(parts) => parts.iter().all(pure),
                                 x => pure(x),
@@ -1414,7 +1560,7 @@ impl Link<'_> {
                 if items.len() > self.max_array {
                     return Box::new(|_, _| None);
                 }
-                let items = self.opds(items);
+                let (items, max_array, max_string) = (self.opds(items), self.max_array, self.max_string);
                 // Lists live side by side in the arena: no allocation per
                 // list, nothing to free one by one.
                 if !items.iter().any(|x| matches!(x, Opd::X(_))) {
@@ -1428,6 +1574,7 @@ impl Link<'_> {
                             let v = x.get(r, f)?;
                             r.arena.push(v);
                         }
+                        within_limits(r.arena, start, items.len(), max_array, max_string)?;
                         Some(Val::List { start: start as u32, len: items.len() as u32 })
                     });
                 }
@@ -1445,6 +1592,7 @@ impl Link<'_> {
                         let v = x.get(r, f)?;
                         discard(std::mem::replace(&mut r.arena[start + k], v));
                     }
+                    within_limits(r.arena, start, items.len(), max_array, max_string)?;
                     Some(Val::List { start: start as u32, len: items.len() as u32 })
                 })
             }
@@ -1558,6 +1706,32 @@ impl Link<'_> {
     }
 }
 
+/// `Some(())` when the new list of `len` values at `arena[start..]` is
+/// within Rhai's size limits as Rhai counts it: its elements and those of
+/// the lists in it, and the bytes of all the text in them. Past them, Rhai
+/// decides.
+fn within_limits(arena: &[Val], start: usize, len: usize, max_array: usize, max_string: usize) -> Option<()> {
+    let (elements, text) = data_size(arena, &arena[start..start + len]);
+    (elements <= max_array && text <= max_string).then_some(())
+}
+
+/// Elements (nested ones included) and text bytes of `list`.
+fn data_size(arena: &[Val], list: &[Val]) -> (usize, usize) {
+    let (mut elements, mut text) = (0, 0);
+    for v in list {
+        elements += 1;
+        let (e, t) = match v {
+            Val::List { start, len } => data_size(arena, &arena[*start as usize..(*start + *len) as usize]),
+            Val::Array(items) => data_size(arena, items),
+            Val::Str(s) | Val::Na(s) => (0, s.len()),
+            _ => (0, 0),
+        };
+        elements += e;
+        text += t;
+    }
+    (elements, text)
+}
+
 /// Drops a value, skipping the drop glue for the plain ones (most values
 /// here are integers, and the generic drop is a call per value).
 #[inline(always)]
@@ -1655,6 +1829,11 @@ mod tests {
         E::Const(Val::Str(super::Text::Lit(s)))
     }
 
+    /// Fields 3 and 4 are booleans, field 5 text.
+    fn limits(max_array: usize) -> super::rewrite::Limits<'static> {
+        super::rewrite::Limits { max_array, max_string: 1000, text_fields: &[false, false, false, false, false, true] }
+    }
+
     fn pairs() -> E {
         E::Array(vec![E::Array(vec![text("cost"), E::Field(3)]), E::Array(vec![text("deadline"), E::Field(4)])])
     }
@@ -1667,7 +1846,7 @@ mod tests {
 
     #[test]
     fn loops_over_lists_of_constants_and_fields_are_unrolled() {
-        let out = super::rewrite::unroll(vec![S::Let(0, pairs()), loop_over(E::Var(0))], 100);
+        let out = super::rewrite::unroll(vec![S::Let(0, pairs()), loop_over(E::Var(0))], &limits(100));
         // The list is not built; one copy of the body per item, then `()`.
         let shown = format!("{out:?}");
         assert!(!shown.contains("For") && !shown.contains("Array") && !shown.contains("Index"), "{shown}");
@@ -1675,7 +1854,7 @@ mod tests {
         assert!(shown.contains("If(Field(4), [Expr(Explain(0, [Const(Str(Lit(\"deadline\")))]))]"), "{shown}");
         assert!(matches!(out.last(), Some(S::Expr(E::Const(Val::Unit)))));
         // Written in the loop itself.
-        assert_eq!(super::rewrite::unroll(vec![loop_over(pairs())], 100).len(), 3);
+        assert_eq!(super::rewrite::unroll(vec![loop_over(pairs())], &limits(100)).len(), 3);
     }
 
     #[test]
@@ -1694,7 +1873,7 @@ mod tests {
 
     #[test]
     fn loops_that_cannot_be_unrolled_exactly_stay_loops() {
-        let still_loops = |stmts: Vec<S>, max_array| format!("{:?}", super::rewrite::unroll(stmts, max_array)).contains("For");
+        let still_loops = |stmts: Vec<S>, max_array| format!("{:?}", super::rewrite::unroll(stmts, &limits(max_array))).contains("For");
         // The list is read again after the loop.
         assert!(still_loops(vec![S::Let(0, pairs()), loop_over(E::Var(0)), S::Expr(E::Var(0))], 100));
         // An item that is not a constant or a field.
@@ -1709,5 +1888,18 @@ mod tests {
         // The loop variable used as a whole list.
         let whole = S::For(1, pairs(), vec![S::Expr(E::Var(1))]);
         assert!(still_loops(vec![whole], 100));
+        // A text field in the list (Rhai checks the list's text against the
+        // string size limit), and text constants over it.
+        let text = E::Array(vec![E::Array(vec![text("a"), E::Field(5)])]);
+        assert!(still_loops(vec![loop_over(text)], 100));
+        let long: &'static str = "x".repeat(600).leak();
+        let over = E::Array(vec![E::Array(vec![E::Const(Val::Str(super::Text::Lit(long))), E::Field(3)]), E::Array(vec![E::Const(Val::Str(super::Text::Lit(long))), E::Field(4)])]);
+        assert!(still_loops(vec![loop_over(over)], 100));
+        // Copies past the node budget (as nested unrolled loops would give).
+        let sixteen = E::Array((1..=16).map(|k| E::Const(Val::Int(k))).collect());
+        let big_body = vec![S::Expr(E::And(vec![E::Const(Val::Bool(true)); 150]))];
+        assert!(still_loops(vec![S::For(2, sixteen.clone(), big_body)], 100));
+        let small_body = vec![S::Expr(E::And(vec![E::Const(Val::Bool(true)); 100]))];
+        assert!(!still_loops(vec![S::For(2, sixteen, small_body)], 100));
     }
 }

@@ -340,6 +340,9 @@ fn compile(engine: &Engine, manifest: Manifest, files: BTreeMap<String, String>)
         engine: &rhai,
         max_string: limits.max_string_size,
         max_array: limits.max_array_size,
+        max_operations: limits.max_operations,
+        max_variables: limits.max_variables,
+        text_fields: manifest.input.fields.iter().map(|f| f.ty == crate::manifest::FieldType::String).collect(),
     };
     let mut indicators = Vec::new();
     for ind in &manifest.indicators {

@@ -210,6 +210,9 @@ pub(crate) fn build(limits: &Limits, fields: &[String], tables: Arc<Vec<Table>>,
     e.set_max_functions(limits.max_functions);
     e.set_max_modules(limits.max_modules);
     e.disable_symbol("eval");
+    // `/` is exact here, but `x /= y` on two integers would be Rhai's
+    // built-in truncating division: a rule writes `x = x / y` instead.
+    e.disable_symbol("/=");
     e.set_strict_variables(true);
     e.on_print(|s| record(|| Event::Note(s.to_owned())));
     e.on_debug(|s, _, _| record(|| Event::Note(s.to_owned())));
@@ -371,6 +374,9 @@ pub(crate) fn convert_parse(err: rhai::ParseError, file: &str, source: &str) -> 
             (ErrorKind::Security, "`eval` is not allowed in rules: a rule's code must be in its file, where it can be read and checked".to_owned())
         }
         rhai::ParseErrorType::ExprTooDeep => (ErrorKind::Limit, "expression nested too deeply".to_owned()),
+        ref t @ rhai::ParseErrorType::UnknownOperator(ref s) if s == "/=" => {
+            (ErrorKind::Parse, format!("{t}: `/` is exact in rules, `/=` is not available; write `x = x / y`"))
+        }
         ref t => (ErrorKind::Parse, t.to_string()),
     };
     let mut e = Error::new(kind, msg).with_file(file);
