@@ -391,11 +391,9 @@ impl Assessment {
         let def = &p.manifest.indicators[i];
         let r = &self.indicators[i];
         let mut line = String::with_capacity(160);
-        for (f, _) in &p.indicators[i].reads {
-            if let Some(&k) = p.field_index.get(f) {
-                line.push_str(if line.is_empty() { "read " } else { ", " });
-                let _ = write!(line, "{f} = {}", Show(&self.values[k]));
-            }
+        for (f, k) in &p.indicators[i].read_slots {
+            line.push_str(if line.is_empty() { "read " } else { ", " });
+            let _ = write!(line, "{f} = {}", Show(&self.values[*k]));
         }
         if !line.is_empty() {
             emit(&line)?;
