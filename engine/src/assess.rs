@@ -213,7 +213,7 @@ impl Pack {
             // The usual outcome, points in range from the fast path, taken
             // straight; everything else goes through the checks below.
             let fast = match fast {
-                Some(Outcome::Points(x)) if x.signum() >= 0 && x <= Num::int(def.max) => {
+                Some(Outcome::Points(x)) if in_range(&x, def.max) => {
                     let events = mark as u32..a.events.len() as u32;
                     a.indicators.push(IndicatorResult { points: Some(x), not_applicable: None, error: None, events });
                     continue;
@@ -249,7 +249,7 @@ impl Pack {
                 Ok(v) => match v {
                     Err(m) => Err(fail(Error::new(ErrorKind::Runtime, m).with_file(&def.script))),
                     Ok(Outcome::NotApplicable(why)) => Ok((None, Some(why))),
-                    Ok(Outcome::Points(x)) if x.signum() < 0 || x > Num::int(def.max) => {
+                    Ok(Outcome::Points(x)) if !in_range(&x, def.max) => {
                         Err(fail(Error::new(ErrorKind::Runtime, format!("the rule returned {x} points; points must be between 0 and the maximum {}", def.max)).with_file(&def.script)))
                     }
                     Ok(Outcome::Points(x)) => Ok((Some(x), None)),
@@ -287,6 +287,12 @@ impl Pack {
         a.score = a.points_total.mul(&Num::int(100)).div(&Num::int(a.max_applicable));
         a
     }
+}
+
+/// Points a rule may return: between 0 and the indicator's maximum.
+#[inline]
+fn in_range(x: &Num, max: i64) -> bool {
+    x.signum() >= 0 && *x <= Num::int(max)
 }
 
 /// The grade id for an exact score: the first band whose minimum the
@@ -391,9 +397,9 @@ impl Assessment {
         let def = &p.manifest.indicators[i];
         let r = &self.indicators[i];
         let mut line = String::with_capacity(160);
-        for (f, k) in &p.indicators[i].read_slots {
+        for &k in &p.indicators[i].read_slots {
             line.push_str(if line.is_empty() { "read " } else { ", " });
-            let _ = write!(line, "{f} = {}", Show(&self.values[*k]));
+            let _ = write!(line, "{} = {}", p.manifest.input.fields[k].name, Show(&self.values[k]));
         }
         if !line.is_empty() {
             emit(&line)?;

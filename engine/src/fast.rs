@@ -240,6 +240,49 @@ enum S {
     Expr(E),
 }
 
+/// A node of a compiled tree, as the passes over it see one.
+enum Node<'a> {
+    S(&'a S),
+    E(&'a E),
+}
+
+/// Calls `f` on every statement and expression of `stmts`, nested ones
+/// included, parents first. Integer forms are seen through their general
+/// form, which reads the same variables.
+fn walk<'a>(stmts: &'a [S], f: &mut dyn FnMut(Node<'a>)) {
+    for s in stmts {
+        f(Node::S(s));
+        match s {
+            S::Let(_, x) | S::Assign(_, _, x) | S::Expr(x) | S::Return(Some(x)) => walk_e(x, f),
+            S::Return(None) => {}
+            S::If(c, yes, no) => {
+                walk_e(c, f);
+                walk(yes, f);
+                walk(no, f);
+            }
+            S::For(_, iter, body) => {
+                walk_e(iter, f);
+                walk(body, f);
+            }
+        }
+    }
+}
+
+fn walk_e<'a>(x: &'a E, f: &mut dyn FnMut(Node<'a>)) {
+    f(Node::E(x));
+    match x {
+        E::Const(_) | E::Var(_) | E::Field(_) => {}
+        E::Bin(_, a, b) | E::Index(a, b) => {
+            walk_e(a, f);
+            walk_e(b, f);
+        }
+        E::Int(_, g) | E::IntCmp(.., g) | E::IntRatio(.., g) => walk_e(g, f),
+        E::Neg(a) | E::Not(a) | E::Na(a) | E::Table(_, a) => walk_e(a, f),
+        E::And(xs) | E::Or(xs) | E::Interp(xs) | E::Array(xs) | E::Explain(_, xs) | E::Call(_, xs) => xs.iter().for_each(|x| walk_e(x, f)),
+        E::Block(b) => walk(b, f),
+    }
+}
+
 #[derive(Debug)]
 struct Func {
     slots: usize,
@@ -572,7 +615,7 @@ impl Compiler<'_> {
 
 mod bounds {
     //! Static upper bounds of a compiled rule's work.
-    use super::{Func, Val, E, S};
+    use super::{walk, Func, Node, Val, E, S};
 
     /// Rhai operations counted per node of the tree, generously: Rhai
     /// counts one per statement and about one per expression evaluated.
@@ -623,56 +666,21 @@ mod bounds {
     /// The longest list written in `stmts` (literal or constant).
     fn longest(stmts: &[S]) -> u64 {
         let mut max = 0;
-        visit(stmts, &mut |x| {
-            let len = match x {
-                E::Array(items) => items.len(),
-                E::Const(Val::Array(items)) => items.len(),
-                _ => 0,
-            };
-            max = max.max(len as u64);
+        walk(stmts, &mut |n| {
+            if let Node::E(E::Array(items)) = n {
+                max = max.max(items.len());
+            } else if let Node::E(E::Const(Val::Array(items))) = n {
+                max = max.max(items.len());
+            }
         });
-        max
+        max as u64
     }
 
     /// The number of nodes of `stmts`.
     pub(super) fn nodes(stmts: &[S]) -> usize {
-        let mut count = stmts.len();
-        visit(stmts, &mut |_| count += 1);
+        let mut count = 0;
+        walk(stmts, &mut |_| count += 1);
         count
-    }
-
-    /// Calls `f` on every expression of `stmts`, nested ones included.
-    fn visit(stmts: &[S], f: &mut dyn FnMut(&E)) {
-        for s in stmts {
-            match s {
-                S::Let(_, x) | S::Assign(_, _, x) | S::Expr(x) | S::Return(Some(x)) => visit_e(x, f),
-                S::Return(None) => {}
-                S::If(c, yes, no) => {
-                    visit_e(c, f);
-                    visit(yes, f);
-                    visit(no, f);
-                }
-                S::For(_, iter, body) => {
-                    visit_e(iter, f);
-                    visit(body, f);
-                }
-            }
-        }
-    }
-
-    fn visit_e(x: &E, f: &mut dyn FnMut(&E)) {
-        f(x);
-        match x {
-            E::Const(_) | E::Var(_) | E::Field(_) => {}
-            E::Bin(_, a, b) | E::Index(a, b) => {
-                visit_e(a, f);
-                visit_e(b, f);
-            }
-            E::Int(_, g) | E::IntCmp(.., g) | E::IntRatio(.., g) => visit_e(g, f),
-            E::Neg(a) | E::Not(a) | E::Na(a) | E::Table(_, a) => visit_e(a, f),
-            E::And(xs) | E::Or(xs) | E::Interp(xs) | E::Array(xs) | E::Explain(_, xs) | E::Call(_, xs) => xs.iter().for_each(|x| visit_e(x, f)),
-            E::Block(b) => visit(b, f),
-        }
     }
 }
 
@@ -696,7 +704,7 @@ mod rewrite {
     //! `input.a / input.b` when the arguments are constants, fields or
     //! variables: reading them cannot fail or change anything, so when they
     //! are read makes no difference.
-    use super::{binary_expr, bounds, Func, Val, E, S};
+    use super::{binary_expr, bounds, walk, walk_e, Func, Node, Val, E, S};
 
     /// Longest list unrolled: past it the copies outweigh the list.
     const MAX_ITEMS: usize = 16;
@@ -724,7 +732,7 @@ mod rewrite {
                     let (items, list_let) = match iter {
                         E::Array(items) => (Some(items.clone()), None),
                         E::Var(list) => match stmts[..k].iter().rposition(|s| matches!(s, S::Let(slot, E::Array(_)) if slot == list)) {
-                            Some(at) if stmts.iter().map(|s| uses(s, *list)).sum::<usize>() == 2 => match &stmts[at] {
+                            Some(at) if uses(&stmts, *list) == 2 => match &stmts[at] {
                                 S::Let(_, E::Array(items)) => (Some(items.clone()), Some(at)),
                                 _ => (None, None),
                             },
@@ -805,16 +813,15 @@ mod rewrite {
     /// An expression reading no variable but the first `params` (no
     /// blocks, so no variables of its own either).
     fn of_params(e: &E, params: usize) -> bool {
-        let all = |xs: &[E]| xs.iter().all(|x| of_params(x, params));
-        match e {
-            E::Var(s) => *s < params,
-            E::Const(_) | E::Field(_) => true,
-            E::Bin(_, a, b) | E::Index(a, b) => of_params(a, params) && of_params(b, params),
-            E::Int(_, g) | E::IntCmp(.., g) | E::IntRatio(.., g) => of_params(g, params),
-            E::Neg(a) | E::Not(a) | E::Na(a) | E::Table(_, a) => of_params(a, params),
-            E::And(xs) | E::Or(xs) | E::Interp(xs) | E::Array(xs) | E::Explain(_, xs) => all(xs),
-            E::Block(_) | E::Call(..) => false,
-        }
+        let mut ok = true;
+        walk_e(e, &mut |n| {
+            ok &= match n {
+                Node::E(E::Var(s)) => *s < params,
+                Node::E(E::Block(_) | E::Call(..)) => false,
+                _ => true,
+            }
+        });
+        ok
     }
 
     /// What a variable stands for in a rewrite: a constant, a field or a
@@ -874,30 +881,17 @@ mod rewrite {
         })
     }
 
-    /// How often a statement reads or writes the variable in `slot`.
-    fn uses(s: &S, slot: usize) -> usize {
-        let stmts = |xs: &[S]| xs.iter().map(|s| uses(s, slot)).sum::<usize>();
-        match s {
-            S::Let(v, e) | S::Assign(v, _, e) => usize::from(*v == slot) + uses_e(e, slot),
-            S::If(c, a, b) => uses_e(c, slot) + stmts(a) + stmts(b),
-            S::For(v, iter, body) => usize::from(*v == slot) + uses_e(iter, slot) + stmts(body),
-            S::Return(e) => e.as_ref().map_or(0, |e| uses_e(e, slot)),
-            S::Expr(e) => uses_e(e, slot),
-        }
-    }
-
-    fn uses_e(e: &E, slot: usize) -> usize {
-        let all = |xs: &[E]| xs.iter().map(|x| uses_e(x, slot)).sum::<usize>();
-        match e {
-            E::Var(s) => usize::from(*s == slot),
-            E::Const(_) | E::Field(_) => 0,
-            // The integer form reads the same variables as the general one.
-            E::Bin(_, a, b) | E::Index(a, b) => uses_e(a, slot) + uses_e(b, slot),
-            E::Int(_, g) | E::IntCmp(.., g) | E::IntRatio(.., g) => uses_e(g, slot),
-            E::Neg(a) | E::Not(a) | E::Na(a) | E::Table(_, a) => uses_e(a, slot),
-            E::And(xs) | E::Or(xs) | E::Interp(xs) | E::Array(xs) | E::Explain(_, xs) | E::Call(_, xs) => all(xs),
-            E::Block(b) => b.iter().map(|s| uses(s, slot)).sum(),
-        }
+    /// How often `stmts` read or write the variable in `slot`.
+    fn uses(stmts: &[S], slot: usize) -> usize {
+        let mut count = 0;
+        walk(stmts, &mut |n| {
+            count += usize::from(match n {
+                Node::E(E::Var(s)) => *s == slot,
+                Node::S(S::Let(s, _) | S::Assign(s, ..) | S::For(s, ..)) => *s == slot,
+                _ => false,
+            })
+        });
+        count
     }
 }
 
@@ -1402,17 +1396,16 @@ impl Link<'_> {
             }
             // Sums of fields and their multiples (`m1 + m2 + …`,
             // `1 * m1 + 2 * m2 + …`): one closure, the terms in Rhai's order.
-            IntE::Bin(..) if sum_of(e).is_some_and(|(first, rest)| rest.len() > 1 || first.1.is_some() || rest[0].1 .1.is_some()) => {
-                let (first, rest) = sum_of(e).expect("a sum");
-                Box::new(move |r, f| {
-                    let mut acc = first.get(r, f)?;
-                    for &(op, t) in &rest {
-                        acc = int_op(op, acc, t.get(r, f)?)?;
-                    }
-                    Some(acc)
-                })
-            }
             IntE::Bin(op, a, b) => {
+                if let Some((first, rest)) = sum_of(e).filter(|(first, rest)| rest.len() > 1 || first.1.is_some() || rest[0].1 .1.is_some()) {
+                    return Box::new(move |r, f| {
+                        let mut acc = first.get(r, f)?;
+                        for &(op, t) in &rest {
+                            acc = int_op(op, acc, t.get(r, f)?)?;
+                        }
+                        Some(acc)
+                    });
+                }
                 let op = *op;
                 match (Leaf::of(a), Leaf::of(b)) {
                     (Some(a), Some(b)) => Box::new(move |r, f| int_op(op, a.get(r, f)?, b.get(r, f)?)),

@@ -623,19 +623,11 @@ fn put_decimal(buf: &mut [u8], at: &mut usize, mut x: u128) {
     }
 }
 
-/// Writes `q / 10^10` before `buf[*at]` as `round_trimmed(10)` writes it:
-/// trailing zeros of the decimals dropped, no `-` on zero.
-fn put_rounded(buf: &mut [u8], at: &mut usize, q: i128) {
-    let m = q.unsigned_abs();
-    // In machine words when they hold it (128-bit division is a library
-    // call, and a slow one in WebAssembly).
-    let scale = 10u64.pow(10);
-    let (int, mut frac) = match u64::try_from(m) {
-        Ok(x) => (u128::from(x / scale), x % scale),
-        Err(_) => (m / u128::from(scale), (m % u128::from(scale)) as u64),
-    };
+/// Writes `.` and the decimals `frac` (zero-padded to `places`) before
+/// `buf[*at]`, trailing zeros dropped; nothing when they are all zero.
+fn put_fraction(buf: &mut [u8], at: &mut usize, mut frac: u64, places: u32) {
     let mut trailing = true;
-    for _ in 0..10 {
+    for _ in 0..places {
         let digit = (frac % 10) as u8;
         frac /= 10;
         if digit != 0 || !trailing {
@@ -648,6 +640,20 @@ fn put_rounded(buf: &mut [u8], at: &mut usize, q: i128) {
         *at -= 1;
         buf[*at] = b'.';
     }
+}
+
+/// Writes `q / 10^10` before `buf[*at]` as `round_trimmed(10)` writes it:
+/// trailing zeros of the decimals dropped, no `-` on zero.
+fn put_rounded(buf: &mut [u8], at: &mut usize, q: i128) {
+    let m = q.unsigned_abs();
+    // In machine words when they hold it (128-bit division is a library
+    // call, and a slow one in WebAssembly).
+    let scale = 10u64.pow(10);
+    let (int, frac) = match u64::try_from(m) {
+        Ok(x) => (u128::from(x / scale), x % scale),
+        Err(_) => (m / u128::from(scale), (m % u128::from(scale)) as u64),
+    };
+    put_fraction(buf, at, frac, 10);
     put_decimal(buf, at, int);
     if q < 0 {
         *at -= 1;
@@ -760,23 +766,11 @@ impl fmt::Display for Num {
                 // |m| < 2^63·10^10 fits 128 bits; split in machine words
                 // when it fits one (128-bit division is a library call).
                 let scale = 10u64.pow(places);
-                let (int, mut frac) = match u64::try_from(m.unsigned_abs()) {
+                let (int, frac) = match u64::try_from(m.unsigned_abs()) {
                     Ok(x) => (u128::from(x / scale), x % scale),
                     Err(_) => (m.unsigned_abs() / u128::from(scale), (m.unsigned_abs() % u128::from(scale)) as u64),
                 };
-                // The decimals, zero-padded to `places`, trailing zeros dropped.
-                let mut trailing = true;
-                for _ in 0..places {
-                    let digit = (frac % 10) as u8;
-                    frac /= 10;
-                    if digit != 0 || !trailing {
-                        trailing = false;
-                        at -= 1;
-                        buf[at] = b'0' + digit;
-                    }
-                }
-                at -= 1;
-                buf[at] = b'.';
+                put_fraction(&mut buf, &mut at, frac, places);
                 put_decimal(&mut buf, &mut at, int);
             } else {
                 // Not a short decimal (shares such as 2624/2673): the

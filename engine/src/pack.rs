@@ -23,9 +23,9 @@ pub(crate) struct Indicator {
     pub(crate) ast: AST,
     /// Input fields the rule reads, with the 1-based line of the first read.
     pub(crate) reads: Vec<(String, u32)>,
-    /// The declared ones among them and their places in the schema, for
-    /// the trace's `read …` line (looked up once, not per record).
-    pub(crate) read_slots: Vec<(String, usize)>,
+    /// The places in the schema of the declared ones among them, for the
+    /// trace's `read …` line (looked up once, not per record).
+    pub(crate) read_slots: Vec<usize>,
     /// The same rule for the fast path, when it uses only what that reproduces.
     pub(crate) fast: Option<crate::fast::FastRule>,
 }
@@ -356,7 +356,7 @@ fn compile(engine: &Engine, manifest: Manifest, files: BTreeMap<String, String>)
         ast.set_source(ind.script.as_str());
         let fast = crate::fast::compile(&ast, &cx);
         let reads = scan_reads(text);
-        let read_slots = reads.iter().filter_map(|(f, _)| Some((f.clone(), *field_index.get(f)?))).collect();
+        let read_slots = reads.iter().filter_map(|(f, _)| field_index.get(f).copied()).collect();
         indicators.push(Indicator { ast, reads, read_slots, fast });
     }
 
