@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-out=$(cargo run --quiet --release -p mezon-benches --bin compare -- --records 300 --min-secs 0.2) || {
+out=$(cargo run --quiet --release -p mezon-benches --bin compare -- --records 300 --min-secs 0.2 --trials 1) || {
     status=$?
     printf '%s\n' "${out:-}"
     echo "benches smoke: compare exited with status $status" >&2

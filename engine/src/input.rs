@@ -68,6 +68,8 @@ pub fn read(reader: impl Read + Send + 'static, format: InputFormat, schema: &In
 /// One input item not yet parsed into fields: a CSV row, a JSON Lines
 /// line, or an element of a JSON array. Reading rows is cheap and
 /// sequential; [`Row::parse`] is the costly part and can run on any thread.
+/// Cloning is cheap for CSV rows: they share their block of text.
+#[derive(Clone)]
 pub struct Row {
     position: usize,
     locator: Locator,
@@ -91,6 +93,7 @@ impl std::fmt::Display for Locator {
     }
 }
 
+#[derive(Clone)]
 enum Item {
     /// Row `.1` of a block of CSV rows read together.
     Csv(std::sync::Arc<CsvBlock>, u32),
@@ -251,19 +254,24 @@ impl IntoRecord for Row {
         self.parse()
     }
 
-    /// A CSV row goes from its cells straight to typed values, without the
-    /// JSON object `parse` builds.
     fn assess(self, pack: &crate::Pack, opts: &crate::AssessOptions) -> crate::Assessment {
-        match &self.item {
-            Item::Csv(block, row) => {
-                let r = CsvRow { block, row: *row as usize };
-                if r.len() == r.layout().headers.len() {
-                    return pack.assess_source(self.position, &self.locator, &Source::Csv(r), opts, false);
-                }
-                pack.assess_raw(&self.parse(), opts)
+        pack.assess_row(&self, opts)
+    }
+}
+
+impl crate::Pack {
+    /// Assesses one unparsed row: the same result as `assess_raw` of
+    /// [`Row::parse`]. A CSV row goes from its cells straight to typed
+    /// values, without the JSON object `parse` builds, and without touching
+    /// more memory than its own cells.
+    pub fn assess_row(&self, row: &Row, opts: &crate::AssessOptions) -> crate::Assessment {
+        if let Item::Csv(block, i) = &row.item {
+            let r = CsvRow { block, row: *i as usize };
+            if r.len() == r.layout().headers.len() {
+                return self.assess_source(row.position, &row.locator, &Source::Csv(r), opts, false);
             }
-            _ => pack.assess_raw(&self.parse(), opts),
         }
+        self.assess_raw(&row.clone().parse(), opts)
     }
 }
 

@@ -604,6 +604,27 @@ fn a_threaded_stream_gives_the_sequential_results_in_input_order() {
 }
 
 #[test]
+fn a_borrowed_row_gives_what_its_parsed_record_gives() {
+    // `assess_row` takes CSV cells straight to values; short rows, bad
+    // cells and JSON Lines go through `parse`. Both must equal `assess_raw`.
+    let pack = pack2016();
+    let opts = AssessOptions { trace: true };
+    let jsonl = std::env::temp_dir().join(format!("mezon-rows-{}.jsonl", std::process::id()));
+    std::fs::write(&jsonl, "{\"service_id\": \"a\", \"period\": 2016}\nnot json\n[1]\n").unwrap();
+    let mut seen = 0;
+    for path in [root().join("examples/2016/services.csv"), root().join("examples/2016/invalid.csv"), jsonl.clone()] {
+        let rows: Vec<mezon::Row> = mezon::read_file_rows(&path, &pack.manifest().input).unwrap().collect();
+        for row in rows {
+            let by_row = pack.assess_row(&row, &opts).to_json_line();
+            assert_eq!(by_row, pack.assess_raw(&row.parse(), &opts).to_json_line(), "{}", path.display());
+            seen += 1;
+        }
+    }
+    std::fs::remove_file(&jsonl).unwrap();
+    assert!(seen > 600, "{seen}");
+}
+
+#[test]
 fn the_fast_path_equals_the_interpreter_on_every_construct_it_takes() {
     let mut files = hostile().files().clone();
     files.insert("lib/util.rhai".into(), "// helpers for the coverage rule\nfn twice(a) {\n    a * 2\n}\n".into());
