@@ -9,6 +9,7 @@ use serde_json::{json, Map, Value};
 use crate::error::{Error, ErrorKind};
 use crate::fast::{self, Text, Val, Vals};
 use crate::input::{self, RawRecord, Source};
+use crate::json;
 use crate::manifest::toml_num;
 use crate::num::Num;
 use crate::pack::Pack;
@@ -381,28 +382,33 @@ impl Assessment {
     /// the rule's own `explain` lines, and the outcome.
     pub fn trace(&self, i: usize) -> Vec<String> {
         let mut out = Vec::new();
-        let _ = self.trace_lines(i, |line| {
+        let _ = self.trace_lines(i, &mut String::new(), |line| {
             out.push(line.to_owned());
             Ok::<(), std::convert::Infallible>(())
         });
         out
     }
 
-    /// Renders the trace of indicator `i` one line at a time into one
-    /// buffer, handing each line to `emit` (the JSON writer escapes it
-    /// straight into the output).
-    fn trace_lines<E>(&self, i: usize, mut emit: impl FnMut(&str) -> Result<(), E>) -> Result<(), E> {
+    /// Renders the trace of indicator `i` one line at a time into `line`,
+    /// handing each line to `emit` (the JSON writer escapes it straight
+    /// into the output).
+    fn trace_lines<E>(&self, i: usize, line: &mut String, mut emit: impl FnMut(&str) -> Result<(), E>) -> Result<(), E> {
         use std::fmt::Write;
         let p = &self.pack.0;
         let def = &p.manifest.indicators[i];
         let r = &self.indicators[i];
-        let mut line = String::with_capacity(160);
+        line.clear();
         for &k in &p.indicators[i].read_slots {
             line.push_str(if line.is_empty() { "read " } else { ", " });
-            let _ = write!(line, "{} = {}", p.manifest.input.fields[k].name, Show(&self.values[k]));
+            line.push_str(&p.manifest.input.fields[k].name);
+            line.push_str(" = ");
+            match &self.values[k] {
+                Val::Unit => line.push_str("(missing)"),
+                v => v.push_to(line),
+            }
         }
         if !line.is_empty() {
-            emit(&line)?;
+            emit(line)?;
         }
         for ev in &self.events[r.events.start as usize..r.events.end as usize] {
             line.clear();
@@ -410,21 +416,27 @@ impl Assessment {
                 Event::Note(s) => line.push_str(s),
                 Event::Explain { template, start, len } => {
                     let t = &p.indicators[i].fast.as_ref().expect("explain events come from fast rules").templates[*template as usize];
-                    t.render_into(&mut line, &self.trace_values[*start as usize..(*start + *len) as usize]);
+                    t.render_into(line, &self.trace_values[*start as usize..(*start + *len) as usize]);
                 }
-                Event::Table { table, inputs, row } => table_line(&mut line, &p.tables[*table], inputs, *row),
-                Event::Table1 { table, row, input } => table_line(&mut line, &p.tables[*table as usize], std::slice::from_ref(input), *row as usize),
+                Event::Table { table, inputs, row } => table_line(line, &p.tables[*table], inputs, *row),
+                Event::Table1 { table, row, input } => table_line(line, &p.tables[*table as usize], std::slice::from_ref(input), *row as usize),
             }
-            emit(&line)?;
+            emit(line)?;
         }
         line.clear();
         let _ = match (&r.points, &r.not_applicable, &r.error) {
-            (Some(x), ..) => write!(line, "points = {x} of {}", def.max),
+            (Some(x), ..) => {
+                line.push_str("points = ");
+                x.push_to(line);
+                line.push_str(" of ");
+                crate::num::push_int(line, def.max);
+                Ok(())
+            }
             (_, Some(why), _) => write!(line, "not applicable: {why}"),
             (_, _, Some(e)) => write!(line, "error[{}]: {}", e.kind().as_str(), e.message()),
             _ => return Ok(()),
         };
-        emit(&line)
+        emit(line)
     }
 
     /// The result as JSON, the same object on every platform and for the
@@ -432,95 +444,109 @@ impl Assessment {
     /// published figure), `score_exact`, `grade`, `points_total`,
     /// `max_applicable`, `reason`, `indicators`, `errors`, `warnings`, `pack`.
     pub fn to_json(&self) -> Value {
-        // One definition of the result's shape: the serializer below.
-        serde_json::to_value(JsonView(self)).expect("a result serialises")
+        // One definition of the result's shape: the writer below.
+        serde_json::from_str(&self.to_json_line()).expect("the result line is JSON")
     }
-}
 
-impl Assessment {
     /// The result as one line of JSON: the same bytes as
-    /// `to_json_line(&self.to_json())`, written straight from the result
-    /// without building the value tree first (the hot path of every JSON
-    /// output: `mezon assess`, the bindings' `assess_json`, the browser).
+    /// `to_json_line(&self.to_json())`. Written straight from the result,
+    /// without a value tree (the hot path of every JSON output: `mezon
+    /// assess`, the bindings' `assess_json`, the browser); trace lines are
+    /// rendered into one buffer and escaped as they are copied.
     pub fn to_json_line(&self) -> String {
-        serde_json::to_string(&JsonView(self)).expect("a result serialises")
+        let mut out = String::with_capacity(4096);
+        self.write_json(&mut out);
+        out
     }
-}
 
-/// Serialises an [`Assessment`] with the keys and values of
-/// [`Assessment::to_json`], in the same order.
-struct JsonView<'a>(&'a Assessment);
-
-struct IndicatorsView<'a>(&'a Assessment);
-
-/// One indicator, keys in the order of [`Assessment::to_json`].
-#[derive(serde::Serialize)]
-struct IndicatorJson<'a> {
-    points: Value,
-    max: i64,
-    applicable: bool,
-    provisional: bool,
-    clause: &'a str,
-    trace: TraceView<'a>,
-}
-
-/// The trace of one indicator as a JSON list, rendered as it is written.
-struct TraceView<'a>(&'a Assessment, usize);
-
-impl serde::Serialize for TraceView<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeSeq;
-        let mut seq = s.serialize_seq(None)?;
-        self.0.trace_lines(self.1, |line| seq.serialize_element(line))?;
-        seq.end()
-    }
-}
-
-impl serde::Serialize for JsonView<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let a = self.0;
+    fn write_json(&self, out: &mut String) {
+        let a = self;
         let m = a.pack.manifest();
         let agg = &m.aggregation;
         let valid = matches!(a.status, Status::Assessed | Status::NotAssessed);
-        let field = |f: Option<&String>| f.and_then(|f| a.key(f));
-        let mut o = s.serialize_map(Some(15))?;
-        o.serialize_entry("service_id", &field(Some(&m.input.id_field)))?;
-        o.serialize_entry("organization_id", &field(m.input.group_field.as_ref()))?;
-        o.serialize_entry("period", &field(m.input.period_field.as_ref()))?;
-        o.serialize_entry("status", a.status.as_str())?;
-        o.serialize_entry("score", &a.score.as_ref().map_or(Value::Null, |x| x.to_json(agg.publish_decimals)))?;
-        o.serialize_entry("score_exact", &a.score.as_ref().map(Num::fraction_text))?;
-        o.serialize_entry("grade", &a.grade())?;
-        o.serialize_entry("points_total", &if valid { a.points_total.to_json(agg.points_decimals) } else { Value::Null })?;
-        o.serialize_entry("max_applicable", &valid.then_some(a.max_applicable))?;
-        o.serialize_entry("reason", &a.reason)?;
-        o.serialize_entry("indicators", &IndicatorsView(a))?;
-        o.serialize_entry("errors", &a.errors.iter().map(error_entry).collect::<Vec<_>>())?;
-        o.serialize_entry("warnings", &a.warnings)?;
-        o.serialize_entry("pack", &a.pack.reference())?;
-        o.end()
-    }
-}
-
-impl serde::Serialize for IndicatorsView<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let a = self.0;
-        let m = a.pack.manifest();
-        let mut o = s.serialize_map(Some(a.indicators.len()))?;
-        for (i, (def, r)) in m.indicators.iter().zip(&a.indicators).enumerate() {
-            let v = IndicatorJson {
-                points: r.points.as_ref().map_or(Value::Null, |x| x.to_json(m.aggregation.points_decimals)),
-                max: def.max,
-                applicable: r.error.is_none() && r.not_applicable.is_none(),
-                provisional: def.provisional,
-                clause: &def.clause,
-                trace: TraceView(a, i),
-            };
-            o.serialize_entry(&def.id, &v)?;
+        let key = |out: &mut String, f: Option<&String>| match f.and_then(|f| a.key(f)) {
+            Some(KeyRef::Given(v)) => json::value(out, v),
+            Some(KeyRef::Typed(Val::Str(t))) => json::str(out, t),
+            Some(KeyRef::Typed(Val::Int(i))) => json::int(out, *i),
+            Some(KeyRef::Typed(Val::Bool(b))) => json::bool(out, *b),
+            _ => out.push_str("null"),
+        };
+        let num = |out: &mut String, x: Option<&Num>, places: u32| match x {
+            Some(x) => json::value(out, &x.to_json(places)),
+            None => out.push_str("null"),
+        };
+        out.push_str("{\"service_id\":");
+        key(out, Some(&m.input.id_field));
+        out.push_str(",\"organization_id\":");
+        key(out, m.input.group_field.as_ref());
+        out.push_str(",\"period\":");
+        key(out, m.input.period_field.as_ref());
+        out.push_str(",\"status\":");
+        json::str(out, a.status.as_str());
+        out.push_str(",\"score\":");
+        num(out, a.score.as_ref(), agg.publish_decimals);
+        out.push_str(",\"score_exact\":");
+        json::opt_str(out, a.score.as_ref().map(Num::fraction_text).as_deref());
+        out.push_str(",\"grade\":");
+        json::opt_str(out, a.grade());
+        out.push_str(",\"points_total\":");
+        num(out, valid.then_some(&a.points_total), agg.points_decimals);
+        out.push_str(",\"max_applicable\":");
+        match valid {
+            true => json::int(out, a.max_applicable),
+            false => out.push_str("null"),
         }
-        o.end()
+        out.push_str(",\"reason\":");
+        json::opt_str(out, a.reason.as_deref());
+        out.push_str(",\"indicators\":{");
+        let mut line = String::with_capacity(160);
+        for (i, (def, r)) in m.indicators.iter().zip(&a.indicators).enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            json::str(out, &def.id);
+            out.push_str(":{\"points\":");
+            num(out, r.points.as_ref(), agg.points_decimals);
+            out.push_str(",\"max\":");
+            json::int(out, def.max);
+            out.push_str(",\"applicable\":");
+            json::bool(out, r.error.is_none() && r.not_applicable.is_none());
+            out.push_str(",\"provisional\":");
+            json::bool(out, def.provisional);
+            out.push_str(",\"clause\":");
+            json::str(out, &def.clause);
+            out.push_str(",\"trace\":[");
+            let mut first = true;
+            let _ = a.trace_lines(i, &mut line, |text| {
+                if !std::mem::take(&mut first) {
+                    out.push(',');
+                }
+                json::str(out, text);
+                Ok::<(), std::convert::Infallible>(())
+            });
+            out.push_str("]}");
+        }
+        out.push_str("},\"errors\":[");
+        for (k, e) in a.errors.iter().enumerate() {
+            if k > 0 {
+                out.push(',');
+            }
+            json::value(out, &error_entry(e));
+        }
+        out.push_str("],\"warnings\":[");
+        for (k, w) in a.warnings.iter().enumerate() {
+            if k > 0 {
+                out.push(',');
+            }
+            json::str(out, w);
+        }
+        out.push_str("],\"pack\":{\"id\":");
+        json::str(out, a.pack.id());
+        out.push_str(",\"version\":");
+        json::str(out, a.pack.version());
+        out.push_str(",\"digest\":");
+        json::str(out, a.pack.digest());
+        out.push_str("}}");
     }
 }
 
@@ -530,37 +556,16 @@ enum KeyRef<'a> {
     Typed(&'a Val),
 }
 
-/// As the field's value in the JSON the record came in.
-impl serde::Serialize for KeyRef<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            KeyRef::Given(v) => v.serialize(s),
-            KeyRef::Typed(Val::Str(t)) => s.serialize_str(t),
-            KeyRef::Typed(Val::Int(i)) => s.serialize_i64(*i),
-            KeyRef::Typed(Val::Bool(b)) => s.serialize_bool(*b),
-            KeyRef::Typed(_) => s.serialize_unit(),
-        }
-    }
-}
-
 fn table_line(line: &mut String, t: &crate::table::Table, inputs: &[Num], row: usize) {
-    use std::fmt::Write;
     let row = &t.rows[row];
-    let _ = write!(line, "table {} ({}:{}): ", t.name, t.file, row.line);
+    line.push_str(&row.trace_head);
     for (k, (c, v)) in t.inputs.iter().zip(inputs).enumerate() {
-        let _ = write!(line, "{}{c} = {v}", if k > 0 { ", " } else { "" });
-    }
-    let _ = write!(line, " in {} → {} {}", row.condition(), t.output, row.outcome);
-}
-
-/// A value read from the record, as the trace shows it.
-struct Show<'a>(&'a Val);
-
-impl std::fmt::Display for Show<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0 {
-            Val::Unit => f.write_str("(missing)"),
-            other => other.fmt(f),
+        if k > 0 {
+            line.push_str(", ");
         }
+        line.push_str(c);
+        line.push_str(" = ");
+        v.push_to(line);
     }
+    line.push_str(&row.trace_tail);
 }

@@ -116,6 +116,21 @@ impl Val {
 }
 
 /// As Rhai's `to_string` prints it (string interpolation).
+impl Val {
+    /// Appends the [`Display`](fmt::Display) text to `out`, without the
+    /// formatting machinery (traces print a value per line or more).
+    pub(crate) fn push_to(&self, out: &mut String) {
+        match self {
+            Val::Unit => {}
+            Val::Int(i) => crate::num::push_int(out, *i),
+            Val::Num(n) => n.push_to(out),
+            Val::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Val::Str(s) | Val::Na(s) => out.push_str(s),
+            Val::Array(_) | Val::List { .. } => out.push_str("[…]"),
+        }
+    }
+}
+
 impl fmt::Display for Val {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -305,14 +320,13 @@ pub(crate) struct Template {
 impl Template {
     /// Appends the line to `out` as Rhai's string interpolation writes it.
     pub(crate) fn render_into(&self, out: &mut String, values: &[Val]) {
-        use fmt::Write;
         let mut values = values.iter();
         for p in &self.parts {
             match p {
                 Some(text) => out.push_str(text),
                 None => {
                     if let Some(v) = values.next() {
-                        let _ = write!(out, "{v}");
+                        v.push_to(out);
                     }
                 }
             }

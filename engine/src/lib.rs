@@ -42,6 +42,7 @@ mod error;
 mod fast;
 mod golden;
 mod input;
+mod json;
 mod manifest;
 mod num;
 mod pack;

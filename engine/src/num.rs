@@ -753,52 +753,88 @@ impl fmt::Display for Num {
     /// Exact decimal when short, else the fraction with a 10-decimal
     /// approximation: `0.97`, `671/180 (≈ 3.7277777778)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Traces print many numbers: integers and short decimals are
-        // written straight from the fraction, the same text as below, into
-        // one buffer and out with one write (no formatting machinery).
-        if let Repr::Small(n, d) = self.0 {
-            // At most about 62 bytes: `p/q (≈ x)` with 19-digit p and q.
-            let mut buf = [0u8; 96];
-            let mut at = buf.len();
-            if d == 1 {
-                put_decimal(&mut buf, &mut at, u128::from(n.unsigned_abs()));
-            } else if let Some((m, places)) = short_decimal(n, d, 10) {
-                // |m| < 2^63·10^10 fits 128 bits; split in machine words
-                // when it fits one (128-bit division is a library call).
-                let scale = 10u64.pow(places);
-                let (int, frac) = match u64::try_from(m.unsigned_abs()) {
-                    Ok(x) => (u128::from(x / scale), x % scale),
-                    Err(_) => (m.unsigned_abs() / u128::from(scale), (m.unsigned_abs() % u128::from(scale)) as u64),
-                };
-                put_fraction(&mut buf, &mut at, frac, places);
-                put_decimal(&mut buf, &mut at, int);
-            } else {
-                // Not a short decimal (shares such as 2624/2673): the
-                // fraction and its value to 10 decimals, `p/q (≈ x)`.
-                let q = round_scaled(i128::from(n), i128::from(d), 10i128.pow(10)).expect("|n|·10^10 fits 128 bits");
-                at -= 1;
-                buf[at] = b')';
-                put_rounded(&mut buf, &mut at, q);
-                for &b in " (≈ ".as_bytes().iter().rev() {
-                    at -= 1;
-                    buf[at] = b;
-                }
-                put_decimal(&mut buf, &mut at, u128::from(d.unsigned_abs()));
-                at -= 1;
-                buf[at] = b'/';
-                put_decimal(&mut buf, &mut at, u128::from(n.unsigned_abs()));
-            }
-            if n < 0 {
-                at -= 1;
-                buf[at] = b'-';
-            }
-            return f.write_str(std::str::from_utf8(&buf[at..]).expect("ASCII digits"));
-        }
-        match self.exact_decimal(10) {
-            Some(s) => f.write_str(&s),
-            None => write!(f, "{} (≈ {})", self.fraction_text(), self.round_trimmed(10)),
+        match self.small_text(|t| f.write_str(t)) {
+            Some(r) => r,
+            None => match self.exact_decimal(10) {
+                Some(s) => f.write_str(&s),
+                None => write!(f, "{} (≈ {})", self.fraction_text(), self.round_trimmed(10)),
+            },
         }
     }
+}
+
+impl Num {
+    /// Appends the [`Display`](fmt::Display) text to `out`: the trace
+    /// writer's way, without the formatting machinery for machine-size
+    /// values.
+    pub(crate) fn push_to(&self, out: &mut String) {
+        if self.small_text(|t| out.push_str(t)).is_none() {
+            use fmt::Write;
+            let _ = write!(out, "{self}");
+        }
+    }
+
+    /// The Display text of a machine-size value, handed to `k`; `None`
+    /// for big values.
+    fn small_text<R>(&self, k: impl FnOnce(&str) -> R) -> Option<R> {
+        // Traces print many numbers: integers and short decimals are
+        // written straight from the fraction, the same text as the general
+        // formula in `fmt`, into one buffer.
+        let Repr::Small(n, d) = self.0 else { return None };
+        // At most about 62 bytes: `p/q (≈ x)` with 19-digit p and q.
+        let mut buf = [0u8; 96];
+        let mut at = buf.len();
+        if d == 1 {
+            put_decimal(&mut buf, &mut at, u128::from(n.unsigned_abs()));
+        } else if let Some((m, places)) = short_decimal(n, d, 10) {
+            // |m| < 2^63·10^10 fits 128 bits; split in machine words
+            // when it fits one (128-bit division is a library call).
+            let scale = 10u64.pow(places);
+            let (int, frac) = match u64::try_from(m.unsigned_abs()) {
+                Ok(x) => (u128::from(x / scale), x % scale),
+                Err(_) => (m.unsigned_abs() / u128::from(scale), (m.unsigned_abs() % u128::from(scale)) as u64),
+            };
+            put_fraction(&mut buf, &mut at, frac, places);
+            put_decimal(&mut buf, &mut at, int);
+        } else {
+            // Not a short decimal (shares such as 2624/2673): the
+            // fraction and its value to 10 decimals, `p/q (≈ x)`.
+            let q = round_scaled(i128::from(n), i128::from(d), 10i128.pow(10)).expect("|n|·10^10 fits 128 bits");
+            at -= 1;
+            buf[at] = b')';
+            put_rounded(&mut buf, &mut at, q);
+            for &b in " (≈ ".as_bytes().iter().rev() {
+                at -= 1;
+                buf[at] = b;
+            }
+            put_decimal(&mut buf, &mut at, u128::from(d.unsigned_abs()));
+            at -= 1;
+            buf[at] = b'/';
+            put_decimal(&mut buf, &mut at, u128::from(n.unsigned_abs()));
+        }
+        if n < 0 {
+            at -= 1;
+            buf[at] = b'-';
+        }
+        Some(k(std::str::from_utf8(&buf[at..]).expect("ASCII digits")))
+    }
+}
+
+/// Appends `i` in decimal (as `{i}` prints it) to `out`.
+pub(crate) fn push_int(out: &mut String, i: i64) {
+    int_text(i, |t| out.push_str(t));
+}
+
+/// `i` in decimal (as `{i}` prints it), handed to `k`.
+pub(crate) fn int_text<R>(i: i64, k: impl FnOnce(&str) -> R) -> R {
+    let mut buf = [0u8; 24];
+    let mut at = buf.len();
+    put_decimal(&mut buf, &mut at, u128::from(i.unsigned_abs()));
+    if i < 0 {
+        at -= 1;
+        buf[at] = b'-';
+    }
+    k(std::str::from_utf8(&buf[at..]).expect("ASCII digits"))
 }
 
 impl fmt::Debug for Num {

@@ -87,13 +87,10 @@ pub(crate) struct Row {
     pub(crate) outcome: Num,
     /// 1-based line in the table file.
     pub(crate) line: u32,
-}
-
-impl Row {
-    /// The row's input cells as written, for traces: `[0.95, 0.98)`.
-    pub(crate) fn condition(&self) -> String {
-        self.tests.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(", ")
-    }
+    /// The constant ends of this row's trace line, written once per pack:
+    /// `table NAME (FILE:LINE): ` and ` in CONDITION → OUTPUT OUTCOME`.
+    pub(crate) trace_head: String,
+    pub(crate) trace_tail: String,
 }
 
 /// A parsed decision table.
@@ -102,7 +99,6 @@ pub(crate) struct Table {
     pub(crate) name: String,
     pub(crate) file: String,
     pub(crate) inputs: Vec<String>,
-    pub(crate) output: String,
     domains: Vec<(String, Test, u32)>,
     pub(crate) rows: Vec<Row>,
     /// One-input tables whose bounds all fit machine words: the rows' bounds
@@ -219,7 +215,7 @@ impl Table {
                     }
                     let outcome = Num::parse(inner.as_str()).expect("grammar number");
                     let tests = input_cells.iter().map(|c| parse_test(c.clone().into_inner().next().expect("cell"))).collect();
-                    rows.push(Row { tests, outcome, line: line as u32 });
+                    rows.push(Row { tests, outcome, line: line as u32, trace_head: String::new(), trace_tail: String::new() });
                 }
                 _ => {}
             }
@@ -234,7 +230,12 @@ impl Table {
             }
         }
         let bands = if header.len() == 1 { rows.iter().map(|r| Band::of(&r.tests[0])).collect() } else { None };
-        Ok(Table { name, file: file.to_owned(), inputs: header, output, domains, rows, bands })
+        for r in &mut rows {
+            let condition = r.tests.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(", ");
+            r.trace_head = format!("table {name} ({file}:{}): ", r.line);
+            r.trace_tail = format!(" in {condition} → {output} {}", r.outcome);
+        }
+        Ok(Table { name, file: file.to_owned(), inputs: header, domains, rows, bands })
     }
 
     /// The first row matching one input, as its index; `None` when no row
@@ -422,7 +423,8 @@ domain share [0, 1]
         let t = Table::parse("tables/timeliness.table", TIMELINESS).unwrap();
         assert_eq!(t.name, "timeliness");
         assert_eq!(t.inputs, ["share"]);
-        assert_eq!(t.output, "points");
+        assert_eq!(t.rows[1].trace_head, "table timeliness (tables/timeliness.table:8): ");
+        assert_eq!(t.rows[1].trace_tail, " in [0.95, 0.98) → points 16");
         let points = |s: &str| t.rows[t.lookup(&[n(s)]).unwrap()].outcome.clone();
         assert_eq!(points("0.98"), n("20"));
         assert_eq!(points("97/100"), n("16"));
