@@ -381,62 +381,67 @@ impl Assessment {
     /// The readable trace of indicator `i`: values read, tables matched,
     /// the rule's own `explain` lines, and the outcome.
     pub fn trace(&self, i: usize) -> Vec<String> {
-        let mut out = Vec::new();
-        let _ = self.trace_lines(i, &mut String::new(), |line| {
-            out.push(line.to_owned());
-            Ok::<(), std::convert::Infallible>(())
-        });
-        out
+        let mut out = Lines::default();
+        self.write_trace(i, &mut out);
+        out.lines
     }
 
-    /// Renders the trace of indicator `i` one line at a time into `line`,
-    /// handing each line to `emit` (the JSON writer escapes it straight
-    /// into the output).
-    fn trace_lines<E>(&self, i: usize, line: &mut String, mut emit: impl FnMut(&str) -> Result<(), E>) -> Result<(), E> {
-        use std::fmt::Write;
+    /// Writes the trace of indicator `i`, line by line, to `out`.
+    fn write_trace(&self, i: usize, out: &mut impl TraceOut) {
         let p = &self.pack.0;
         let def = &p.manifest.indicators[i];
         let r = &self.indicators[i];
-        line.clear();
-        for &k in &p.indicators[i].read_slots {
-            line.push_str(if line.is_empty() { "read " } else { ", " });
-            line.push_str(&p.manifest.input.fields[k].name);
-            line.push_str(" = ");
-            match &self.values[k] {
-                Val::Unit => line.push_str("(missing)"),
-                v => v.push_to(line),
+        let slots = &p.indicators[i].read_slots;
+        if !slots.is_empty() {
+            out.start();
+            for (n, &k) in slots.iter().enumerate() {
+                out.raw().push_str(if n == 0 { "read " } else { ", " });
+                out.text(&p.manifest.input.fields[k].name);
+                out.raw().push_str(" = ");
+                match &self.values[k] {
+                    Val::Unit => out.raw().push_str("(missing)"),
+                    v => v.write_to(out),
+                }
             }
-        }
-        if !line.is_empty() {
-            emit(line)?;
+            out.end();
         }
         for ev in &self.events[r.events.start as usize..r.events.end as usize] {
-            line.clear();
+            out.start();
             match ev {
-                Event::Note(s) => line.push_str(s),
+                Event::Note(s) => out.text(s),
                 Event::Explain { template, start, len } => {
                     let t = &p.indicators[i].fast.as_ref().expect("explain events come from fast rules").templates[*template as usize];
-                    t.render_into(line, &self.trace_values[*start as usize..(*start + *len) as usize]);
+                    t.render(out, &self.trace_values[*start as usize..(*start + *len) as usize]);
                 }
-                Event::Table { table, inputs, row } => table_line(line, &p.tables[*table], inputs, *row),
-                Event::Table1 { table, row, input } => table_line(line, &p.tables[*table as usize], std::slice::from_ref(input), *row as usize),
+                Event::Table { table, inputs, row } => table_line(out, &p.tables[*table], inputs, *row),
+                Event::Table1 { table, row, input } => table_line(out, &p.tables[*table as usize], std::slice::from_ref(input), *row as usize),
             }
-            emit(line)?;
+            out.end();
         }
-        line.clear();
-        let _ = match (&r.points, &r.not_applicable, &r.error) {
+        match (&r.points, &r.not_applicable, &r.error) {
             (Some(x), ..) => {
+                out.start();
+                let line = out.raw();
                 line.push_str("points = ");
                 x.push_to(line);
                 line.push_str(" of ");
                 crate::num::push_int(line, def.max);
-                Ok(())
             }
-            (_, Some(why), _) => write!(line, "not applicable: {why}"),
-            (_, _, Some(e)) => write!(line, "error[{}]: {}", e.kind().as_str(), e.message()),
-            _ => return Ok(()),
-        };
-        emit(line)
+            (_, Some(why), _) => {
+                out.start();
+                out.raw().push_str("not applicable: ");
+                out.text(why);
+            }
+            (_, _, Some(e)) => {
+                out.start();
+                out.raw().push_str("error[");
+                out.raw().push_str(e.kind().as_str());
+                out.raw().push_str("]: ");
+                out.text(e.message());
+            }
+            _ => return,
+        }
+        out.end();
     }
 
     /// The result as JSON, the same object on every platform and for the
@@ -499,7 +504,6 @@ impl Assessment {
         out.push_str(",\"reason\":");
         json::opt_str(out, a.reason.as_deref());
         out.push_str(",\"indicators\":{");
-        let mut line = String::with_capacity(160);
         for (i, (def, r)) in m.indicators.iter().zip(&a.indicators).enumerate() {
             if i > 0 {
                 out.push(',');
@@ -516,14 +520,7 @@ impl Assessment {
             out.push_str(",\"clause\":");
             json::str(out, &def.clause);
             out.push_str(",\"trace\":[");
-            let mut first = true;
-            let _ = a.trace_lines(i, &mut line, |text| {
-                if !std::mem::take(&mut first) {
-                    out.push(',');
-                }
-                json::str(out, text);
-                Ok::<(), std::convert::Infallible>(())
-            });
+            a.write_trace(i, &mut JsonLines { out, first: true });
             out.push_str("]}");
         }
         out.push_str("},\"errors\":[");
@@ -556,16 +553,88 @@ enum KeyRef<'a> {
     Typed(&'a Val),
 }
 
-fn table_line(line: &mut String, t: &crate::table::Table, inputs: &[Num], row: usize) {
+fn table_line(out: &mut impl TraceOut, t: &crate::table::Table, inputs: &[Num], row: usize) {
     let row = &t.rows[row];
-    line.push_str(&row.trace_head);
+    out.constant(&row.trace_head, &row.trace_head_json);
     for (k, (c, v)) in t.inputs.iter().zip(inputs).enumerate() {
+        let line = out.raw();
         if k > 0 {
             line.push_str(", ");
         }
+        // Column names are identifiers (the table grammar's `name`).
         line.push_str(c);
         line.push_str(" = ");
         v.push_to(line);
     }
-    line.push_str(&row.trace_tail);
+    out.constant(&row.trace_tail, &row.trace_tail_json);
+}
+
+/// Where trace lines are written: as text ([`Assessment::trace`]) or
+/// straight into a JSON list of strings ([`Assessment::to_json_line`]).
+/// Constant text comes with its JSON form, escaped once per pack, so per
+/// record only text taken from values and messages is escaped.
+pub(crate) trait TraceOut {
+    /// Begins a line.
+    fn start(&mut self);
+    /// The line so far, for text that never needs escaping (digits,
+    /// ASCII words, identifiers).
+    fn raw(&mut self) -> &mut String;
+    /// Constant text, given as it reads and escaped for JSON.
+    fn constant(&mut self, text: &str, json: &str);
+    /// Any other text.
+    fn text(&mut self, s: &str);
+    /// Ends the line begun by `start`.
+    fn end(&mut self);
+}
+
+/// Trace lines as text.
+#[derive(Default)]
+struct Lines {
+    lines: Vec<String>,
+    line: String,
+}
+
+impl TraceOut for Lines {
+    fn start(&mut self) {
+        self.line.clear();
+    }
+    fn raw(&mut self) -> &mut String {
+        &mut self.line
+    }
+    fn constant(&mut self, text: &str, _: &str) {
+        self.line.push_str(text);
+    }
+    fn text(&mut self, s: &str) {
+        self.line.push_str(s);
+    }
+    fn end(&mut self) {
+        self.lines.push(self.line.clone());
+    }
+}
+
+/// Trace lines as the items of a JSON list, written into the result line.
+struct JsonLines<'a> {
+    out: &'a mut String,
+    first: bool,
+}
+
+impl TraceOut for JsonLines<'_> {
+    fn start(&mut self) {
+        if !std::mem::take(&mut self.first) {
+            self.out.push(',');
+        }
+        self.out.push('"');
+    }
+    fn raw(&mut self) -> &mut String {
+        self.out
+    }
+    fn constant(&mut self, _: &str, json: &str) {
+        self.out.push_str(json);
+    }
+    fn text(&mut self, s: &str) {
+        json::escaped(self.out, s);
+    }
+    fn end(&mut self) {
+        self.out.push('"');
+    }
 }

@@ -117,16 +117,17 @@ impl Val {
 
 /// As Rhai's `to_string` prints it (string interpolation).
 impl Val {
-    /// Appends the [`Display`](fmt::Display) text to `out`, without the
-    /// formatting machinery (traces print a value per line or more).
-    pub(crate) fn push_to(&self, out: &mut String) {
+    /// Writes the [`Display`](fmt::Display) text to a trace, without the
+    /// formatting machinery (traces print a value per line or more). Only
+    /// text can need escaping; numbers and booleans go in as they are.
+    pub(crate) fn write_to(&self, out: &mut impl crate::assess::TraceOut) {
         match self {
             Val::Unit => {}
-            Val::Int(i) => crate::num::push_int(out, *i),
-            Val::Num(n) => n.push_to(out),
-            Val::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Val::Str(s) | Val::Na(s) => out.push_str(s),
-            Val::Array(_) | Val::List { .. } => out.push_str("[…]"),
+            Val::Int(i) => crate::num::push_int(out.raw(), *i),
+            Val::Num(n) => n.push_to(out.raw()),
+            Val::Bool(b) => out.raw().push_str(if *b { "true" } else { "false" }),
+            Val::Str(s) | Val::Na(s) => out.text(s),
+            Val::Array(_) | Val::List { .. } => out.raw().push_str("[…]"),
         }
     }
 }
@@ -310,23 +311,23 @@ struct Func {
 /// together when somebody reads it.
 #[derive(Debug)]
 pub(crate) struct Template {
-    /// `Some(text)` literal, `None` the next value.
-    parts: Vec<Option<Arc<str>>>,
+    /// `Some((text, text escaped for JSON))` literal, `None` the next value.
+    parts: Vec<Option<(Arc<str>, Box<str>)>>,
     /// `explain(`…${x}…`)` rather than `explain(x)`: an interpolated value
     /// may be any printable value, a plain argument must be text.
     interpolated: bool,
 }
 
 impl Template {
-    /// Appends the line to `out` as Rhai's string interpolation writes it.
-    pub(crate) fn render_into(&self, out: &mut String, values: &[Val]) {
+    /// Writes the line as Rhai's string interpolation writes it.
+    pub(crate) fn render(&self, out: &mut impl crate::assess::TraceOut, values: &[Val]) {
         let mut values = values.iter();
         for p in &self.parts {
             match p {
-                Some(text) => out.push_str(text),
+                Some((text, json)) => out.constant(text, json),
                 None => {
                     if let Some(v) = values.next() {
-                        v.push_to(out);
+                        v.write_to(out);
                     }
                 }
             }
@@ -550,7 +551,7 @@ impl Compiler<'_> {
                         let mut texts = Vec::new();
                         for p in parts.iter() {
                             match p {
-                                Expr::StringConstant(t, _) => texts.push(Some(Arc::from(t.as_str()))),
+                                Expr::StringConstant(t, _) => texts.push(Some((Arc::from(t.as_str()), crate::json::escaped_text(t).into_boxed_str()))),
                                 other => {
                                     args.push(self.expr(other)?);
                                     texts.push(None);
@@ -1647,7 +1648,7 @@ impl Link<'_> {
             E::Explain(t, args) => {
                 let template = &self.templates[*t];
                 let (t, interpolated, max) = (*t as u32, template.interpolated, self.max_string);
-                let fixed: usize = template.parts.iter().flatten().map(|p| p.len()).sum();
+                let fixed: usize = template.parts.iter().flatten().map(|p| p.0.len()).sum();
                 let args = self.opds(args);
                 Box::new(move |r, f| {
                     // The arguments are evaluated and checked even when tracing

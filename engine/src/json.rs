@@ -9,6 +9,12 @@ use serde_json::Value;
 /// as it is.
 pub(crate) fn str(out: &mut String, s: &str) {
     out.push('"');
+    escaped(out, s);
+    out.push('"');
+}
+
+/// The inside of a JSON string: `s` escaped, without the quotes.
+pub(crate) fn escaped(out: &mut String, s: &str) {
     let bytes = s.as_bytes();
     let mut start = 0;
     let mut i = 0;
@@ -50,7 +56,13 @@ pub(crate) fn str(out: &mut String, s: &str) {
         start = i;
     }
     out.push_str(&s[start..]);
-    out.push('"');
+}
+
+/// The inside of a JSON string for `s`, for text escaped once per pack.
+pub(crate) fn escaped_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    escaped(&mut out, s);
+    out
 }
 
 /// Whether any of the eight bytes of `w` is a control character, `"` or

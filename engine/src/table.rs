@@ -91,6 +91,9 @@ pub(crate) struct Row {
     /// `table NAME (FILE:LINE): ` and ` in CONDITION → OUTPUT OUTCOME`.
     pub(crate) trace_head: String,
     pub(crate) trace_tail: String,
+    /// The same, escaped for a JSON string.
+    pub(crate) trace_head_json: String,
+    pub(crate) trace_tail_json: String,
 }
 
 /// A parsed decision table.
@@ -215,7 +218,7 @@ impl Table {
                     }
                     let outcome = Num::parse(inner.as_str()).expect("grammar number");
                     let tests = input_cells.iter().map(|c| parse_test(c.clone().into_inner().next().expect("cell"))).collect();
-                    rows.push(Row { tests, outcome, line: line as u32, trace_head: String::new(), trace_tail: String::new() });
+                    rows.push(Row { tests, outcome, line: line as u32, trace_head: String::new(), trace_tail: String::new(), trace_head_json: String::new(), trace_tail_json: String::new() });
                 }
                 _ => {}
             }
@@ -234,6 +237,8 @@ impl Table {
             let condition = r.tests.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(", ");
             r.trace_head = format!("table {name} ({file}:{}): ", r.line);
             r.trace_tail = format!(" in {condition} → {output} {}", r.outcome);
+            r.trace_head_json = crate::json::escaped_text(&r.trace_head);
+            r.trace_tail_json = crate::json::escaped_text(&r.trace_tail);
         }
         Ok(Table { name, file: file.to_owned(), inputs: header, domains, rows, bands })
     }

@@ -471,6 +471,12 @@ fn assert_same_on_both_paths(pack: &Pack, records: Vec<mezon::RawRecord>) -> usi
             let fast = mezon::to_json_line(&a.to_json());
             // The direct writer gives the bytes of the value tree.
             assert_eq!(a.to_json_line(), fast, "record {}", r.locator);
+            // Its trace lists (escaped as they are written) read as the text trace.
+            let json = a.to_json();
+            for (i, def) in pack.manifest().indicators.iter().enumerate().take(a.indicators.len()) {
+                let listed: Vec<&str> = json["indicators"][&def.id]["trace"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
+                assert_eq!(listed, a.trace(i), "record {}, {}", r.locator, def.id);
+            }
             let rhai = mezon::to_json_line(&pack.assess_interpreted(r, &opts).to_json());
             assert_eq!(fast, rhai, "record {}", r.locator);
         }
@@ -622,6 +628,30 @@ fn a_borrowed_row_gives_what_its_parsed_record_gives() {
     }
     std::fs::remove_file(&jsonl).unwrap();
     assert!(seen > 600, "{seen}");
+}
+
+#[test]
+fn trace_text_from_values_and_rules_is_escaped_in_json_results() {
+    // Constant trace text is escaped once per pack, text from the record and
+    // from messages per result: quotes, backslashes, control characters and
+    // non-ASCII text must come out of the JSON line as the text trace reads.
+    let mut files = hostile().files().clone();
+    files.insert(
+        "indicators/attack.rhai".into(),
+        "// Escaping in traces.\nexplain(`quote \" back \\\\ tab \t → ${input.mode} ${input.id}`);\nexplain(input.mode);\nif input.mode == \"na\" { return na(`no \"${input.id}\"`); }\n3\n".into(),
+    );
+    let pack = Pack::from_files(&Engine::default(), files).unwrap();
+    assert_eq!(pack.fast_path_indicators(), ["attack"], "the templates under test are the fast path's");
+    for (id, mode) in [("a\"b", "x\\y\nz"), ("ctl\u{1}\u{1f}", "«ёж»\u{2028}"), ("plain", "na"), ("t\tab", "\"")] {
+        let a = pack.assess(&json!({ "id": id, "mode": mode }));
+        let line = a.to_json_line();
+        let parsed: Value = serde_json::from_str(&line).unwrap();
+        let listed: Vec<String> = parsed["indicators"]["attack"]["trace"].as_array().unwrap().iter().map(|l| l.as_str().unwrap().to_owned()).collect();
+        assert_eq!(listed, a.trace(0), "{line}");
+        assert!(listed.iter().any(|l| l.contains(mode)), "{listed:?}");
+        // Escaped as serde_json escapes: the list re-serialised is in the line.
+        assert!(line.contains(&serde_json::to_string(&listed).unwrap()), "{line}");
+    }
 }
 
 #[test]
