@@ -396,7 +396,7 @@ impl Assessment {
             out.start();
             for (n, &k) in slots.iter().enumerate() {
                 out.raw().push_str(if n == 0 { "read " } else { ", " });
-                out.text(&p.manifest.input.fields[k].name);
+                out.constant(&p.manifest.input.fields[k].name, &p.field_names_json[k]);
                 out.raw().push_str(" = ");
                 match &self.values[k] {
                     Val::Unit => out.raw().push_str("(missing)"),
@@ -504,22 +504,16 @@ impl Assessment {
         out.push_str(",\"reason\":");
         json::opt_str(out, a.reason.as_deref());
         out.push_str(",\"indicators\":{");
-        for (i, (def, r)) in m.indicators.iter().zip(&a.indicators).enumerate() {
+        for (i, r) in a.indicators.iter().enumerate() {
             if i > 0 {
                 out.push(',');
             }
-            json::str(out, &def.id);
-            out.push_str(":{\"points\":");
+            let [head, max, tail] = &a.pack.0.indicators[i].json_parts;
+            out.push_str(head);
             num(out, r.points.as_ref(), agg.points_decimals);
-            out.push_str(",\"max\":");
-            json::int(out, def.max);
-            out.push_str(",\"applicable\":");
+            out.push_str(max);
             json::bool(out, r.error.is_none() && r.not_applicable.is_none());
-            out.push_str(",\"provisional\":");
-            json::bool(out, def.provisional);
-            out.push_str(",\"clause\":");
-            json::str(out, &def.clause);
-            out.push_str(",\"trace\":[");
+            out.push_str(tail);
             a.write_trace(i, &mut JsonLines { out, first: true });
             out.push_str("]}");
         }
@@ -537,13 +531,7 @@ impl Assessment {
             }
             json::str(out, w);
         }
-        out.push_str("],\"pack\":{\"id\":");
-        json::str(out, a.pack.id());
-        out.push_str(",\"version\":");
-        json::str(out, a.pack.version());
-        out.push_str(",\"digest\":");
-        json::str(out, a.pack.digest());
-        out.push_str("}}");
+        out.push_str(&a.pack.0.json_pack);
     }
 }
 

@@ -28,6 +28,10 @@ pub(crate) struct Indicator {
     pub(crate) read_slots: Vec<usize>,
     /// The same rule for the fast path, when it uses only what that reproduces.
     pub(crate) fast: Option<crate::fast::FastRule>,
+    /// The constant parts of this indicator's entry in a JSON result,
+    /// written once per pack: `"ID":{"points":`, `,"max":MAX,"applicable":`
+    /// and `,"provisional":P,"clause":"CLAUSE","trace":[`.
+    pub(crate) json_parts: [Box<str>; 3],
 }
 
 /// A compiled rule pack: immutable, `Send + Sync`, cheap to clone (an `Arc`).
@@ -64,6 +68,10 @@ pub(crate) struct Inner {
     pub(crate) field_index: Arc<crate::input::FieldIndex>,
     /// Validation's view of the input schema.
     pub(crate) plan: crate::input::Plan,
+    /// The input fields' names escaped for JSON, in schema order (traces).
+    pub(crate) field_names_json: Vec<Box<str>>,
+    /// The end of every JSON result: `],"pack":{"id":…,"version":…,"digest":…}}`.
+    pub(crate) json_pack: Box<str>,
 }
 
 /// The content digest: sha256 over every file in ascending path order, each
@@ -357,12 +365,45 @@ fn compile(engine: &Engine, manifest: Manifest, files: BTreeMap<String, String>)
         let fast = crate::fast::compile(&ast, &cx);
         let reads = scan_reads(text);
         let read_slots = reads.iter().filter_map(|(f, _)| field_index.get(f).copied()).collect();
-        indicators.push(Indicator { ast, reads, read_slots, fast });
+        let json_parts = {
+            let mut head = String::new();
+            crate::json::str(&mut head, &ind.id);
+            head.push_str(":{\"points\":");
+            let mut tail = format!(",\"provisional\":{},\"clause\":", ind.provisional);
+            crate::json::str(&mut tail, &ind.clause);
+            tail.push_str(",\"trace\":[");
+            [head.into(), format!(",\"max\":{},\"applicable\":", ind.max).into(), tail.into()]
+        };
+        indicators.push(Indicator { ast, reads, read_slots, fast, json_parts });
     }
 
     let digest = digest(&files);
+    let json_pack = {
+        let mut s = String::from("],\"pack\":{\"id\":");
+        crate::json::str(&mut s, &manifest.id);
+        s.push_str(",\"version\":");
+        crate::json::str(&mut s, &manifest.version);
+        s.push_str(",\"digest\":");
+        crate::json::str(&mut s, &digest);
+        s.push_str("}}");
+        s.into_boxed_str()
+    };
+    let field_names_json = manifest.input.fields.iter().map(|f| crate::json::escaped_text(&f.name).into_boxed_str()).collect();
     let plan = crate::input::Plan::new(&manifest.input, &field_index);
-    Ok(Pack(Arc::new(Handle(Arc::new(Inner { uid: sandbox::new_pack_uid(), manifest, files, digest, limits, rhai, indicators, tables, plan, field_index: Arc::new(field_index) })))))
+    Ok(Pack(Arc::new(Handle(Arc::new(Inner {
+        uid: sandbox::new_pack_uid(),
+        manifest,
+        files,
+        digest,
+        limits,
+        rhai,
+        indicators,
+        tables,
+        plan,
+        field_index: Arc::new(field_index),
+        field_names_json,
+        json_pack,
+    })))))
 }
 
 /// The input fields a rule reads (`input.x` or `input["x"]`), with the line
