@@ -62,6 +62,17 @@ describe('assess parity with the native CLI', () => {
     assert.ok(statuses.includes('invalid'));
   });
 
+  test('non-ASCII text (Cyrillic, arrows, emoji) is the same in objects and in lines', () => {
+    // Objects are JSON.parse'd from the line; stringified again they must
+    // give the line byte for byte, surrogate pairs included.
+    for (const id of ['СРВ-1 «тест» → ✓', 'emoji 😀 and 𝄞', 'quote " back \\ tab \t']) {
+      const rec = { service_id: id, organization_id: 'ORG-Ў', period: 2016, completed: 10, completed_on_time: 9 };
+      const line = pack.assessJson(rec);
+      assert.ok(line.includes(JSON.stringify(id)), line);
+      assert.equal(JSON.stringify(pack.assess(rec)), line);
+    }
+  });
+
   test('the spec worked example scores 78.78, good; JS numbers keep their text', () => {
     const r = pack.assess({
       service_id: 'SRV-1', organization_id: 'ORG-1', period: 2016,

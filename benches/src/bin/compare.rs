@@ -264,7 +264,7 @@ fn main() -> ExitCode {
     }
 
     // ---- Time each engine on 1 and 2 threads. ----
-    let time = || -> Vec<(&str, (f64, f64))> {
+    let timed: Vec<(&str, (f64, f64))> = {
         let mut out = vec![
             (
                 "mezon",
@@ -318,7 +318,6 @@ fn main() -> ExitCode {
         ));
         out
     };
-    let timed = time();
     let one: Vec<(&str, f64)> = timed.iter().map(|(n, (r1, _))| (*n, *r1)).collect();
     let two: Vec<(&str, f64)> = timed.iter().map(|(n, (_, r2))| (*n, *r2)).collect();
     let mezon_rate = one[0].1;
