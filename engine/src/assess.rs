@@ -564,8 +564,8 @@ fn table_line(out: &mut impl TraceOut, t: &crate::table::Table, inputs: &[Num], 
 pub(crate) trait TraceOut {
     /// Begins a line.
     fn start(&mut self);
-    /// The line so far, for text that never needs escaping (digits,
-    /// ASCII words, identifiers).
+    /// The line so far, for text that needs no JSON escaping (numbers,
+    /// fixed words, identifiers).
     fn raw(&mut self) -> &mut String;
     /// Constant text, given as it reads and escaped for JSON.
     fn constant(&mut self, text: &str, json: &str);

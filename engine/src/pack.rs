@@ -74,6 +74,11 @@ pub(crate) struct Inner {
     pub(crate) json_pack: Box<str>,
 }
 
+/// A pack's reference in results and rankings.
+fn reference(id: &str, version: &str, digest: &str) -> Value {
+    json!({ "id": id, "version": version, "digest": digest })
+}
+
 /// The content digest: sha256 over every file in ascending path order, each
 /// as `path`, NUL, byte length, NUL, content. Any edit to any file of the
 /// pack changes it.
@@ -250,7 +255,7 @@ impl Pack {
 
     /// `{"id", "version", "digest"}`, as every result carries it.
     pub fn reference(&self) -> Value {
-        json!({ "id": self.id(), "version": self.version(), "digest": self.digest() })
+        reference(self.id(), self.version(), self.digest())
     }
 
     /// What a front end needs to describe the pack: ids, titles, indicators,
@@ -378,16 +383,7 @@ fn compile(engine: &Engine, manifest: Manifest, files: BTreeMap<String, String>)
     }
 
     let digest = digest(&files);
-    let json_pack = {
-        let mut s = String::from("],\"pack\":{\"id\":");
-        crate::json::str(&mut s, &manifest.id);
-        s.push_str(",\"version\":");
-        crate::json::str(&mut s, &manifest.version);
-        s.push_str(",\"digest\":");
-        crate::json::str(&mut s, &digest);
-        s.push_str("}}");
-        s.into_boxed_str()
-    };
+    let json_pack = format!("],\"pack\":{}}}", crate::to_json_line(&reference(&manifest.id, &manifest.version, &digest))).into_boxed_str();
     let field_names_json = manifest.input.fields.iter().map(|f| crate::json::escaped_text(&f.name).into_boxed_str()).collect();
     let plan = crate::input::Plan::new(&manifest.input, &field_index);
     Ok(Pack(Arc::new(Handle(Arc::new(Inner {
