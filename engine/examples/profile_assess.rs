@@ -15,8 +15,7 @@ fn main() {
     for _ in 0..n {
         if mode == "json" {
             for text in &texts {
-                let v: serde_json::Value = serde_json::from_str(text).unwrap();
-                ok += pack.assess(&v).to_json_line().len();
+                ok += pack.assess_json(text).unwrap().to_json_line().len();
             }
         } else {
             for r in &records {

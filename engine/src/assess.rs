@@ -119,6 +119,18 @@ impl Pack {
         }
     }
 
+    /// Assesses one record given as JSON text: the same result as
+    /// [`Pack::assess`] of the parsed value, without building the value (the
+    /// record is read straight into the schema's slots). The error is
+    /// `serde_json`'s when the text is not JSON.
+    pub fn assess_json(&self, text: &str) -> std::result::Result<Assessment, serde_json::Error> {
+        let p = &self.0;
+        match crate::input::Fields::read(text, &p.manifest.input, &p.field_index) {
+            Some(f) => Ok(self.assess_source(1, &"record 1", &Source::Fields(&f), &AssessOptions::default(), false)),
+            None => Ok(self.assess(&serde_json::from_str::<Value>(text)?)),
+        }
+    }
+
     /// Assesses one record read from an input file.
     pub fn assess_raw(&self, raw: &RawRecord, opts: &AssessOptions) -> Assessment {
         self.assess_with(raw, opts, false)

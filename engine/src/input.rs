@@ -263,13 +263,22 @@ impl crate::Pack {
     /// Assesses one unparsed row: the same result as `assess_raw` of
     /// [`Row::parse`]. A CSV row goes from its cells straight to typed
     /// values, without the JSON object `parse` builds, and without touching
-    /// more memory than its own cells.
+    /// more memory than its own cells; a JSON line is read straight into
+    /// the schema's slots.
     pub fn assess_row(&self, row: &Row, opts: &crate::AssessOptions) -> crate::Assessment {
-        if let Item::Csv(block, i) = &row.item {
-            let r = CsvRow { block, row: *i as usize };
-            if r.len() == r.layout().headers.len() {
-                return self.assess_source(row.position, &row.locator, &Source::Csv(r), opts, false);
+        match &row.item {
+            Item::Csv(block, i) => {
+                let r = CsvRow { block, row: *i as usize };
+                if r.len() == r.layout().headers.len() {
+                    return self.assess_source(row.position, &row.locator, &Source::Csv(r), opts, false);
+                }
             }
+            Item::Line(l) => {
+                if let Some(f) = Fields::read(l, &self.0.manifest.input, &self.0.field_index) {
+                    return self.assess_source(row.position, &row.locator, &Source::Fields(&f), opts, false);
+                }
+            }
+            _ => {}
         }
         self.assess_raw(&row.clone().parse(), opts)
     }
@@ -463,10 +472,112 @@ pub(crate) enum Given<'a> {
     Cell(&'a str),
 }
 
-/// A record's fields as read: a JSON object, or a CSV row and its header.
+/// A record's fields as read: a JSON object, a JSON object read straight
+/// into the schema's slots, or a CSV row and its header.
 pub(crate) enum Source<'a> {
     Json(&'a Map<String, Value>),
+    Fields(&'a Fields),
     Csv(CsvRow<'a>),
+}
+
+/// A JSON record read from its text straight into the schema's slots:
+/// no map of its own, no hashing of every key into one, no copy of a key
+/// the schema declares. The same record as the `Map` that
+/// `serde_json::from_str` builds: a key given twice keeps its last value
+/// (and its first place), a null counts as absent.
+pub(crate) struct Fields {
+    /// The value of each schema field, as given (nulls kept).
+    slots: Vec<Option<Value>>,
+    /// The fields the schema does not declare, in the order first given.
+    unknown: Vec<(String, Value)>,
+}
+
+impl Fields {
+    /// Reads a JSON object's text; `None` when the text is not one JSON
+    /// object or does not parse (the caller then goes the general way,
+    /// which says what is wrong exactly as before).
+    pub(crate) fn read(text: &str, schema: &InputSchema, index: &FieldIndex) -> Option<Fields> {
+        use serde::de::DeserializeSeed;
+        if !text.trim_start().starts_with('{') {
+            return None;
+        }
+        let mut de = serde_json::Deserializer::from_str(text);
+        let fields = FieldsSeed { schema, index }.deserialize(&mut de).ok()?;
+        de.end().ok()?;
+        Some(fields)
+    }
+}
+
+struct FieldsSeed<'a> {
+    schema: &'a InputSchema,
+    index: &'a FieldIndex,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for FieldsSeed<'_> {
+    type Value = Fields;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<Fields, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for FieldsSeed<'_> {
+    type Value = Fields;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> std::result::Result<Fields, A::Error> {
+        let fields = &self.schema.fields;
+        let mut out = Fields { slots: vec![None; fields.len()], unknown: Vec::new() };
+        // Records usually list their fields in schema order: try the field
+        // after the last one placed before hashing the name.
+        let mut next = 0;
+        while let Some(Key(k)) = map.next_key::<Key>()? {
+            let v: Value = map.next_value()?;
+            let i = match fields.get(next) {
+                Some(f) if f.name == *k => Some(next),
+                _ => self.index.get(&*k).copied(),
+            };
+            match i {
+                Some(i) => {
+                    out.slots[i] = Some(v);
+                    next = i + 1;
+                }
+                None => match out.unknown.iter_mut().find(|(u, _)| *u == *k) {
+                    Some(u) => u.1 = v,
+                    None => out.unknown.push((k.into_owned(), v)),
+                },
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// An object key, borrowed from the text when it has no escapes.
+struct Key<'de>(std::borrow::Cow<'de, str>);
+
+impl<'de> serde::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> std::result::Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Borrowed(s)))
+            }
+            fn visit_str<E>(self, s: &str) -> std::result::Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Owned(s.to_owned())))
+            }
+            fn visit_string<E>(self, s: String) -> std::result::Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Owned(s)))
+            }
+        }
+        d.deserialize_str(V)
+    }
 }
 
 impl<'a> Source<'a> {
@@ -476,12 +587,21 @@ impl<'a> Source<'a> {
     pub(crate) fn name(&self, schema: &InputSchema, locator: &dyn std::fmt::Display, id: Option<Option<Given>>) -> String {
         match self {
             // As `record_name`; `place` leaves JSON nulls out.
-            Source::Json(_) if id.is_some() => match id.flatten() {
+            Source::Json(_) | Source::Fields(_) if id.is_some() => match id.flatten() {
                 Some(Given::Json(Value::String(s))) if !s.trim().is_empty() => s.clone(),
                 Some(Given::Json(Value::Number(n))) => n.to_string(),
                 _ => locator.to_string(),
             },
             Source::Json(m) => record_name(schema, locator, Some(m)),
+            // As `record_name`, the id looked up in the record as given.
+            Source::Fields(f) => match schema.fields.iter().position(|x| x.name == schema.id_field).map_or_else(
+                || f.unknown.iter().find(|(k, _)| *k == schema.id_field).map(|(_, v)| v),
+                |i| f.slots[i].as_ref(),
+            ) {
+                Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
+                Some(Value::Number(n)) => n.to_string(),
+                _ => locator.to_string(),
+            },
             Source::Csv(r) => {
                 let layout = r.layout();
                 // As `record_name` reads the cell once typed.
@@ -519,6 +639,16 @@ impl<'a> Source<'a> {
                     }
                 }
             }
+            Source::Fields(f) => {
+                for (g, v) in given.iter_mut().zip(&f.slots) {
+                    if let Some(v) = v.as_ref().filter(|v| !v.is_null()) {
+                        *g = Some(Given::Json(v));
+                    }
+                }
+                for (k, _) in &f.unknown {
+                    unknown(k);
+                }
+            }
             Source::Csv(r) => {
                 let layout = r.layout();
                 for ((cell, slot), header) in r.iter().zip(&layout.slots).zip(&layout.headers) {
@@ -538,9 +668,13 @@ impl<'a> Source<'a> {
     pub(crate) fn keys(&self, plan: &Plan) -> Map<String, Value> {
         plan.keys
             .iter()
-            .filter_map(|(k, _)| {
+            .filter_map(|(k, slot)| {
                 let v = match self {
                     Source::Json(m) => m.get(k)?.clone(),
+                    Source::Fields(f) => match slot {
+                        Some(i) => f.slots[*i].clone()?,
+                        None => f.unknown.iter().find(|(u, _)| u == k)?.1.clone(),
+                    },
                     Source::Csv(r) => {
                         let layout = r.layout();
                         let c = layout.column_of(k)?;

@@ -609,6 +609,71 @@ fn a_threaded_stream_gives_the_sequential_results_in_input_order() {
     assert_eq!((r, seen), (Err("stop"), 300));
 }
 
+/// JSON records that test the direct reader against `serde_json`'s map:
+/// duplicate keys (known and unknown), nulls, unknown fields, escaped and
+/// non-ASCII keys, odd ids, other JSON types, broken and trailing text.
+fn tricky_json_records() -> Vec<String> {
+    let base = r#""service_id": "S-1", "organization_id": "ORG-1", "period": 2016, "completed": 200, "completed_on_time": 194"#;
+    let mut texts: Vec<String> = [
+        format!("{{{base}}}"),
+        format!("  {{{base}, \"completed\": 10}}  "),
+        format!("{{{base}, \"completed\": null}}"),
+        format!("{{{base}, \"zzz\": 1, \"yyy\": [1, {{\"a\": 2}}], \"zzz\": \"again\"}}"),
+        format!("{{\"completed_on_time\": 194, {base}}}").replacen("\"completed_on_time\": 194, \"service_id\"", "\"service_id\"", 0),
+        format!("{{{base}, \"compl\\u0065ted\": 150, \"\\u00fcber\": true, \"ключ\": \"знач\"}}"),
+        format!("{{{}, \"service_id\": null}}", base),
+        format!("{{{}, \"service_id\": 17.50}}", base),
+        format!("{{{}, \"service_id\": \"   \"}}", base),
+        "{\"organization_id\": \"ORG-1\", \"period\": 2016}".into(),
+        "{}".into(),
+        "{\"service_id\": \"a\", \"service_id\": \"b\", \"service_id\": null}".into(),
+        format!("{{{base}, \"period\": \"2016\", \"availability_pct\": \"99.2\", \"optimized\": 1}}"),
+        format!("{{{base}, \"availability_pct\": 1e400}}"),
+        format!("{{{base}, \"organization_name\": \"Имя «x»\", \"organization_name\": \"Второе\"}}"),
+        "[1, 2]".into(),
+        "17".into(),
+        "\"text\"".into(),
+        "null".into(),
+        "{\"service_id\": \"S\"} trailing".into(),
+        "{\"service_id\": \"S\",}".into(),
+        "{\"service_id\": \"S\"".into(),
+        "".into(),
+        "   ".into(),
+    ]
+    .into_iter()
+    .collect();
+    // Every record of the example data and the worked example, as JSON text.
+    let pack = pack2016();
+    for r in mezon::read_file(&root().join("examples/2016/services.csv"), &pack.manifest().input).unwrap() {
+        texts.push(Value::Object(r.data.unwrap()).to_string());
+    }
+    texts.push(worked_example().to_string());
+    texts
+}
+
+#[test]
+fn a_json_record_read_straight_into_slots_gives_what_its_parsed_value_gives() {
+    for pack in [pack2016(), hostile()] {
+        for text in tricky_json_records() {
+            let direct = pack.assess_json(&text).map(|a| a.to_json_line()).map_err(|e| e.to_string());
+            let parsed = serde_json::from_str::<Value>(&text).map(|v| pack.assess(&v).to_json_line()).map_err(|e| e.to_string());
+            assert_eq!(direct, parsed, "{text}");
+        }
+    }
+    // And a JSON Lines file through the batch path, against `parse`.
+    let pack = pack2016();
+    let path = std::env::temp_dir().join(format!("mezon-tricky-{}.jsonl", std::process::id()));
+    let lines: Vec<String> = tricky_json_records().into_iter().filter(|t| !t.trim().is_empty()).map(|t| t.replace('\n', " ")).collect();
+    std::fs::write(&path, lines.join("\n")).unwrap();
+    let opts = AssessOptions { trace: true };
+    let rows: Vec<mezon::Row> = mezon::read_file_rows(&path, &pack.manifest().input).unwrap().collect();
+    assert_eq!(rows.len(), lines.len());
+    for row in rows {
+        assert_eq!(pack.assess_row(&row, &opts).to_json_line(), pack.assess_raw(&row.parse(), &opts).to_json_line());
+    }
+    std::fs::remove_file(&path).unwrap();
+}
+
 #[test]
 fn a_borrowed_row_gives_what_its_parsed_record_gives() {
     // `assess_row` takes CSV cells straight to values; short rows, bad

@@ -161,6 +161,15 @@ pub struct Pack {
     inner: mezon::Pack,
 }
 
+impl Pack {
+    /// One record (an object, or JSON text) assessed, as its JSON line.
+    fn assess_line(&self, record: &JsValue) -> Result<String, JsValue> {
+        let text = json_text(record, "the record")?;
+        let a = self.inner.assess_json(&text).map_err(|e| input_error(&format!("the record is not valid JSON: {e}")))?;
+        Ok(a.to_json_line())
+    }
+}
+
 #[wasm_bindgen]
 impl Pack {
     /// Compiles a pack bundle (the parsed JSON of `mezon bundle`, or its
@@ -198,16 +207,14 @@ impl Pack {
     /// Assesses one record (a plain object). Never throws for a bad record:
     /// the result has status `invalid` and its `errors` name the fields.
     pub fn assess(&self, record: RecordArg) -> Result<AssessmentJs, JsValue> {
-        let v = read_value(&record, "the record")?;
-        JSON::parse(&self.inner.assess(&v).to_json_line()).map(JsCast::unchecked_into)
+        JSON::parse(&self.assess_line(&record)?).map(JsCast::unchecked_into)
     }
 
     /// Assesses one record and returns the result as its canonical JSON
     /// line (the exact text `mezon assess --format jsonl` writes).
     #[wasm_bindgen(js_name = assessJson)]
     pub fn assess_json(&self, record: RecordArg) -> Result<String, JsValue> {
-        let v = read_value(&record, "the record")?;
-        Ok(self.inner.assess(&v).to_json_line())
+        self.assess_line(&record)
     }
 
     /// Ranks organisations from service records and (optional) organisation

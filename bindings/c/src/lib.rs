@@ -129,7 +129,11 @@ fn pack_arg<'a>(p: *const mezon_pack) -> Result<&'a Pack, Error> {
 }
 
 fn json_arg(p: *const c_char, name: &str) -> Result<Value, Error> {
-    serde_json::from_str(str_arg(p, name)?).map_err(|e| input_error(format!("`{name}` is not valid JSON: {e}")).at(e.line() as u32, e.column() as u32))
+    serde_json::from_str(str_arg(p, name)?).map_err(|e| not_json(name, &e))
+}
+
+fn not_json(name: &str, e: &serde_json::Error) -> Error {
+    input_error(format!("`{name}` is not valid JSON: {e}")).at(e.line() as u32, e.column() as u32)
 }
 
 fn owned_json(v: &Value) -> *mut c_char {
@@ -175,8 +179,9 @@ pub extern "C" fn mezon_pack_assess_json(
 ) -> *mut c_char {
     guard(err, || {
         let pack = pack_arg(pack)?;
-        let record = json_arg(record_json, "record_json")?;
-        Ok(c_string(pack.assess(&record).to_json_line()).into_raw())
+        let record = str_arg(record_json, "record_json")?;
+        let result = pack.assess_json(record).map_err(|e| not_json("record_json", &e))?;
+        Ok(c_string(result.to_json_line()).into_raw())
     })
 }
 

@@ -128,7 +128,11 @@ fn to_values(items: &Bound<'_, PyAny>) -> PyResult<Vec<Value>> {
 }
 
 fn parse_json(py: Python<'_>, text: &str, what: &str) -> PyResult<Value> {
-    serde_json::from_str(text).map_err(|e| py_err(py, mezon::Error::new(mezon::ErrorKind::Input, format!("{what} is not valid JSON: {e}")).at(e.line() as u32, e.column() as u32)))
+    serde_json::from_str(text).map_err(|e| not_json(py, what, &e))
+}
+
+fn not_json(py: Python<'_>, what: &str, e: &serde_json::Error) -> PyErr {
+    py_err(py, mezon::Error::new(mezon::ErrorKind::Input, format!("{what} is not valid JSON: {e}")).at(e.line() as u32, e.column() as u32))
 }
 
 fn json_array(py: Python<'_>, text: &str, what: &str) -> PyResult<Vec<Value>> {
@@ -208,8 +212,8 @@ impl Pack {
     /// line of JSON, byte for byte the line `mezon assess --format jsonl`
     /// writes. Raises `InputError` when the text is not JSON.
     fn assess_json(&self, py: Python<'_>, record: &str) -> PyResult<String> {
-        let record = parse_json(py, record, "record")?;
-        Ok(self.assess_text(py, record))
+        let line = py.allow_threads(|| self.pack.assess_json(record).map(|a| a.to_json_line()));
+        line.map_err(|e| not_json(py, "record", &e))
     }
 
     /// Assesses every record of an iterable of dicts, in order, with the GIL
