@@ -461,8 +461,51 @@ impl Assessment {
     /// published figure), `score_exact`, `grade`, `points_total`,
     /// `max_applicable`, `reason`, `indicators`, `errors`, `warnings`, `pack`.
     pub fn to_json(&self) -> Value {
-        // One definition of the result's shape: the writer below.
-        serde_json::from_str(&self.to_json_line()).expect("the result line is JSON")
+        // The same keys, order and values as `to_json_line` writes (the tests
+        // compare the two on every golden case, the example data and the
+        // hostile pack). Built directly, not read back from the line: that
+        // would round some long decimals to a neighbouring double.
+        let a = self;
+        let m = a.pack.manifest();
+        let agg = &m.aggregation;
+        let valid = matches!(a.status, Status::Assessed | Status::NotAssessed);
+        let key = |f: Option<&String>| match f.and_then(|f| a.key(f)) {
+            Some(KeyRef::Given(v)) => v.clone(),
+            Some(KeyRef::Typed(Val::Str(t))) => Value::from(&**t),
+            Some(KeyRef::Typed(Val::Int(i))) => Value::from(*i),
+            Some(KeyRef::Typed(Val::Bool(b))) => Value::from(*b),
+            _ => Value::Null,
+        };
+        let num = |x: Option<&Num>, places: u32| x.map_or(Value::Null, |x| x.to_json(places));
+        let mut indicators = Map::new();
+        for (i, r) in a.indicators.iter().enumerate() {
+            let def = &m.indicators[i];
+            let entry = json!({
+                "points": num(r.points.as_ref(), agg.points_decimals),
+                "max": def.max,
+                "applicable": r.error.is_none() && r.not_applicable.is_none(),
+                "provisional": def.provisional,
+                "clause": def.clause,
+                "trace": a.trace(i),
+            });
+            indicators.insert(def.id.clone(), entry);
+        }
+        json!({
+            "service_id": key(Some(&m.input.id_field)),
+            "organization_id": key(m.input.group_field.as_ref()),
+            "period": key(m.input.period_field.as_ref()),
+            "status": a.status.as_str(),
+            "score": num(a.score.as_ref(), agg.publish_decimals),
+            "score_exact": a.score.as_ref().map(Num::fraction_text),
+            "grade": a.grade(),
+            "points_total": num(valid.then_some(&a.points_total), agg.points_decimals),
+            "max_applicable": valid.then_some(a.max_applicable),
+            "reason": a.reason,
+            "indicators": indicators,
+            "errors": a.errors.iter().map(error_entry).collect::<Vec<_>>(),
+            "warnings": a.warnings,
+            "pack": a.pack.reference(),
+        })
     }
 
     /// The result as one line of JSON: the same bytes as

@@ -255,7 +255,11 @@ impl IntoRecord for Row {
     }
 
     fn assess(self, pack: &crate::Pack, opts: &crate::AssessOptions) -> crate::Assessment {
-        pack.assess_row(&self, opts)
+        match self.item {
+            Item::Csv(..) | Item::Line(_) => pack.assess_row(&self, opts),
+            // Parsed in place: `assess_row` would copy the value first.
+            _ => pack.assess_raw(&self.parse(), opts),
+        }
     }
 }
 

@@ -675,6 +675,28 @@ fn a_json_record_read_straight_into_slots_gives_what_its_parsed_value_gives() {
 }
 
 #[test]
+fn the_value_tree_holds_what_the_line_says() {
+    // `to_json` is built beside `to_json_line`, not read back from it:
+    // reading the line back would round long decimals to a neighbouring
+    // double, and fail on values nested deeper than serde_json reads.
+    let mut files = hostile().files().clone();
+    let manifest = files["pack.toml"].replace("total_max = 100", "total_max = 1000000000000000000").replace("max = 100\n", "max = 1000000000000000000\n");
+    files.insert("pack.toml".into(), manifest);
+    files.insert("indicators/attack.rhai".into(), "// A long decimal.\n12345678912345679 / 100000000\n".into());
+    let pack = Pack::from_files(&Engine::default(), files).unwrap();
+    let mut deep = json!(1);
+    for _ in 0..130 {
+        deep = json!([deep]);
+    }
+    for id in [json!("plain"), json!(123456789.12345679), deep] {
+        let a = pack.assess(&json!({ "id": id, "mode": "ok" }));
+        let line = a.to_json_line();
+        assert_eq!(mezon::to_json_line(&a.to_json()), line);
+        assert!(a.status != Status::Assessed || line.contains("\"points\":123456789.12345679"), "{line}");
+    }
+}
+
+#[test]
 fn a_borrowed_row_gives_what_its_parsed_record_gives() {
     // `assess_row` takes CSV cells straight to values; short rows, bad
     // cells and JSON Lines go through `parse`. Both must equal `assess_raw`.

@@ -23,9 +23,9 @@ fn main() {
             .map_or(default, |v| v.parse().expect("a number"))
     };
     let (records, passes, threads) = (
-        get("--records", 2000),
+        get("--records", 2000).max(1),
         get("--passes", 10),
-        get("--threads", 1),
+        get("--threads", 1).max(1),
     );
     let opts = AssessOptions {
         trace: !args.iter().any(|a| a == "--no-trace"),

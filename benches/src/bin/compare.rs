@@ -63,7 +63,8 @@ fn parse_args() -> Result<Args, String> {
 /// then repeats passes until `min_secs` have gone by.
 fn rate<T: Sync, F: FnMut(&T)>(items: &[T], threads: usize, min_secs: f64, make: &(dyn Fn() -> F + Sync)) -> f64 {
     let share = items.len().div_ceil(threads);
-    let barrier = Barrier::new(threads);
+    // One party per chunk: fewer items than threads make fewer chunks.
+    let barrier = Barrier::new(items.len().div_ceil(share));
     let runs: Vec<(usize, f64)> = std::thread::scope(|s| {
         let handles: Vec<_> = items
             .chunks(share)
@@ -99,14 +100,29 @@ fn rate<T: Sync, F: FnMut(&T)>(items: &[T], threads: usize, min_secs: f64, make:
 /// one of the two cores), so the best run is the least disturbed one, and
 /// alternating lets a drift of the machine's speed fall on both figures
 /// alike rather than on whichever was measured in the slow moment.
-fn paired<T: Sync, F: FnMut(&T)>(items: &[T], trials: usize, min_secs: f64, make: &(dyn Fn() -> F + Sync)) -> (f64, f64) {
+/// Also returns the ratio of the medians, printed beside the best runs'
+/// (the 2-thread runs vary more, so the best tends to favour them).
+fn paired<T: Sync, F: FnMut(&T)>(items: &[T], trials: usize, min_secs: f64, make: &(dyn Fn() -> F + Sync)) -> Timed {
     let (mut ones, mut twos) = (Vec::new(), Vec::new());
     for _ in 0..trials {
         ones.push(rate(items, 1, min_secs, make));
         twos.push(rate(items, 2, min_secs, make));
     }
-    let best = |xs: Vec<f64>| xs.into_iter().fold(0.0, f64::max);
-    (best(ones), best(twos))
+    let best = |xs: &[f64]| xs.iter().copied().fold(0.0, f64::max);
+    let median = |xs: &mut Vec<f64>| {
+        xs.sort_by(f64::total_cmp);
+        let n = xs.len();
+        if n % 2 == 1 { xs[n / 2] } else { (xs[n / 2 - 1] + xs[n / 2]) / 2.0 }
+    };
+    Timed { one: best(&ones), two: best(&twos), median_ratio: median(&mut twos) / median(&mut ones) }
+}
+
+/// An engine's figures: best runs on 1 and 2 threads, and the ratio of
+/// the median runs.
+struct Timed {
+    one: f64,
+    two: f64,
+    median_ratio: f64,
 }
 
 /// How one engine compares with Mezon over all records.
@@ -264,7 +280,7 @@ fn main() -> ExitCode {
     }
 
     // ---- Time each engine on 1 and 2 threads. ----
-    let timed: Vec<(&str, (f64, f64))> = {
+    let timed: Vec<(&str, Timed)> = {
         let mut out = vec![
             (
                 "mezon",
@@ -318,8 +334,8 @@ fn main() -> ExitCode {
         ));
         out
     };
-    let one: Vec<(&str, f64)> = timed.iter().map(|(n, (r1, _))| (*n, *r1)).collect();
-    let two: Vec<(&str, f64)> = timed.iter().map(|(n, (_, r2))| (*n, *r2)).collect();
+    let one: Vec<(&str, f64)> = timed.iter().map(|(n, t)| (*n, t.one)).collect();
+    let two: Vec<(&str, f64)> = timed.iter().map(|(n, t)| (*n, t.two)).collect();
     let mezon_rate = one[0].1;
     println!("## Records per second\n");
     println!("| engine | records/s (1 thread) | ratio to mezon | records/s (2 threads) |");
@@ -331,6 +347,11 @@ fn main() -> ExitCode {
     println!(
         "2 threads / 1 thread: {}",
         one.iter().zip(&two).map(|((n, r1), (_, r2))| format!("{n} {:.2}×", r2 / r1)).collect::<Vec<_>>().join(", ")
+    );
+    println!(
+        "2 threads / 1 thread, medians of the {} runs: {}",
+        args.trials,
+        timed.iter().map(|(n, t)| format!("{n} {:.2}×", t.median_ratio)).collect::<Vec<_>>().join(", ")
     );
     if cfg!(feature = "zen") {
         println!("(built with feature `zen`: zen-types turns on serde_json's `arbitrary_precision` for the whole build, Mezon included)");
