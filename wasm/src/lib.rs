@@ -163,10 +163,11 @@ pub struct Pack {
 
 impl Pack {
     /// One record (an object, or JSON text) assessed, as its JSON line.
+    /// Through a `serde_json::Value`, not `mezon::Pack::assess_json`: the
+    /// direct reader is 5 KB more to download for about 2 µs per assess.
     fn assess_line(&self, record: &JsValue) -> Result<String, JsValue> {
-        let text = json_text(record, "the record")?;
-        let a = self.inner.assess_json(&text).map_err(|e| input_error(&format!("the record is not valid JSON: {e}")))?;
-        Ok(a.to_json_line())
+        let v = read_value(record, "the record")?;
+        Ok(self.inner.assess(&v).to_json_line())
     }
 }
 
