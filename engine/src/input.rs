@@ -539,6 +539,12 @@ impl<'de> serde::de::Visitor<'de> for FieldsSeed<'_> {
         // after the last one placed before hashing the name.
         let mut next = 0;
         while let Some(Key(k)) = map.next_key::<Key>()? {
+            // serde_json's own markers (numbers under `arbitrary_precision`,
+            // raw values): its `Value` reader treats such an "object" as
+            // something else, so leave it to that reader.
+            if k.starts_with("$serde_json::private::") {
+                return Err(serde::de::Error::custom("a serde_json marker"));
+            }
             let v: Value = map.next_value()?;
             let i = match fields.get(next) {
                 Some(f) if f.name == *k => Some(next),

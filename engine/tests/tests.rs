@@ -634,6 +634,8 @@ fn tricky_json_records() -> Vec<String> {
         "17".into(),
         "\"text\"".into(),
         "null".into(),
+        "{\"$serde_json::private::Number\": \"1\"}".into(),
+        "{\"service_id\": \"S\", \"$serde_json::private::Number\": \"abc\"}".into(),
         "{\"service_id\": \"S\"} trailing".into(),
         "{\"service_id\": \"S\",}".into(),
         "{\"service_id\": \"S\"".into(),
