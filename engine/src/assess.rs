@@ -596,6 +596,25 @@ enum KeyRef<'a> {
     Typed(&'a Val),
 }
 
+/// The constant parts of an indicator's entry in a JSON result line (see
+/// `write_json`), made once per pack: `"ID":{"points":`,
+/// `,"max":MAX,"applicable":` and `,"provisional":P,"clause":"CLAUSE","trace":[`.
+pub(crate) fn indicator_json_parts(def: &crate::manifest::IndicatorDef) -> [Box<str>; 3] {
+    let mut head = String::new();
+    json::str(&mut head, &def.id);
+    head.push_str(":{\"points\":");
+    let mut tail = format!(",\"provisional\":{},\"clause\":", def.provisional);
+    json::str(&mut tail, &def.clause);
+    tail.push_str(",\"trace\":[");
+    [head.into(), format!(",\"max\":{},\"applicable\":", def.max).into(), tail.into()]
+}
+
+/// The end of every JSON result line of a pack, after the warnings:
+/// `],"pack":REFERENCE}`.
+pub(crate) fn json_end(reference: &Value) -> Box<str> {
+    format!("],\"pack\":{}}}", crate::to_json_line(reference)).into_boxed_str()
+}
+
 fn table_line(out: &mut impl TraceOut, t: &crate::table::Table, inputs: &[Num], row: usize) {
     let row = &t.rows[row];
     out.constant(&row.trace_head, &row.trace_head_json);

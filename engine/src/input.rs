@@ -603,11 +603,8 @@ impl<'a> Source<'a> {
                 _ => locator.to_string(),
             },
             Source::Json(m) => record_name(schema, locator, Some(m)),
-            // As `record_name`, the id looked up in the record as given.
-            Source::Fields(f) => match schema.fields.iter().position(|x| x.name == schema.id_field).map_or_else(
-                || f.unknown.iter().find(|(k, _)| *k == schema.id_field).map(|(_, v)| v),
-                |i| f.slots[i].as_ref(),
-            ) {
+            // As `record_name`; an id field the schema declares came in `id`.
+            Source::Fields(f) => match f.unknown.iter().find(|(k, _)| *k == schema.id_field).map(|(_, v)| v) {
                 Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
                 Some(Value::Number(n)) => n.to_string(),
                 _ => locator.to_string(),

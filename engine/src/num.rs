@@ -822,11 +822,6 @@ impl Num {
 
 /// Appends `i` in decimal (as `{i}` prints it) to `out`.
 pub(crate) fn push_int(out: &mut String, i: i64) {
-    int_text(i, |t| out.push_str(t));
-}
-
-/// `i` in decimal (as `{i}` prints it), handed to `k`.
-pub(crate) fn int_text<R>(i: i64, k: impl FnOnce(&str) -> R) -> R {
     let mut buf = [0u8; 24];
     let mut at = buf.len();
     put_decimal(&mut buf, &mut at, u128::from(i.unsigned_abs()));
@@ -834,7 +829,7 @@ pub(crate) fn int_text<R>(i: i64, k: impl FnOnce(&str) -> R) -> R {
         at -= 1;
         buf[at] = b'-';
     }
-    k(std::str::from_utf8(&buf[at..]).expect("ASCII digits"))
+    out.push_str(std::str::from_utf8(&buf[at..]).expect("ASCII digits"));
 }
 
 impl fmt::Debug for Num {

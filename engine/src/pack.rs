@@ -28,9 +28,8 @@ pub(crate) struct Indicator {
     pub(crate) read_slots: Vec<usize>,
     /// The same rule for the fast path, when it uses only what that reproduces.
     pub(crate) fast: Option<crate::fast::FastRule>,
-    /// The constant parts of this indicator's entry in a JSON result,
-    /// written once per pack: `"ID":{"points":`, `,"max":MAX,"applicable":`
-    /// and `,"provisional":P,"clause":"CLAUSE","trace":[`.
+    /// The constant parts of its entry in a JSON result line
+    /// (`assess::indicator_json_parts`).
     pub(crate) json_parts: [Box<str>; 3],
 }
 
@@ -70,7 +69,7 @@ pub(crate) struct Inner {
     pub(crate) plan: crate::input::Plan,
     /// The input fields' names escaped for JSON, in schema order (traces).
     pub(crate) field_names_json: Vec<Box<str>>,
-    /// The end of every JSON result: `],"pack":{"id":…,"version":…,"digest":…}}`.
+    /// The end of every JSON result line (`assess::json_end`).
     pub(crate) json_pack: Box<str>,
 }
 
@@ -370,20 +369,12 @@ fn compile(engine: &Engine, manifest: Manifest, files: BTreeMap<String, String>)
         let fast = crate::fast::compile(&ast, &cx);
         let reads = scan_reads(text);
         let read_slots = reads.iter().filter_map(|(f, _)| field_index.get(f).copied()).collect();
-        let json_parts = {
-            let mut head = String::new();
-            crate::json::str(&mut head, &ind.id);
-            head.push_str(":{\"points\":");
-            let mut tail = format!(",\"provisional\":{},\"clause\":", ind.provisional);
-            crate::json::str(&mut tail, &ind.clause);
-            tail.push_str(",\"trace\":[");
-            [head.into(), format!(",\"max\":{},\"applicable\":", ind.max).into(), tail.into()]
-        };
+        let json_parts = crate::assess::indicator_json_parts(ind);
         indicators.push(Indicator { ast, reads, read_slots, fast, json_parts });
     }
 
     let digest = digest(&files);
-    let json_pack = format!("],\"pack\":{}}}", crate::to_json_line(&reference(&manifest.id, &manifest.version, &digest))).into_boxed_str();
+    let json_pack = crate::assess::json_end(&reference(&manifest.id, &manifest.version, &digest));
     let field_names_json = manifest.input.fields.iter().map(|f| crate::json::escaped_text(&f.name).into_boxed_str()).collect();
     let plan = crate::input::Plan::new(&manifest.input, &field_index);
     Ok(Pack(Arc::new(Handle(Arc::new(Inner {
