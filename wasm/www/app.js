@@ -233,8 +233,13 @@ function localMessage(e) {
 
 // ---- loading ------------------------------------------------------------------
 
-async function loadPack(file) {
-  const text = await (await fetch(new URL(`packs/${file}`, import.meta.url))).text();
+async function fetchBundle(file) {
+  return (await fetch(new URL(`packs/${file}`, import.meta.url))).text();
+}
+
+// `text`: the bundle when it was fetched already.
+async function loadPack(file, text) {
+  text ??= await fetchBundle(file);
   state.pack?.free();
   state.pack = Pack.fromBundle(text);
   state.info = state.pack.info();
@@ -249,9 +254,13 @@ async function loadPack(file) {
 }
 
 async function main() {
-  await init({ module_or_path: new URL('pkg/mezon_wasm_bg.wasm', import.meta.url) });
-  timing.wasmReadyMs = performance.now();
+  // The module, the pack list and the first pack's bundle load at the same
+  // time: none of them needs another.
+  const wasmReady = init({ module_or_path: new URL('pkg/mezon_wasm_bg.wasm', import.meta.url) })
+    .then(() => { timing.wasmReadyMs = performance.now(); });
   const index = await (await fetch(new URL('packs/index.json', import.meta.url))).json();
+  // A failed early fetch is retried (and reported) by loadPack.
+  const firstBundle = index.packs.length ? fetchBundle(index.packs[0].file).catch(() => undefined) : undefined;
   const select = $('#pack-select');
   select.replaceChildren(...index.packs.map((p) => el('option', { value: p.file, text: `${p.id} ${p.version}` })));
   select.addEventListener('change', () => loadPack(select.value).catch(showFatal));
@@ -261,7 +270,8 @@ async function main() {
   $('#sample').addEventListener('click', () => fill(SAMPLES[state.info.id]));
   $('#clear').addEventListener('click', () => { state.touched.clear(); fill({}); state.touched.clear(); evaluate(); });
   relabel();
-  await loadPack(select.value);
+  await wasmReady;
+  await loadPack(select.value, select.value === index.packs[0]?.file ? await firstBundle : undefined);
   document.body.dataset.ready = 'true';
   console.info(`mezon: ready in ${(performance.now() - t0).toFixed(1)} ms after the script started`);
 }
