@@ -14,12 +14,14 @@
 # -Zbuild-std (rustup cannot add the target here), twice: for size (the
 # browser module) and for speed (the Node module). It runs wasm-bindgen for
 # the `web` and `nodejs` targets and wasm-opt (-Oz, -O3), writes the pack
-# bundles the page loads, and prints both modules' raw and gzip sizes.
+# bundles the page loads, and prints the modules' sizes (raw, gzip; brotli as served).
 #
 # Outputs (all generated, git-ignored):
-#   wasm/pkg/web/    ES module for browsers, built for size (also copied to wasm/www/pkg/)
+#   wasm/pkg/web/    ES module for browsers, built for size (also copied to
+#                    wasm/www/pkg/, with .gz and .br copies for static servers)
 #   wasm/pkg/node/   CommonJS module for Node, built for speed
 #   wasm/www/packs/  pack bundles written by `mezon bundle`, and index.json
+#                    (bundles with .gz and .br copies too)
 #
 # Environment:
 #   MEZON_BIN   native `mezon` binary used to write bundles; when unset, the
@@ -149,6 +151,14 @@ rm -rf "$WASM_DIR/www/pkg"
 mkdir -p "$WASM_DIR/www/pkg"
 cp "$PKG/web/$CRATE.js" "$PKG/web/$CRATE.d.ts" "$PKG/web/${CRATE}_bg.wasm" "$WASM_DIR/www/pkg/"
 
+# Precompressed copies beside the page's files (FILE.gz, FILE.br), for static
+# servers that send them as they are; the browser test's server does.
+precompress() {
+    for f in "$@"; do gzip -9 -n -k -f "$f"; done
+    node "$WASM_DIR/compress.mjs" "$@"
+}
+precompress "$WASM_DIR/www/pkg/$CRATE.js" "$WASM_DIR/www/pkg/${CRATE}_bg.wasm"
+
 # --- 6. pack bundles for the page ------------------------------------------
 if [ -z "${MEZON_BIN:-}" ]; then
     log "building the native CLI (target-wasm-host/) to write bundles"
@@ -168,6 +178,7 @@ for manifest in "$ROOT"/rules/*/*/pack.toml; do
     entries+=("{\"id\":\"$id\",\"version\":\"$version\",\"file\":\"$file\"}")
 done
 (IFS=,; printf '{"packs":[%s]}\n' "${entries[*]}") > "$PACKS/index.json"
+precompress "$PACKS"/*.json
 log "bundles: $(cd "$PACKS" && ls *.json | grep -v index.json | tr '\n' ' ')"
 
 # --- 7. sizes ----------------------------------------------------------------
@@ -177,3 +188,5 @@ for target in web node; do
     gz=$(gzip -9 -c "$file" | wc -c)
     awk -v t="$target" -v r="$raw" -v g="$gz" 'BEGIN { printf "%s module (pkg/%s/mezon_wasm_bg.wasm): %d bytes raw (%.1f KiB), %d bytes gzip -9 (%.1f KiB)\n", (t == "web" ? "browser" : "Node"), t, r, r/1024, g, g/1024 }'
 done
+br=$(wc -c < "$WASM_DIR/www/pkg/${CRATE}_bg.wasm.br")
+echo "browser module as the page serves it (www/pkg/${CRATE}_bg.wasm.br): $br bytes brotli"

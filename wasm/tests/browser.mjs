@@ -9,11 +9,13 @@
 //   5. characters that cannot form a value are refused while typing
 //   6. the hostile pack in the page's context: a limit error, no hang
 //   7. time per assess in Chromium over the example data set
-// Screenshots go to wasm/test-output/. No request may leave 127.0.0.1.
+// Screenshots go to wasm/test-output/. No request may leave 127.0.0.1. The
+// server sends build.sh's precompressed copies (.br, .gz) as a production
+// static server would.
 //
 //   node wasm/tests/browser.mjs     (after bash wasm/build.sh)
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 
@@ -31,6 +33,8 @@ const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; ch
 // Test-only files served beside the page (not part of wasm/www).
 const extra = new Map([['/test-only/hostile.json', bundleText(HOSTILE).text]]);
 
+// What the server sent for each path: the encoding and the bytes on the wire.
+const served = new Map();
 const server = createServer((req, res) => {
   const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
   if (extra.has(path)) {
@@ -41,8 +45,17 @@ const server = createServer((req, res) => {
   if (!file.startsWith(WWW + sep)) return res.writeHead(403).end();
   try {
     if (!statSync(file).isFile()) throw new Error('not a file');
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
-    res.end(readFileSync(file));
+    // As a static server with precompressed files does (nginx brotli_static,
+    // gzip_static): the .br or .gz copy build.sh wrote, when the browser
+    // takes that encoding.
+    const accepts = String(req.headers['accept-encoding'] ?? '').split(',').map((e) => e.trim().split(';')[0]);
+    const encoding = [['br', '.br'], ['gzip', '.gz']].find(([e, ext]) => accepts.includes(e) && existsSync(file + ext));
+    const body = readFileSync(encoding ? file + encoding[1] : file);
+    const headers = { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store', vary: 'accept-encoding' };
+    if (encoding) headers['content-encoding'] = encoding[0];
+    served.set(path, { encoding: encoding?.[0] ?? 'identity', bytes: body.length });
+    res.writeHead(200, headers);
+    res.end(body);
   } catch {
     res.writeHead(404).end('not found');
   }
@@ -109,6 +122,13 @@ try {
     figures.loadToFirstScoreWallMs = wallMs;
     figures.wasmReadyMs = t.wasmReadyMs;
     figures.packReadyMs = t.packReadyMs;
+    // The page ran from the precompressed copies: they decode to the module
+    // and the bundle in a real browser.
+    const wasm = served.get('/pkg/mezon_wasm_bg.wasm');
+    figures.moduleEncoding = wasm.encoding;
+    figures.moduleBytesOnWire = wasm.bytes;
+    assert.notEqual(wasm.encoding, 'identity', 'the module was not sent precompressed');
+    assert.notEqual(served.get('/packs/uz-egov-quality-2016.1.json').encoding, 'identity');
     assert.ok(t.firstScoreMs > 0);
     assert.deepEqual(external, []);
     await context.close();
