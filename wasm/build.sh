@@ -147,6 +147,9 @@ else
     mv "$PKG/node/${CRATE}_bg.opt.wasm" "$PKG/node/${CRATE}_bg.wasm"
     echo "$WANT" > "$STAMP"
 fi
+# Marks pkg/web as an ES module package, so Node can import it too: the Node
+# tests run against both builds.
+printf '{ "type": "module" }\n' > "$PKG/web/package.json"
 rm -rf "$WASM_DIR/www/pkg"
 mkdir -p "$WASM_DIR/www/pkg"
 cp "$PKG/web/$CRATE.js" "$PKG/web/$CRATE.d.ts" "$PKG/web/${CRATE}_bg.wasm" "$WASM_DIR/www/pkg/"

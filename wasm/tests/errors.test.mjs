@@ -1,15 +1,15 @@
-// Errors and the sandbox in the wasm build:
+// Errors and the sandbox in both builds of the module:
 //   1. a hostile rule ends with a limit error, quickly, and the module goes on
 //   2. a bundle whose files do not match its digest throws kind "manifest"
 //   3. a rule that does not compile throws with file, line and column
 //   4. bad arguments throw kind "input"
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 
-import { HOSTILE, PACK_2016, bundleText, loadModule } from './helpers.mjs';
+import { HOSTILE, PACK_2016, bundleText, loadModules } from './helpers.mjs';
 
-const { Pack } = loadModule();
+const modules = await loadModules();
 
 /** The engine's digest: sha256 over files in path order, each `path NUL len NUL content`. */
 function digest(files) {
@@ -30,59 +30,61 @@ function throws(fn) {
   assert.fail('expected an error');
 }
 
-test('a looping rule ends with a limit error and does not hang', () => {
-  const pack = Pack.fromBundle(bundleText(HOSTILE).text);
-  const t0 = performance.now();
-  const r = pack.assess({ id: 'x', mode: 'loop' });
-  const ms = performance.now() - t0;
-  assert.equal(r.status, 'error');
-  const e = r.errors.find((x) => x.kind === 'limit');
-  assert.ok(e, JSON.stringify(r.errors));
-  assert.equal(e.file, 'indicators/attack.rhai');
-  assert.ok(e.line > 0 && e.column > 0);
-  assert.ok(ms < 10_000, `took ${ms} ms`);
-  for (const mode of ['recurse', 'string', 'array']) {
-    const kinds = pack.assess({ id: mode, mode }).errors.map((x) => x.kind);
-    assert.ok(kinds.includes('limit'), `${mode}: ${kinds}`);
-  }
-  // The module goes on.
-  const ok = pack.assess({ id: 'y', mode: 'ok' });
-  assert.equal(ok.status, 'assessed');
-  assert.equal(ok.indicators.attack.points, 42);
-});
+for (const [target, { Pack }] of Object.entries(modules)) describe(`the ${target} module`, () => {
+  test('a looping rule ends with a limit error and does not hang', () => {
+    const pack = Pack.fromBundle(bundleText(HOSTILE).text);
+    const t0 = performance.now();
+    const r = pack.assess({ id: 'x', mode: 'loop' });
+    const ms = performance.now() - t0;
+    assert.equal(r.status, 'error');
+    const e = r.errors.find((x) => x.kind === 'limit');
+    assert.ok(e, JSON.stringify(r.errors));
+    assert.equal(e.file, 'indicators/attack.rhai');
+    assert.ok(e.line > 0 && e.column > 0);
+    assert.ok(ms < 10_000, `took ${ms} ms`);
+    for (const mode of ['recurse', 'string', 'array']) {
+      const kinds = pack.assess({ id: mode, mode }).errors.map((x) => x.kind);
+      assert.ok(kinds.includes('limit'), `${mode}: ${kinds}`);
+    }
+    // The module goes on.
+    const ok = pack.assess({ id: 'y', mode: 'ok' });
+    assert.equal(ok.status, 'assessed');
+    assert.equal(ok.indicators.attack.points, 42);
+  });
 
-test('a bundle whose digest does not match throws kind manifest', () => {
-  const bundle = JSON.parse(bundleText(PACK_2016).text);
-  const first = Object.keys(bundle.files).find((p) => p.endsWith('.rhai'));
-  bundle.files[first] += '\n// edited';
-  const e = throws(() => Pack.fromBundle(bundle));
-  assert.ok(e instanceof Error);
-  assert.equal(e.name, 'MezonError');
-  assert.equal(e.kind, 'manifest');
-  assert.match(e.message, /digest mismatch/);
-  assert.match(e.detail, /digest mismatch/);
-  // The string form of the bundle is accepted too, and checked the same way.
-  assert.equal(throws(() => Pack.fromBundle(JSON.stringify(bundle))).kind, 'manifest');
-});
+  test('a bundle whose digest does not match throws kind manifest', () => {
+    const bundle = JSON.parse(bundleText(PACK_2016).text);
+    const first = Object.keys(bundle.files).find((p) => p.endsWith('.rhai'));
+    bundle.files[first] += '\n// edited';
+    const e = throws(() => Pack.fromBundle(bundle));
+    assert.ok(e instanceof Error);
+    assert.equal(e.name, 'MezonError');
+    assert.equal(e.kind, 'manifest');
+    assert.match(e.message, /digest mismatch/);
+    assert.match(e.detail, /digest mismatch/);
+    // The string form of the bundle is accepted too, and checked the same way.
+    assert.equal(throws(() => Pack.fromBundle(JSON.stringify(bundle))).kind, 'manifest');
+  });
 
-test('a rule that does not compile throws with file, line and column', () => {
-  const bundle = JSON.parse(bundleText(HOSTILE).text);
-  bundle.files['indicators/attack.rhai'] = '// broken\nlet x = ;\n42\n';
-  bundle.digest = digest(bundle.files);
-  const e = throws(() => Pack.fromBundle(bundle));
-  assert.ok(e instanceof Error);
-  assert.equal(e.kind, 'parse');
-  assert.equal(e.file, 'indicators/attack.rhai');
-  assert.equal(e.line, 2);
-  assert.equal(typeof e.column, 'number');
-  assert.match(e.message, /--> indicators\/attack\.rhai:2:/);
-  assert.ok(Array.isArray(e.callChain));
-});
+  test('a rule that does not compile throws with file, line and column', () => {
+    const bundle = JSON.parse(bundleText(HOSTILE).text);
+    bundle.files['indicators/attack.rhai'] = '// broken\nlet x = ;\n42\n';
+    bundle.digest = digest(bundle.files);
+    const e = throws(() => Pack.fromBundle(bundle));
+    assert.ok(e instanceof Error);
+    assert.equal(e.kind, 'parse');
+    assert.equal(e.file, 'indicators/attack.rhai');
+    assert.equal(e.line, 2);
+    assert.equal(typeof e.column, 'number');
+    assert.match(e.message, /--> indicators\/attack\.rhai:2:/);
+    assert.ok(Array.isArray(e.callChain));
+  });
 
-test('bad arguments throw kind input', () => {
-  const pack = Pack.fromBundle(bundleText(HOSTILE).text);
-  assert.equal(throws(() => pack.rank({ not: 'an array' })).kind, 'input');
-  assert.equal(throws(() => Pack.fromBundle('{not json')).kind, 'manifest');
-  // A record that is not an object is a result with its error, as natively.
-  assert.equal(pack.assess([1, 2]).status, 'invalid');
+  test('bad arguments throw kind input', () => {
+    const pack = Pack.fromBundle(bundleText(HOSTILE).text);
+    assert.equal(throws(() => pack.rank({ not: 'an array' })).kind, 'input');
+    assert.equal(throws(() => Pack.fromBundle('{not json')).kind, 'manifest');
+    // A record that is not an object is a result with its error, as natively.
+    assert.equal(pack.assess([1, 2]).status, 'invalid');
+  });
 });

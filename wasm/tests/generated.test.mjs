@@ -12,9 +12,9 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 
-import { PACK_2016, bundleText, lines, loadModule, mezon, scratchDir } from './helpers.mjs';
+import { PACK_2016, bundleText, lines, loadModules, mezon, scratchDir } from './helpers.mjs';
 
 const RECORDS = 600;
 // MEZON_SEED=N explores other records; the test command uses the default.
@@ -85,52 +85,55 @@ function recordTexts(info) {
   return out;
 }
 
-test(`generated records (${RECORDS}, seed ${SEED}): wasm lines equal the native CLI's`, () => {
-  const { Pack } = loadModule();
-  const dir = scratchDir();
-  const pack = Pack.fromBundle(bundleText(PACK_2016, dir).text);
-  const texts = recordTexts(pack.info());
-  const input = join(dir, 'generated.jsonl');
-  writeFileSync(input, texts.join('\n') + '\n');
-  const native = lines(mezon('assess', '--pack', PACK_2016, '--input', input, '--format', 'jsonl'));
-  assert.equal(native.length, texts.length, 'every record has a line');
-  const statuses = new Set();
-  let thrown = 0;
-  texts.forEach((text, i) => {
-    let line;
-    try {
-      line = pack.assessJson(text);
-    } catch (e) {
-      // Text that serde_json does not take (here a number out of range)
-      // throws, as in the C and Python bindings; the CLI writes the record's
-      // line with the same reason instead.
-      const want = JSON.parse(native[i]);
-      assert.equal(e.kind, 'input', `record ${i + 1}: ${e.message}`);
-      assert.equal(want.status, 'invalid', `record ${i + 1}: ${text}`);
-      assert.ok(e.detail.endsWith(want.errors[0].message), `record ${i + 1}: ${e.detail} / ${want.errors[0].message}`);
-      thrown++;
-      return;
-    }
-    assert.equal(line, native[i], `record ${i + 1}: ${text}`);
-    statuses.add(JSON.parse(line).status);
-  });
-  // The generator reaches valid, invalid and unreadable records.
-  assert.ok(statuses.has('assessed') && statuses.has('invalid') && thrown > 0, `${[...statuses].join(', ')}; ${thrown} thrown`);
+const modules = await loadModules();
 
-  // Objects: what JSON.parse makes of the same texts (big numbers become
-  // the nearest double) against the CLI on JSON.stringify of those objects.
-  // Same fields and values as the line; not always the same text once
-  // stringified again, since JS writes an echoed number such as
-  // -9.223372036854776e+18 its own way (-9223372036854776000).
-  const objects = texts.map((t) => JSON.parse(t));
-  const normalised = join(dir, 'normalised.jsonl');
-  writeFileSync(normalised, objects.map((o) => JSON.stringify(o)).join('\n') + '\n');
-  const nativeObjects = lines(mezon('assess', '--pack', PACK_2016, '--input', normalised, '--format', 'jsonl'));
-  assert.equal(nativeObjects.length, objects.length, 'every object has a line');
-  objects.forEach((o, i) => {
-    const want = JSON.parse(nativeObjects[i]);
-    const got = pack.assess(o);
-    assert.deepStrictEqual(got, want, `record ${i + 1} as an object: ${JSON.stringify(o)}`);
-    assert.deepEqual(Object.keys(got), Object.keys(want), `record ${i + 1}: key order`);
+for (const [target, { Pack }] of Object.entries(modules)) describe(`the ${target} module`, () => {
+  test(`generated records (${RECORDS}, seed ${SEED}): wasm lines equal the native CLI's`, () => {
+    const dir = scratchDir();
+    const pack = Pack.fromBundle(bundleText(PACK_2016, dir).text);
+    const texts = recordTexts(pack.info());
+    const input = join(dir, 'generated.jsonl');
+    writeFileSync(input, texts.join('\n') + '\n');
+    const native = lines(mezon('assess', '--pack', PACK_2016, '--input', input, '--format', 'jsonl'));
+    assert.equal(native.length, texts.length, 'every record has a line');
+    const statuses = new Set();
+    let thrown = 0;
+    texts.forEach((text, i) => {
+      let line;
+      try {
+        line = pack.assessJson(text);
+      } catch (e) {
+        // Text that serde_json does not take (here a number out of range)
+        // throws, as in the C and Python bindings; the CLI writes the record's
+        // line with the same reason instead.
+        const want = JSON.parse(native[i]);
+        assert.equal(e.kind, 'input', `record ${i + 1}: ${e.message}`);
+        assert.equal(want.status, 'invalid', `record ${i + 1}: ${text}`);
+        assert.ok(e.detail.endsWith(want.errors[0].message), `record ${i + 1}: ${e.detail} / ${want.errors[0].message}`);
+        thrown++;
+        return;
+      }
+      assert.equal(line, native[i], `record ${i + 1}: ${text}`);
+      statuses.add(JSON.parse(line).status);
+    });
+    // The generator reaches valid, invalid and unreadable records.
+    assert.ok(statuses.has('assessed') && statuses.has('invalid') && thrown > 0, `${[...statuses].join(', ')}; ${thrown} thrown`);
+
+    // Objects: what JSON.parse makes of the same texts (big numbers become
+    // the nearest double) against the CLI on JSON.stringify of those objects.
+    // Same fields and values as the line; not always the same text once
+    // stringified again, since JS writes an echoed number such as
+    // -9.223372036854776e+18 its own way (-9223372036854776000).
+    const objects = texts.map((t) => JSON.parse(t));
+    const normalised = join(dir, 'normalised.jsonl');
+    writeFileSync(normalised, objects.map((o) => JSON.stringify(o)).join('\n') + '\n');
+    const nativeObjects = lines(mezon('assess', '--pack', PACK_2016, '--input', normalised, '--format', 'jsonl'));
+    assert.equal(nativeObjects.length, objects.length, 'every object has a line');
+    objects.forEach((o, i) => {
+      const want = JSON.parse(nativeObjects[i]);
+      const got = pack.assess(o);
+      assert.deepStrictEqual(got, want, `record ${i + 1} as an object: ${JSON.stringify(o)}`);
+      assert.deepEqual(Object.keys(got), Object.keys(want), `record ${i + 1}: key order`);
+    });
   });
 });

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const HERE = dirname(fileURLToPath(import.meta.url));
 export const WASM_DIR = resolve(HERE, '..');
@@ -19,6 +19,21 @@ export function loadModule() {
   const path = join(WASM_DIR, 'pkg/node/mezon_wasm.js');
   if (!existsSync(path)) throw new Error(`${path} is missing: run bash wasm/build.sh first`);
   return createRequire(import.meta.url)(path);
+}
+
+/**
+ * Both builds of the module, loaded in this process: `node` (pkg/node, built
+ * for speed) and `web` (pkg/web, built for size: the one the page loads).
+ * They are the same code compiled two ways (optimisation level, std's
+ * size-optimised number formatting and parsing), so the Node tests prove
+ * each of them.
+ */
+export async function loadModules() {
+  const webJs = join(WASM_DIR, 'pkg/web/mezon_wasm.js');
+  if (!existsSync(webJs)) throw new Error(`${webJs} is missing: run bash wasm/build.sh first`);
+  const web = await import(pathToFileURL(webJs).href);
+  web.initSync({ module: readFileSync(join(WASM_DIR, 'pkg/web/mezon_wasm_bg.wasm')) });
+  return { node: loadModule(), web };
 }
 
 /**
