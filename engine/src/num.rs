@@ -541,7 +541,7 @@ impl Num {
         if let Ok(i) = text.parse::<i64>() {
             return serde_json::Value::from(i);
         }
-        let f: f64 = text.parse().expect("decimal text");
+        let f = decimal_to_f64(&text).expect("decimal text");
         debug_assert_eq!(format!("{f}"), text, "decimal does not survive f64");
         serde_json::Value::from(f)
     }
@@ -868,8 +868,182 @@ impl From<i64> for Num {
     }
 }
 
+/// The `f64` nearest to a decimal text, ties to even: what
+/// `str::parse::<f64>` gives for `[+-]digits[.digits][(e|E)[+-]digits]`
+/// and for `inf`, `infinity` and `nan` (any case), `None` for anything else.
+///
+/// Why not `str::parse`: std's parser carries a 10 KB table of powers of
+/// five, a tenth of what the WebAssembly module loses to compression, for
+/// the two places here that turn decimal text into a float (a `pack.toml`
+/// float, and a rounded value past 2^53 in a JSON result). Exact big-integer
+/// division is slower but these are rare, and the result is the same bits
+/// (a test compares the two on tricky and on random texts).
+pub(crate) fn decimal_to_f64(text: &str) -> Option<f64> {
+    use num_bigint::BigUint;
+
+    let (neg, body) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let sign = |x: f64| if neg { -x } else { x };
+    if body.eq_ignore_ascii_case("inf") || body.eq_ignore_ascii_case("infinity") {
+        return Some(sign(f64::INFINITY));
+    }
+    if body.eq_ignore_ascii_case("nan") {
+        return Some(sign(f64::NAN));
+    }
+    // value = digits × 10^exp10
+    let (mantissa, exponent) = match body.find(['e', 'E']) {
+        Some(i) => (&body[..i], Some(&body[i + 1..])),
+        None => (body, None),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if int.len() + frac.len() == 0 || !all_digits(int) || !all_digits(frac) {
+        return None;
+    }
+    let mut exp10: i64 = match exponent {
+        None => 0,
+        Some(e) => {
+            let digits = e.strip_prefix(['+', '-']).unwrap_or(e);
+            if digits.is_empty() || !all_digits(digits) {
+                return None;
+            }
+            // Saturated: past ±10^7 the value is 0 or infinite anyway.
+            let v = digits.bytes().take(9).fold(0i64, |v, b| v * 10 + i64::from(b - b'0'));
+            let v = if digits.len() > 9 { 100_000_000 } else { v };
+            if e.starts_with('-') { -v } else { v }
+        }
+    };
+    let digits = format!("{int}{frac}");
+    let digits = digits.trim_start_matches('0');
+    if digits.is_empty() {
+        return Some(sign(0.0));
+    }
+    exp10 -= frac.len() as i64;
+    // The value lies in [10^(magnitude-1), 10^magnitude).
+    let magnitude = digits.len() as i64 + exp10;
+    if magnitude > 310 {
+        return Some(sign(f64::INFINITY)); // ≥ 10^310
+    }
+    if magnitude < -324 {
+        return Some(sign(0.0)); // < 10^-325, below half the least subnormal
+    }
+    let m: BigUint = digits.parse().ok()?;
+    let ten = BigUint::from(10u8);
+    let (num, den) = if exp10 >= 0 { (m * ten.pow(exp10 as u32), BigUint::from(1u8)) } else { (m, ten.pow(exp10.unsigned_abs() as u32)) };
+    // q = floor(num·2^s / den) with 2^52 ≤ q < 2^53, or fewer bits for a
+    // subnormal (s at most 1074: the value is then q·2^-1074).
+    // num/den lies in (2^(k-1), 2^(k+1)) for k = bits(num) - bits(den), so
+    // this s gives a q of 53 or 54 bits; one step down when 54.
+    let mut s = (53 - (num.bits() as i64 - den.bits() as i64)).min(1074);
+    let quotient = |s: i64| {
+        let (n, d) = if s >= 0 { (&num << s as usize, den.clone()) } else { (num.clone(), &den << (-s) as usize) };
+        let (q, r) = n.div_rem(&d);
+        (q, r, d)
+    };
+    let (mut q, mut r, mut d) = quotient(s);
+    if q.bits() > 53 {
+        s -= 1;
+        (q, r, d) = quotient(s);
+    }
+    let mut q = q.to_u64().expect("53 bits");
+    // Round half to even.
+    let twice = r << 1usize;
+    if twice > d || (twice == d && q & 1 == 1) {
+        q += 1;
+    }
+    let mut e2 = -s; // value = q·2^e2
+    if q == 1 << 53 {
+        q >>= 1;
+        e2 += 1;
+    }
+    let bits = if q >= 1 << 52 {
+        let biased = e2 + 52 + 1023;
+        if biased >= 0x7ff {
+            return Some(sign(f64::INFINITY));
+        }
+        ((biased as u64) << 52) | (q - (1 << 52))
+    } else {
+        q // subnormal (e2 = -1074) or zero
+    };
+    Some(sign(f64::from_bits(bits)))
+}
+
 #[cfg(test)]
 mod tests {
+    /// `decimal_to_f64` gives `str::parse::<f64>`'s bits, on hard cases
+    /// (halfway, subnormal, overflow edges, long texts) and on random texts.
+    #[test]
+    fn decimal_to_f64_is_std_parse() {
+        let same = |t: &str| {
+            let want = t.parse::<f64>().ok();
+            let got = decimal_to_f64(t);
+            match (want, got) {
+                (Some(w), Some(g)) if w.is_nan() => assert!(g.is_nan(), "{t}"),
+                (Some(w), Some(g)) => assert_eq!(w.to_bits(), g.to_bits(), "{t}: {w:e} vs {g:e}"),
+                (None, None) => {}
+                _ => panic!("{t}: {want:?} vs {got:?}"),
+            }
+        };
+        let max_plus = format!("179769313486231580793728971405303415079934132710037826936173778980444968292764750946649017977587207096330286416692887910946555547851940402630657488671505820681908902000708383676273854845817711531764475730270069855571366959622842914819860834936475292719074168444365510704342711559699508093042880177904174497791.{}", "9".repeat(70));
+        let hard = [
+            "0", "-0", "0.0", "+0e5", "1", "-1", "0.1", "0.3", "99.2", "1e23", "8.98846567431158e307", "9007199254740993", "9007199254740995",
+            "2.2250738585072011e-308", "2.2250738585072014e-308", "4.9406564584124654e-324", "2.4703282292062327e-324",
+            "2.4703282292062328e-324", "2.4703282292062327208828439643411068618252990130716238221279284125033775363510437593264991818081799618989828234772285886546332835517796989819938739800539093906315035659515570226392290858392449105184435931802849936536152500319370457678249219365623669863658480757001585769269903706311928279558551332927834338409351978015531246597263579574622766465272827220056374006485499977096599470454020828166226237857393450736339007967761930577506740176324673600968951340535537458516661134223766678604162159680461914467291840300530057530849048765391711386591646239524912623653881879636239373280423891018672348497668235089863388587925628302755995657524455507255189313690836254779186948667994968324049705821028513185451396213837722826145437693412532098591327667236328125e-324",
+            "1.7976931348623157e308", "1.7976931348623158e308", "1.7976931348623159e308", &max_plus, "1e309", "1e-400", "-1e400", "1e-324", "5e-324",
+            "123456789012345678901234567890e-20", ".5", "5.", "00012.50", "1E2", "1e+2", "1e-2", "inf", "-inf", "+infinity", "NaN", "-nan",
+            "", ".", "e5", "1e", "1e+", "+-1", "1_000", " 1", "1 ", "0x10", "1.2.3", "1e99999999999", "1e-99999999999", "0e99999999999",
+        ];
+        for t in hard {
+            same(t);
+        }
+        // Random: 1–40 digits, a point anywhere, exponents across the range.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        // Exact halfway points between neighbouring doubles (ties to even),
+        // and a hair above and below each: where rounding goes wrong.
+        for _ in 0..4_000 {
+            use num_bigint::BigUint;
+            let bits = next(0x7fe0_0000_0000_0000);
+            let x = f64::from_bits(bits);
+            let (q, e) = if bits >> 52 == 0 { (bits, -1074i64) } else { ((bits & ((1 << 52) - 1)) | (1 << 52), (bits >> 52) as i64 - 1075) };
+            // midpoint = (2q+1)·2^(e-1) = digits / 10^places
+            let odd = BigUint::from(2 * q + 1);
+            let (digits, places) = if e >= 1 { (odd << (e - 1) as usize, 0) } else { (odd * BigUint::from(5u8).pow((1 - e) as u32), (1 - e) as usize) };
+            let text = |d: &BigUint, places: usize| {
+                let s = d.to_string();
+                if places == 0 {
+                    s
+                } else {
+                    format!("{}e-{places}", s)
+                }
+            };
+            same(&text(&digits, places));
+            let ten = BigUint::from(10u8);
+            same(&text(&(&digits * &ten + 1u8), places + 1));
+            same(&text(&(&digits * &ten - 1u8), places + 1));
+            assert!(x.is_finite());
+        }
+        for _ in 0..30_000 {
+            let len = 1 + next(40) as usize;
+            let mut t: String = (0..len).map(|_| char::from(b'0' + next(10) as u8)).collect();
+            if next(2) == 0 {
+                t.insert(next(len as u64 + 1) as usize, '.');
+            }
+            if next(3) > 0 {
+                t.push_str(&format!("e{}", next(700) as i64 - 360));
+            }
+            same(&t);
+        }
+    }
+
     use super::*;
 
     fn n(s: &str) -> Num {

@@ -55,7 +55,8 @@ fn integer(v: &DeInteger<'_>, span: &Range<usize>) -> R<Int> {
 }
 
 fn float(v: &DeFloat<'_>, span: &Range<usize>) -> R<f64> {
-    match v.as_str().parse::<f64>() {
+    // Not `str::parse`: the same value without std's tables (see decimal_to_f64).
+    match crate::num::decimal_to_f64(v.as_str()).ok_or(()) {
         // An overflow to infinity is an error; `inf` written out is not.
         Ok(f) if !f.is_infinite() || v.as_str().contains("inf") => Ok(f),
         _ => Err(err("floating-point number overflowed".into(), span)),
