@@ -118,7 +118,7 @@ build_module() { # OPT_LEVEL TARGET_DIR [extra cargo args]
 # optimize_for_size: std's smaller sorts and number formatting/parsing, same
 # results (-50 KB raw).
 build_module z "$WASM_TARGET_DIR" -Zbuild-std-features=optimize_for_size
-build_module 3 "$WASM_TARGET_DIR-node"
+build_module 3 "$WASM_TARGET_DIR-node" --features direct-json
 RAW_WEB="$WASM_TARGET_DIR/wasm32-unknown-unknown/release/$CRATE.wasm"
 RAW_NODE="$WASM_TARGET_DIR-node/wasm32-unknown-unknown/release/$CRATE.wasm"
 

@@ -163,9 +163,18 @@ pub struct Pack {
 
 impl Pack {
     /// One record (an object, or JSON text) assessed, as its JSON line.
-    /// Through a `serde_json::Value`, not `mezon::Pack::assess_json`: the
-    /// direct reader is 5 KB more to download for about 2 µs per assess.
+    ///
+    /// The browser build reads the record through a `serde_json::Value`; the
+    /// Node build (feature `direct-json`) reads it straight into the
+    /// schema's slots with `mezon::Pack::assess_json`, which is 5 KB more
+    /// to download and about 2 µs faster per assess. Same results: the Node
+    /// tests run against both builds.
     fn assess_line(&self, record: &JsValue) -> Result<String, JsValue> {
+        if cfg!(feature = "direct-json") {
+            let text = json_text(record, "the record")?;
+            let a = self.inner.assess_json(&text).map_err(|e| not_json("the record", &e))?;
+            return Ok(a.to_json_line());
+        }
         let v = read_value(record, "the record")?;
         Ok(self.inner.assess(&v).to_json_line())
     }
@@ -244,7 +253,7 @@ fn json_text(v: &JsValue, what: &str) -> Result<String, JsValue> {
 
 fn read_value(v: &JsValue, what: &str) -> Result<serde_json::Value, JsValue> {
     let text = json_text(v, what)?;
-    serde_json::from_str(&text).map_err(|e| input_error(&format!("{what} is not valid JSON: {e}")))
+    serde_json::from_str(&text).map_err(|e| not_json(what, &e))
 }
 
 fn read_list(v: &JsValue, what: &str) -> Result<Vec<serde_json::Value>, JsValue> {
@@ -259,6 +268,10 @@ fn read_list(v: &JsValue, what: &str) -> Result<Vec<serde_json::Value>, JsValue>
 
 fn parse_line(v: &serde_json::Value) -> Result<JsValue, JsValue> {
     JSON::parse(&mezon::to_json_line(v))
+}
+
+fn not_json(what: &str, e: &serde_json::Error) -> JsValue {
+    input_error(&format!("{what} is not valid JSON: {e}"))
 }
 
 fn input_error(message: &str) -> JsValue {
