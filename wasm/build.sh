@@ -19,7 +19,8 @@
 # Outputs (all generated, git-ignored):
 #   wasm/pkg/web/    ES module for browsers, built for size (also copied to
 #                    wasm/www/pkg/, with .gz and .br copies for static servers)
-#   wasm/pkg/node/   CommonJS module for Node, built for speed
+#   wasm/pkg/node/   CommonJS module for Node, built for speed (and with feature
+#                    direct-json: records read straight into the schema's slots)
 #   wasm/www/packs/  pack bundles written by `mezon bundle`, and index.json
 #                    (bundles with .gz and .br copies too)
 #
@@ -87,9 +88,9 @@ WASM_OPT="$WASM_DIR/node_modules/.bin/wasm-opt"
 # --- 4. the modules ----------------------------------------------------------
 # Two builds of the same code: for browsers, optimised for size (it is
 # downloaded); for Node, optimised for speed (it is not; -O3 runs about twice
-# as fast as -Oz). Same sources, same flags otherwise, same results: the
-# parity tests run against the Node module and the browser test against the
-# web one.
+# as fast as -Oz; and the direct JSON record reader, 5 KB gzip more). Same
+# sources, same results: the Node tests run against both modules, and the
+# browser test against the web one.
 build_module() { # OPT_LEVEL TARGET_DIR [extra cargo args]
     local opt="$1" dir="$2"
     shift 2
