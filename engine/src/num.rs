@@ -910,9 +910,11 @@ pub(crate) fn decimal_to_f64(text: &str) -> Option<f64> {
             if digits.is_empty() || !all_digits(digits) {
                 return None;
             }
-            // Saturated: past ±10^7 the value is 0 or infinite anyway.
-            let v = digits.bytes().take(9).fold(0i64, |v, b| v * 10 + i64::from(b - b'0'));
-            let v = if digits.len() > 9 { 100_000_000 } else { v };
+            // Leading zeros say nothing (TOML allows them: 1e0001 is 10).
+            // Saturated at 10^8: past that the value is 0 or infinite for
+            // any text shorter than some 10^8 digits.
+            let digits = digits.trim_start_matches('0');
+            let v = if digits.len() > 8 { 100_000_000 } else { digits.bytes().fold(0i64, |v, b| v * 10 + i64::from(b - b'0')) };
             if e.starts_with('-') { -v } else { v }
         }
     };
@@ -995,6 +997,7 @@ mod tests {
             "1.7976931348623157e308", "1.7976931348623158e308", "1.7976931348623159e308", &max_plus, "1e309", "1e-400", "-1e400", "1e-324", "5e-324",
             "123456789012345678901234567890e-20", ".5", "5.", "00012.50", "1E2", "1e+2", "1e-2", "inf", "-inf", "+infinity", "NaN", "-nan",
             "", ".", "e5", "1e", "1e+", "+-1", "1_000", " 1", "1 ", "0x10", "1.2.3", "1e99999999999", "1e-99999999999", "0e99999999999",
+            "1e0000000001", "1e-0000000001", "1e+0000000308", "5e-0000000324", "1.0e0000000002", "1e000", "1e-00",
         ];
         for t in hard {
             same(t);

@@ -233,9 +233,14 @@ function localMessage(e) {
 
 // ---- loading ------------------------------------------------------------------
 
-async function fetchBundle(file) {
-  return (await fetch(new URL(`packs/${file}`, import.meta.url))).text();
+// A file of the page's own, as text; an HTTP error is an error, not text.
+async function fetchText(path) {
+  const res = await fetch(new URL(path, import.meta.url));
+  if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${res.statusText}`);
+  return res.text();
 }
+
+const fetchBundle = (file) => fetchText(`packs/${file}`);
 
 // `text`: the bundle when it was fetched already.
 async function loadPack(file, text) {
@@ -258,20 +263,22 @@ async function main() {
   // time: none of them needs another.
   const wasmReady = init({ module_or_path: new URL('pkg/mezon_wasm_bg.wasm', import.meta.url) })
     .then(() => { timing.wasmReadyMs = performance.now(); });
-  const index = await (await fetch(new URL('packs/index.json', import.meta.url))).json();
+  wasmReady.catch(() => {}); // reported where it is awaited, below
+  const index = JSON.parse(await fetchText('packs/index.json'));
   // A failed early fetch is retried (and reported) by loadPack.
   const firstBundle = index.packs.length ? fetchBundle(index.packs[0].file).catch(() => undefined) : undefined;
   const select = $('#pack-select');
   select.replaceChildren(...index.packs.map((p) => el('option', { value: p.file, text: `${p.id} ${p.version}` })));
-  select.addEventListener('change', () => loadPack(select.value).catch(showFatal));
   for (const b of document.querySelectorAll('[data-lang]')) {
     b.addEventListener('click', () => { state.lang = b.dataset.lang; localStorage.setItem('mezon.lang', state.lang); relabel(); });
   }
-  $('#sample').addEventListener('click', () => fill(SAMPLES[state.info.id]));
-  $('#clear').addEventListener('click', () => { state.touched.clear(); fill({}); state.touched.clear(); evaluate(); });
   relabel();
   await wasmReady;
   await loadPack(select.value, select.value === index.packs[0]?.file ? await firstBundle : undefined);
+  // Only now: these need the module and a loaded pack.
+  select.addEventListener('change', () => loadPack(select.value).catch(showFatal));
+  $('#sample').addEventListener('click', () => fill(SAMPLES[state.info.id]));
+  $('#clear').addEventListener('click', () => { state.touched.clear(); fill({}); state.touched.clear(); evaluate(); });
   document.body.dataset.ready = 'true';
   console.info(`mezon: ready in ${(performance.now() - t0).toFixed(1)} ms after the script started`);
 }
