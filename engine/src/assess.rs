@@ -124,9 +124,8 @@ impl Pack {
     /// record is read straight into the schema's slots). The error is
     /// `serde_json`'s when the text is not JSON.
     pub fn assess_json(&self, text: &str) -> std::result::Result<Assessment, serde_json::Error> {
-        let p = &self.0;
-        match crate::input::Fields::read(text, &p.manifest.input, &p.field_index) {
-            Some(f) => Ok(self.assess_source(1, &"record 1", &Source::Fields(&f), &AssessOptions::default(), false)),
+        match self.assess_text(1, &"record 1", text, &AssessOptions::default()) {
+            Some(a) => Ok(a),
             None => Ok(self.assess(&serde_json::from_str::<Value>(text)?)),
         }
     }
@@ -446,9 +445,10 @@ impl Assessment {
             }
             (_, _, Some(e)) => {
                 out.start();
-                out.raw().push_str("error[");
-                out.raw().push_str(e.kind().as_str());
-                out.raw().push_str("]: ");
+                let line = out.raw();
+                line.push_str("error[");
+                line.push_str(e.kind().as_str());
+                line.push_str("]: ");
                 out.text(e.message());
             }
             _ => return,
@@ -670,7 +670,7 @@ impl TraceOut for Lines {
         self.line.push_str(s);
     }
     fn end(&mut self) {
-        self.lines.push(self.line.clone());
+        self.lines.push(std::mem::take(&mut self.line));
     }
 }
 

@@ -255,11 +255,8 @@ impl IntoRecord for Row {
     }
 
     fn assess(self, pack: &crate::Pack, opts: &crate::AssessOptions) -> crate::Assessment {
-        match self.item {
-            Item::Csv(..) | Item::Line(_) => pack.assess_row(&self, opts),
-            // Parsed in place: `assess_row` would copy the value first.
-            _ => pack.assess_raw(&self.parse(), opts),
-        }
+        // Otherwise parsed in place: `assess_row` would copy the row first.
+        pack.assess_direct(&self, opts).unwrap_or_else(|| pack.assess_raw(&self.parse(), opts))
     }
 }
 
@@ -270,21 +267,28 @@ impl crate::Pack {
     /// more memory than its own cells; a JSON line is read straight into
     /// the schema's slots.
     pub fn assess_row(&self, row: &Row, opts: &crate::AssessOptions) -> crate::Assessment {
+        self.assess_direct(row, opts).unwrap_or_else(|| self.assess_raw(&row.clone().parse(), opts))
+    }
+
+    /// A row assessed without parsing it first, when it can be: a CSV row
+    /// with a cell per column, or a JSON line holding one object.
+    fn assess_direct(&self, row: &Row, opts: &crate::AssessOptions) -> Option<crate::Assessment> {
         match &row.item {
             Item::Csv(block, i) => {
                 let r = CsvRow { block, row: *i as usize };
-                if r.len() == r.layout().headers.len() {
-                    return self.assess_source(row.position, &row.locator, &Source::Csv(r), opts, false);
-                }
+                (r.len() == r.layout().headers.len()).then(|| self.assess_source(row.position, &row.locator, &Source::Csv(r), opts, false))
             }
-            Item::Line(l) => {
-                if let Some(f) = Fields::read(l, &self.0.manifest.input, &self.0.field_index) {
-                    return self.assess_source(row.position, &row.locator, &Source::Fields(&f), opts, false);
-                }
-            }
-            _ => {}
+            Item::Line(l) => self.assess_text(row.position, &row.locator, l, opts),
+            _ => None,
         }
-        self.assess_raw(&row.clone().parse(), opts)
+    }
+
+    /// A record's JSON text read straight into the schema's slots and
+    /// assessed; `None` when it is not one JSON object (the caller goes the
+    /// general way, which says what is wrong).
+    pub(crate) fn assess_text(&self, position: usize, locator: &dyn std::fmt::Display, text: &str, opts: &crate::AssessOptions) -> Option<crate::Assessment> {
+        let f = Fields::read(text, &self.0.manifest.input, &self.0.field_index)?;
+        Some(self.assess_source(position, locator, &Source::Fields(&f), opts, false))
     }
 }
 
@@ -596,19 +600,14 @@ impl<'a> Source<'a> {
     /// record's name is then read without a second look-up by key.
     pub(crate) fn name(&self, schema: &InputSchema, locator: &dyn std::fmt::Display, id: Option<Option<Given>>) -> String {
         match self {
-            // As `record_name`; `place` leaves JSON nulls out.
+            // `place` leaves JSON nulls out.
             Source::Json(_) | Source::Fields(_) if id.is_some() => match id.flatten() {
-                Some(Given::Json(Value::String(s))) if !s.trim().is_empty() => s.clone(),
-                Some(Given::Json(Value::Number(n))) => n.to_string(),
+                Some(Given::Json(v)) => json_name(Some(v), locator),
                 _ => locator.to_string(),
             },
             Source::Json(m) => record_name(schema, locator, Some(m)),
-            // As `record_name`; an id field the schema declares came in `id`.
-            Source::Fields(f) => match f.unknown.iter().find(|(k, _)| *k == schema.id_field).map(|(_, v)| v) {
-                Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
-                Some(Value::Number(n)) => n.to_string(),
-                _ => locator.to_string(),
-            },
+            // An id field the schema declares came in `id`.
+            Source::Fields(f) => json_name(f.unknown.iter().find(|(k, _)| *k == schema.id_field).map(|(_, v)| v), locator),
             Source::Csv(r) => {
                 let layout = r.layout();
                 // As `record_name` reads the cell once typed.
@@ -711,7 +710,13 @@ fn describe(v: &Value) -> String {
 
 /// The name a record goes by in errors: its id, else its position.
 pub(crate) fn record_name(schema: &InputSchema, locator: &dyn std::fmt::Display, rec: Option<&Map<String, Value>>) -> String {
-    match rec.and_then(|r| r.get(&schema.id_field)) {
+    json_name(rec.and_then(|r| r.get(&schema.id_field)), locator)
+}
+
+/// A record's name from its id's JSON value: the text or number, else the
+/// locator.
+fn json_name(id: Option<&Value>, locator: &dyn std::fmt::Display) -> String {
+    match id {
         Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
         Some(Value::Number(n)) => n.to_string(),
         _ => locator.to_string(),

@@ -190,13 +190,7 @@ impl Num {
             Some(rest) => (true, rest),
             None => (false, t.strip_prefix('+').unwrap_or(t)),
         };
-        let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
-        if int.is_empty() && frac.is_empty() {
-            return None;
-        }
-        if !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
-            return None;
-        }
+        let (int, frac) = int_frac(digits)?;
         // Fast path: up to 36 digits fit an i128 without big integers.
         if int.len() + frac.len() <= 36 {
             let mut m: i128 = 0;
@@ -868,6 +862,14 @@ impl From<i64> for Num {
     }
 }
 
+/// The digits before and after the point of an unsigned decimal (`12.5`,
+/// `.5`, `5.`); `None` unless both are ASCII digits and not both empty.
+fn int_frac(t: &str) -> Option<(&str, &str)> {
+    let (int, frac) = t.split_once('.').unwrap_or((t, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    (!(int.is_empty() && frac.is_empty()) && digits(int) && digits(frac)).then_some((int, frac))
+}
+
 /// The `f64` nearest to a decimal text, ties to even: what
 /// `str::parse::<f64>` gives for `[+-]digits[.digits][(e|E)[+-]digits]`
 /// and for `inf`, `infinity` and `nan` (any case), `None` for anything else.
@@ -875,12 +877,10 @@ impl From<i64> for Num {
 /// Why not `str::parse`: std's parser carries a 10 KB table of powers of
 /// five, a tenth of what the WebAssembly module loses to compression, for
 /// the two places here that turn decimal text into a float (a `pack.toml`
-/// float, and a rounded value past 2^53 in a JSON result). Exact big-integer
-/// division is slower but these are rare, and the result is the same bits
-/// (a test compares the two on tricky and on random texts).
+/// float, and a rounded value past 2^53 in a JSON result). Converting the
+/// exact value is slower but these are rare, and the result is the same
+/// bits (a test compares the two on tricky and on random texts).
 pub(crate) fn decimal_to_f64(text: &str) -> Option<f64> {
-    use num_bigint::BigUint;
-
     let (neg, body) = match text.as_bytes().first() {
         Some(b'-') => (true, &text[1..]),
         Some(b'+') => (false, &text[1..]),
@@ -898,11 +898,8 @@ pub(crate) fn decimal_to_f64(text: &str) -> Option<f64> {
         Some(i) => (&body[..i], Some(&body[i + 1..])),
         None => (body, None),
     };
-    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let (int, frac) = int_frac(mantissa)?;
     let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if int.len() + frac.len() == 0 || !all_digits(int) || !all_digits(frac) {
-        return None;
-    }
     let mut exp10: i64 = match exponent {
         None => 0,
         Some(e) => {
@@ -932,45 +929,11 @@ pub(crate) fn decimal_to_f64(text: &str) -> Option<f64> {
     if magnitude < -324 {
         return Some(sign(0.0)); // < 10^-325, below half the least subnormal
     }
-    let m: BigUint = digits.parse().ok()?;
-    let ten = BigUint::from(10u8);
-    let (num, den) = if exp10 >= 0 { (m * ten.pow(exp10 as u32), BigUint::from(1u8)) } else { (m, ten.pow(exp10.unsigned_abs() as u32)) };
-    // q = floor(num·2^s / den) with 2^52 ≤ q < 2^53, or fewer bits for a
-    // subnormal (s at most 1074: the value is then q·2^-1074).
-    // num/den lies in (2^(k-1), 2^(k+1)) for k = bits(num) - bits(den), so
-    // this s gives a q of 53 or 54 bits; one step down when 54.
-    let mut s = (53 - (num.bits() as i64 - den.bits() as i64)).min(1074);
-    let quotient = |s: i64| {
-        let (n, d) = if s >= 0 { (&num << s as usize, den.clone()) } else { (num.clone(), &den << (-s) as usize) };
-        let (q, r) = n.div_rem(&d);
-        (q, r, d)
-    };
-    let (mut q, mut r, mut d) = quotient(s);
-    if q.bits() > 53 {
-        s -= 1;
-        (q, r, d) = quotient(s);
-    }
-    let mut q = q.to_u64().expect("53 bits");
-    // Round half to even.
-    let twice = r << 1usize;
-    if twice > d || (twice == d && q & 1 == 1) {
-        q += 1;
-    }
-    let mut e2 = -s; // value = q·2^e2
-    if q == 1 << 53 {
-        q >>= 1;
-        e2 += 1;
-    }
-    let bits = if q >= 1 << 52 {
-        let biased = e2 + 52 + 1023;
-        if biased >= 0x7ff {
-            return Some(sign(f64::INFINITY));
-        }
-        ((biased as u64) << 52) | (q - (1 << 52))
-    } else {
-        q // subnormal (e2 = -1074) or zero
-    };
-    Some(sign(f64::from_bits(bits)))
+    // num-rational's conversion is correctly rounded, ties to even.
+    let m: BigInt = digits.parse().ok()?;
+    let ten = BigInt::from(10u8);
+    let exact = if exp10 >= 0 { BigRational::from_integer(m * ten.pow(exp10 as u32)) } else { BigRational::new_raw(m, ten.pow(exp10.unsigned_abs() as u32)) };
+    Some(sign(exact.to_f64()?))
 }
 
 #[cfg(test)]

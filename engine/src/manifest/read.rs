@@ -56,9 +56,9 @@ fn integer(v: &DeInteger<'_>, span: &Range<usize>) -> R<Int> {
 
 fn float(v: &DeFloat<'_>, span: &Range<usize>) -> R<f64> {
     // Not `str::parse`: the same value without std's tables (see decimal_to_f64).
-    match crate::num::decimal_to_f64(v.as_str()).ok_or(()) {
+    match crate::num::decimal_to_f64(v.as_str()) {
         // An overflow to infinity is an error; `inf` written out is not.
-        Ok(f) if !f.is_infinite() || v.as_str().contains("inf") => Ok(f),
+        Some(f) if !f.is_infinite() || v.as_str().contains("inf") => Ok(f),
         _ => Err(err("floating-point number overflowed".into(), span)),
     }
 }
