@@ -45,7 +45,6 @@ pub(crate) fn escaped(out: &mut String, s: &str) {
         out.push_str(&s[start..i]);
         out.push('\\');
         if short == 0 {
-            const HEX: &[u8; 16] = b"0123456789abcdef";
             out.push_str("u00");
             out.push(char::from(HEX[usize::from(b >> 4)]));
             out.push(char::from(HEX[usize::from(b & 0xf)]));
@@ -57,6 +56,8 @@ pub(crate) fn escaped(out: &mut String, s: &str) {
     }
     out.push_str(&s[start..]);
 }
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// The inside of a JSON string for `s`, for text escaped once per pack.
 pub(crate) fn escaped_text(s: &str) -> String {
@@ -72,6 +73,44 @@ fn needs_escape(w: u64) -> bool {
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH;
     (below(w, 0x20) | below(w ^ (ONES * u64::from(b'"')), 1) | below(w ^ (ONES * u64::from(b'\\')), 1)) != 0
+}
+
+/// `text` (JSON) with every non-ASCII character written as a `\uXXXX`
+/// escape (two for characters past U+FFFF): the same JSON value, all in
+/// ASCII. For bindings whose host decodes ASCII much faster than other
+/// UTF-8 (a JS engine turning the bytes into a string); canonical lines stay
+/// as [`str`] writes them. Outside strings JSON text is ASCII, so only
+/// string contents change.
+pub(crate) fn ascii(text: String) -> String {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    // Eight bytes at a time to the first non-ASCII one (most lines have none).
+    while let Some(w) = bytes.get(i..i + 8) {
+        if u64::from_le_bytes(w.try_into().expect("8 bytes")) & HIGH != 0 {
+            break;
+        }
+        i += 8;
+    }
+    let Some(first) = bytes[i..].iter().position(|b| !b.is_ascii()) else { return text };
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut rest = &text[i + first..];
+    out.push_str(&text[..i + first]);
+    while let Some(c) = rest.chars().next() {
+        let mut units = [0u16; 2];
+        for u in c.encode_utf16(&mut units) {
+            out.push_str("\\u");
+            for shift in [12, 8, 4, 0] {
+                out.push(char::from(HEX[usize::from((*u >> shift) & 0xf)]));
+            }
+        }
+        rest = &rest[c.len_utf8()..];
+        // On to the next non-ASCII character, copying the ASCII run.
+        let run = rest.bytes().position(|b| !b.is_ascii()).unwrap_or(rest.len());
+        out.push_str(&rest[..run]);
+        rest = &rest[run..];
+    }
+    out
 }
 
 /// `null` or the string.
@@ -127,6 +166,24 @@ mod tests {
             super::str(&mut out, &t);
             assert_eq!(out, serde_json::to_string(&t).unwrap(), "{t:?}");
         }
+    }
+
+    #[test]
+    fn ascii_form_is_the_same_json_value() {
+        let texts = ["", "plain", "ёжик → «да» \u{2028} \u{7f}", "≈ at the end ≈", "𝔘 past U+FFFF 😀", "x\"y\\z\n", "12345678é1234567"];
+        for t in texts {
+            for k in 0..10 {
+                let v = serde_json::json!({ "k": format!("{}{t}", "a".repeat(k)), "ключ": [t, 1.5, null] });
+                let line = crate::to_json_line(&v);
+                let ascii = super::ascii(line.clone());
+                assert!(ascii.is_ascii(), "{ascii}");
+                assert_eq!(serde_json::from_str::<serde_json::Value>(&ascii).unwrap(), v, "{ascii}");
+                if line.is_ascii() {
+                    assert_eq!(ascii, line);
+                }
+            }
+        }
+        assert_eq!(super::ascii("\"a≈😀\"".to_owned()), "\"a\\u2248\\ud83d\\ude00\"");
     }
 
     #[test]

@@ -95,3 +95,12 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub fn to_json_line(v: &serde_json::Value) -> String {
     serde_json::to_string(v).expect("JSON value serialises")
 }
+
+/// JSON text (a line from [`to_json_line`] or [`Assessment::to_json_line`])
+/// with its non-ASCII characters written as `\uXXXX` escapes: the same
+/// value, in the form a JS engine decodes fastest. The WebAssembly binding
+/// hands results to `JSON.parse` this way; lines a user sees keep the
+/// canonical form.
+pub fn ascii_json(text: String) -> String {
+    json::ascii(text)
+}
