@@ -82,20 +82,13 @@ fn needs_escape(w: u64) -> bool {
 /// as [`str`] writes them. Outside strings JSON text is ASCII, so only
 /// string contents change.
 pub(crate) fn ascii(text: String) -> String {
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    // Eight bytes at a time to the first non-ASCII one (most lines have none).
-    while let Some(w) = bytes.get(i..i + 8) {
-        if u64::from_le_bytes(w.try_into().expect("8 bytes")) & HIGH != 0 {
-            break;
-        }
-        i += 8;
+    let first = ascii_prefix(text.as_bytes());
+    if first == text.len() {
+        return text;
     }
-    let Some(first) = bytes[i..].iter().position(|b| !b.is_ascii()) else { return text };
     let mut out = String::with_capacity(text.len() + 64);
-    let mut rest = &text[i + first..];
-    out.push_str(&text[..i + first]);
+    out.push_str(&text[..first]);
+    let mut rest = &text[first..];
     while let Some(c) = rest.chars().next() {
         let mut units = [0u16; 2];
         for u in c.encode_utf16(&mut units) {
@@ -105,12 +98,26 @@ pub(crate) fn ascii(text: String) -> String {
             }
         }
         rest = &rest[c.len_utf8()..];
-        // On to the next non-ASCII character, copying the ASCII run.
-        let run = rest.bytes().position(|b| !b.is_ascii()).unwrap_or(rest.len());
+        let run = ascii_prefix(rest.as_bytes());
         out.push_str(&rest[..run]);
         rest = &rest[run..];
     }
     out
+}
+
+/// The length of the ASCII bytes `bytes` starts with, tested eight at a
+/// time.
+fn ascii_prefix(bytes: &[u8]) -> usize {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while let Some(w) = bytes.get(i..i + 8) {
+        let high = u64::from_le_bytes(w.try_into().expect("8 bytes")) & HIGH;
+        if high != 0 {
+            return i + (high.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    i + bytes[i..].iter().take_while(|b| b.is_ascii()).count()
 }
 
 /// `null` or the string.

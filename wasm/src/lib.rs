@@ -15,7 +15,7 @@
 //! Nothing here decides anything: the sandbox limits are the engine's
 //! defaults and every result comes from the engine unchanged.
 
-use js_sys::{Array, JsString, Reflect, JSON};
+use js_sys::{Array, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -152,26 +152,6 @@ extern "C" {
     pub type RankingJs;
 }
 
-// Text crosses with the host's TextEncoder.encodeInto, straight into this
-// module's memory: wasm-bindgen's own `String` conversion copies ASCII one
-// character at a time in JS, about 1 µs for a 900-character record in Node
-// against 0.1 µs.
-#[wasm_bindgen]
-extern "C" {
-    type TextEncoder;
-    #[wasm_bindgen(constructor)]
-    fn new() -> TextEncoder;
-    #[wasm_bindgen(method, js_name = encodeInto)]
-    fn encode_into(this: &TextEncoder, text: &JsString, dest: &mut [u8]) -> EncodeIntoResult;
-    type EncodeIntoResult;
-    #[wasm_bindgen(method, getter)]
-    fn written(this: &EncodeIntoResult) -> u32;
-}
-
-thread_local! {
-    static ENCODER: TextEncoder = TextEncoder::new();
-}
-
 // No panic hook: build.sh compiles with -Cpanic=immediate-abort (size), so a
 // panic (a bug) traps at once as `RuntimeError: unreachable`, without a message.
 
@@ -262,24 +242,13 @@ impl Pack {
 
 /// JSON text of a JS value: a string is taken as JSON text already.
 fn json_text(v: &JsValue, what: &str) -> Result<String, JsValue> {
-    let text = match v.dyn_ref::<JsString>() {
-        Some(s) => s.clone(),
-        None => JSON::stringify(v)
-            .ok()
-            .filter(|s| s.is_string())
-            .ok_or_else(|| input_error(&format!("{what} cannot be converted to JSON")))?,
-    };
-    Ok(utf8(&text))
-}
-
-/// A JS string as UTF-8 (lone surrogates become U+FFFD, as with
-/// wasm-bindgen's own conversion).
-fn utf8(text: &JsString) -> String {
-    // At most three bytes per UTF-16 unit.
-    let mut buf = vec![0u8; text.length() as usize * 3];
-    let written = ENCODER.with(|e| e.encode_into(text, &mut buf).written());
-    buf.truncate(written as usize);
-    String::from_utf8(buf).expect("TextEncoder writes UTF-8")
+    if let Some(s) = v.as_string() {
+        return Ok(s);
+    }
+    JSON::stringify(v)
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or_else(|| input_error(&format!("{what} cannot be converted to JSON")))
 }
 
 fn read_value(v: &JsValue, what: &str) -> Result<serde_json::Value, JsValue> {
