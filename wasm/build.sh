@@ -189,7 +189,8 @@ log "bundles: $(cd "$PACKS" && ls *.json | grep -v index.json | tr '\n' ' ')"
 for target in web node; do
     file="$PKG/$target/${CRATE}_bg.wasm"
     raw=$(wc -c < "$file")
-    gz=$(gzip -9 -c "$file" | wc -c)
+    # The browser module's .gz copy is written above; the Node module has none.
+    if [ "$target" = web ]; then gz=$(wc -c < "$WASM_DIR/www/pkg/${CRATE}_bg.wasm.gz"); else gz=$(gzip -9 -c "$file" | wc -c); fi
     awk -v t="$target" -v r="$raw" -v g="$gz" 'BEGIN { printf "%s module (pkg/%s/mezon_wasm_bg.wasm): %d bytes raw (%.1f KiB), %d bytes gzip -9 (%.1f KiB)\n", (t == "web" ? "browser" : "Node"), t, r, r/1024, g, g/1024 }'
 done
 br=$(wc -c < "$WASM_DIR/www/pkg/${CRATE}_bg.wasm.br")

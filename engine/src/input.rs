@@ -542,6 +542,7 @@ impl<'de> serde::de::Visitor<'de> for FieldsSeed<'_> {
         // Records usually list their fields in schema order: try the field
         // after the last one placed before hashing the name.
         let mut next = 0;
+        let mut seen: Option<std::collections::BTreeMap<String, usize>> = None;
         while let Some(Key(k)) = map.next_key::<Key>()? {
             // serde_json's own markers (numbers under `arbitrary_precision`,
             // raw values): its `Value` reader treats such an "object" as
@@ -559,10 +560,28 @@ impl<'de> serde::de::Visitor<'de> for FieldsSeed<'_> {
                     out.slots[i] = Some(v);
                     next = i + 1;
                 }
-                None => match out.unknown.iter_mut().find(|(u, _)| *u == *k) {
-                    Some(u) => u.1 = v,
-                    None => out.unknown.push((k.into_owned(), v)),
-                },
+                None => {
+                    // A key given twice keeps its first place. Looked up in
+                    // the list while it is short, in an ordered map once it
+                    // is long: a record with 100,000 unknown keys took 20 s
+                    // with the list alone.
+                    let at = match &seen {
+                        Some(m) => m.get(&*k).copied(),
+                        None => out.unknown.iter().position(|(u, _)| *u == *k),
+                    };
+                    match at {
+                        Some(at) => out.unknown[at].1 = v,
+                        None => {
+                            if let Some(m) = &mut seen {
+                                m.insert(k.to_string(), out.unknown.len());
+                            }
+                            out.unknown.push((k.into_owned(), v));
+                            if seen.is_none() && out.unknown.len() > 16 {
+                                seen = Some(out.unknown.iter().enumerate().map(|(i, (u, _))| (u.clone(), i)).collect());
+                            }
+                        }
+                    }
+                }
             }
         }
         Ok(out)

@@ -645,6 +645,11 @@ fn tricky_json_records() -> Vec<String> {
     ]
     .into_iter()
     .collect();
+    // Many unknown keys, some given again before and after the reader
+    // switches from a list to a map of them (past 16).
+    let many = |n: usize, distinct: usize| (0..n).map(|i| format!("\"x{}\": {i}", i % distinct)).collect::<Vec<_>>().join(", ");
+    texts.push(format!("{{{base}, {}}}", many(12, 6)));
+    texts.push(format!("{{{}, {base}, {}}}", many(40, 30), many(20, 25)));
     // Every record of the example data and the worked example, as JSON text.
     let pack = pack2016();
     for r in mezon::read_file(&root().join("examples/2016/services.csv"), &pack.manifest().input).unwrap() {
