@@ -716,9 +716,35 @@ fn nonempty(cell: &str) -> Option<&str> {
     Some(cell.trim()).filter(|c| !c.is_empty())
 }
 
+/// The most characters a number given as text may have. Exact decimals of
+/// real figures are far shorter; without a bound, reading a 200,000-digit
+/// value took 1.6 s (big-integer conversion grows with the square of the
+/// length).
+const MAX_NUMBER_TEXT: usize = 100;
+
+/// A number field's value given as text: `None` when it is not a number,
+/// an error when it is too long to read.
+fn number_text(t: &str) -> Option<std::result::Result<Val, String>> {
+    let len = t.trim().chars().count();
+    if len > MAX_NUMBER_TEXT {
+        return Some(Err(format!("expected a number of at most {MAX_NUMBER_TEXT} characters, got text of {len} characters")));
+    }
+    Num::parse(t).map(|n| Ok(Val::Num(n)))
+}
+
+/// Text given in a record, quoted for an error message: the first 60
+/// characters of long text, and its length.
+fn quoted(s: &str) -> String {
+    const SHOWN: usize = 60;
+    match s.char_indices().nth(SHOWN) {
+        None => format!("text \"{s}\""),
+        Some((end, _)) => format!("text \"{}…\" ({} characters)", &s[..end], s.chars().count()),
+    }
+}
+
 fn describe(v: &Value) -> String {
     match v {
-        Value::String(s) => format!("text \"{s}\""),
+        Value::String(s) => quoted(s),
         Value::Number(n) => format!("number {n}"),
         Value::Bool(b) => format!("boolean {b}"),
         Value::Null => "null".into(),
@@ -782,7 +808,7 @@ fn typed(ty: FieldType, v: Given) -> std::result::Result<Val, String> {
         Given::Json(v) => v,
         // A CSV cell is text; `int`, `bool` and `number` cells are read as such.
         Given::Cell(c) => {
-            let text = || format!("text \"{c}\"");
+            let text = || quoted(c);
             return match ty {
                 FieldType::String => Ok(Val::Str(c.into())),
                 FieldType::Int => c.parse::<i64>().map(Val::Int).map_err(|_| format!("expected a whole number, got {}", text())),
@@ -791,7 +817,7 @@ fn typed(ty: FieldType, v: Given) -> std::result::Result<Val, String> {
                     "false" => Ok(Val::Bool(false)),
                     _ => Err(format!("expected true or false, got {}", text())),
                 },
-                FieldType::Number => Num::parse(c).map(Val::Num).ok_or_else(|| format!("expected a number, got {}", text())),
+                FieldType::Number => number_text(c).ok_or_else(|| format!("expected a number, got {}", text()))?,
             };
         }
     };
@@ -804,7 +830,7 @@ fn typed(ty: FieldType, v: Given) -> std::result::Result<Val, String> {
             None => Err(format!("expected a number, got {n}")),
         },
         // Exact decimal text, as careful JSON writers give it.
-        (FieldType::Number, Value::String(s)) => Num::parse(s).map(Val::Num).ok_or_else(|| format!("expected a number, got {}", describe(v))),
+        (FieldType::Number, Value::String(s)) => number_text(s).ok_or_else(|| format!("expected a number, got {}", describe(v)))?,
         (FieldType::String, other) => Err(format!("expected text, got {}", describe(other))),
         (FieldType::Int, other) => Err(format!("expected a whole number, got {}", describe(other))),
         (FieldType::Number, other) => Err(format!("expected a number, got {}", describe(other))),

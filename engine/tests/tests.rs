@@ -322,6 +322,42 @@ fn csv_json_and_jsonl_give_the_same_results() {
 }
 
 #[test]
+fn long_values_are_refused_quickly_and_quoted_short() {
+    let pack = pack2016();
+    let ok = worked_example();
+    let digits = format!("{}.5", "9".repeat(200_000));
+    // A number as text: at most 100 characters (a 100-character one is read).
+    let at_limit = format!("0.{}", "1".repeat(98));
+    for (value, expect) in [
+        (json!(digits), "expected a number of at most 100 characters, got text of 200002 characters".to_owned()),
+        (json!(at_limit), String::new()),
+    ] {
+        let a = pack.assess(&with(ok.clone(), json!({ "availability_pct": value })));
+        let msgs: Vec<&str> = a.errors.iter().map(|e| e.message()).collect();
+        if expect.is_empty() {
+            assert_eq!(a.status, Status::Assessed, "{msgs:?}");
+        } else {
+            assert_eq!(msgs, [expect.as_str()]);
+            assert_eq!(a.errors[0].field(), Some("availability_pct"));
+        }
+    }
+    // Long text in an error is cut at 60 characters, with its length.
+    let a = pack.assess(&with(ok.clone(), json!({ "marks_1": "ж".repeat(70) })));
+    assert_eq!(a.errors[0].message(), format!("expected a whole number, got text \"{}…\" (70 characters)", "ж".repeat(60)));
+    // The same through a CSV cell.
+    let csv = format!("service_id,availability_pct,marks_1\nS1,{digits},{}\n", "7".repeat(61));
+    let r = read(&csv, InputFormat::Csv, &pack);
+    let msgs: Vec<&str> = r[0].errors.iter().filter(|e| e.field() != Some("period") && e.message() != "required field is missing").map(|e| e.message()).collect();
+    assert_eq!(
+        msgs,
+        [
+            format!("expected a whole number, got text \"{}…\" (61 characters)", "7".repeat(60)).as_str(),
+            "expected a number of at most 100 characters, got text of 200002 characters",
+        ]
+    );
+}
+
+#[test]
 fn invalid_records_name_the_record_and_field_and_nothing_is_dropped() {
     let pack = pack2016();
     let ok = worked_example();
