@@ -20,7 +20,8 @@
 #   wasm/pkg/web/    ES module for browsers, built for size (also copied to
 #                    wasm/www/pkg/, with .gz and .br copies for static servers)
 #   wasm/pkg/node/   CommonJS module for Node, built for speed (and with feature
-#                    direct-json: records read straight into the schema's slots)
+#                    node: records read straight into the schema's slots, text
+#                    across the boundary in Node's faster ways)
 #   wasm/www/packs/  pack bundles written by `mezon bundle`, and index.json
 #                    (bundles with .gz and .br copies too)
 #
@@ -119,7 +120,7 @@ build_module() { # OPT_LEVEL TARGET_DIR [extra cargo args]
 # optimize_for_size: std's smaller sorts and number formatting/parsing, same
 # results (-50 KB raw).
 build_module z "$WASM_TARGET_DIR" -Zbuild-std-features=optimize_for_size
-build_module 3 "$WASM_TARGET_DIR-node" --features direct-json
+build_module 3 "$WASM_TARGET_DIR-node" --features node
 RAW_WEB="$WASM_TARGET_DIR/wasm32-unknown-unknown/release/$CRATE.wasm"
 RAW_NODE="$WASM_TARGET_DIR-node/wasm32-unknown-unknown/release/$CRATE.wasm"
 

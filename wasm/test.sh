@@ -2,8 +2,9 @@
 # The WebAssembly test step:
 #   1. the native CLI (release, default target dir; the parity tests compare with it)
 #   2. build.sh (installs what is missing, builds the module and the page's files)
-#   3. Node tests: parity with the native CLI, sandbox limits, errors
-#   4. browser test: the page in headless Chromium
+#   3. native unit tests of the binding's helpers
+#   4. Node tests: parity with the native CLI, sandbox limits, errors
+#   5. browser test: the page in headless Chromium
 # Exits non-zero on any failure.
 set -euo pipefail
 WASM_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -13,6 +14,9 @@ ROOT="$(cd "$WASM_DIR/.." && pwd)"
 export MEZON_BIN="$ROOT/target/release/mezon"
 
 bash "$WASM_DIR/build.sh"
+
+echo "==> cargo test -p mezon-wasm (native unit tests of the binding's helpers)" >&2
+(cd "$ROOT" && env -u RUSTC_BOOTSTRAP cargo test --locked -q -p mezon-wasm --lib)
 
 echo "==> node --test wasm/tests/" >&2
 node --test "$WASM_DIR/tests/"

@@ -15,8 +15,10 @@
 //! Nothing here decides anything: the sandbox limits are the engine's
 //! defaults and every result comes from the engine unchanged.
 
-use js_sys::{Array, Reflect, JSON};
+use js_sys::{Array, JsString, Reflect, JSON};
 use wasm_bindgen::prelude::*;
+
+mod text;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
@@ -165,17 +167,17 @@ impl Pack {
     /// One record (an object, or JSON text) assessed, as its JSON line.
     ///
     /// The browser build reads the record through a `serde_json::Value`; the
-    /// Node build (feature `direct-json`) reads it straight into the
-    /// schema's slots with `mezon::Pack::assess_json`, which is 5 KB more
-    /// to download and about 2 µs faster per assess. Same results: the Node
-    /// tests run against both builds.
+    /// Node build (feature `node`) reads it straight into the schema's slots
+    /// with `mezon::Pack::assess_json`, which is 5 KB more to download and
+    /// about 2 µs faster per assess. Same results: the Node tests run
+    /// against both builds.
     fn assess_line(&self, record: &JsValue) -> Result<String, JsValue> {
-        if cfg!(feature = "direct-json") {
-            let text = json_text(record, "the record")?;
+        let text = json_text(record, "the record")?;
+        if cfg!(feature = "node") {
             let a = self.inner.assess_json(&text).map_err(|e| not_json("the record", &e))?;
             return Ok(a.to_json_line());
         }
-        let v = read_value(record, "the record")?;
+        let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| not_json("the record", &e))?;
         Ok(self.inner.assess(&v).to_json_line())
     }
 }
@@ -223,8 +225,8 @@ impl Pack {
     /// Assesses one record and returns the result as its canonical JSON
     /// line (the exact text `mezon assess --format jsonl` writes).
     #[wasm_bindgen(js_name = assessJson)]
-    pub fn assess_json(&self, record: RecordArg) -> Result<String, JsValue> {
-        self.assess_line(&record)
+    pub fn assess_json(&self, record: RecordArg) -> Result<JsString, JsValue> {
+        Ok(text::js(&self.assess_line(&record)?))
     }
 
     /// Ranks organisations from service records and (optional) organisation
@@ -242,18 +244,18 @@ impl Pack {
 
 /// JSON text of a JS value: a string is taken as JSON text already.
 fn json_text(v: &JsValue, what: &str) -> Result<String, JsValue> {
-    if let Some(s) = v.as_string() {
-        return Ok(s);
-    }
-    JSON::stringify(v)
-        .ok()
-        .and_then(|s| s.as_string())
-        .ok_or_else(|| input_error(&format!("{what} cannot be converted to JSON")))
+    let s = match v.dyn_ref::<JsString>() {
+        Some(s) => s.clone(),
+        None => JSON::stringify(v)
+            .ok()
+            .filter(|s| s.is_string())
+            .ok_or_else(|| input_error(&format!("{what} cannot be converted to JSON")))?,
+    };
+    Ok(text::utf8(&s))
 }
 
 fn read_value(v: &JsValue, what: &str) -> Result<serde_json::Value, JsValue> {
-    let text = json_text(v, what)?;
-    serde_json::from_str(&text).map_err(|e| not_json(what, &e))
+    serde_json::from_str(&json_text(v, what)?).map_err(|e| not_json(what, &e))
 }
 
 fn read_list(v: &JsValue, what: &str) -> Result<Vec<serde_json::Value>, JsValue> {
