@@ -15,7 +15,7 @@
 //! Nothing here decides anything: the sandbox limits are the engine's
 //! defaults and every result comes from the engine unchanged.
 
-use js_sys::{Array, JsString, Reflect, JSON};
+use js_sys::{Array, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 
 mod text;
@@ -225,8 +225,8 @@ impl Pack {
     /// Assesses one record and returns the result as its canonical JSON
     /// line (the exact text `mezon assess --format jsonl` writes).
     #[wasm_bindgen(js_name = assessJson)]
-    pub fn assess_json(&self, record: RecordArg) -> Result<JsString, JsValue> {
-        Ok(text::js(&self.assess_line(&record)?))
+    pub fn assess_json(&self, record: RecordArg) -> Result<text::Line, JsValue> {
+        self.assess_line(&record).map(text::line)
     }
 
     /// Ranks organisations from service records and (optional) organisation
@@ -244,14 +244,13 @@ impl Pack {
 
 /// JSON text of a JS value: a string is taken as JSON text already.
 fn json_text(v: &JsValue, what: &str) -> Result<String, JsValue> {
-    let s = match v.dyn_ref::<JsString>() {
-        Some(s) => s.clone(),
-        None => JSON::stringify(v)
-            .ok()
-            .filter(|s| s.is_string())
-            .ok_or_else(|| input_error(&format!("{what} cannot be converted to JSON")))?,
-    };
-    Ok(text::utf8(&s))
+    if let Some(s) = text::utf8(v) {
+        return Ok(s);
+    }
+    JSON::stringify(v)
+        .ok()
+        .and_then(|s| text::utf8(&s))
+        .ok_or_else(|| input_error(&format!("{what} cannot be converted to JSON")))
 }
 
 fn read_value(v: &JsValue, what: &str) -> Result<serde_json::Value, JsValue> {

@@ -8,26 +8,35 @@
 //!   a time in JS, 1.2 µs);
 //! - out: the line widened to UTF-16 here and made a string by
 //!   `Buffer.ucs2Slice` (a copy). V8 decodes UTF-8 with any non-ASCII
-//!   character (a trace's `≈`) slowly: 3.5 µs for a 3.8 KB line. Together
-//!   about 1.5 µs of 13.6 per assess.
+//!   character (a trace's `≈`) slowly: 3.5 µs for a 3.8 KB line.
 //!
-//! In Chromium neither pays: `encodeInto` was slower than wasm-bindgen's
-//! copy, `TextDecoder("utf-16le")` slower than its UTF-8 decoding.
+//! Together: 14.5 → 12.1 µs per assess (`node wasm/tests/timing.mjs`). In
+//! Chromium neither pays: `encodeInto` was slower than wasm-bindgen's copy,
+//! `TextDecoder("utf-16le")` slower than its UTF-8 decoding, and `Buffer`
+//! is Node's.
 
-use js_sys::JsString;
 #[cfg(feature = "node")]
+use js_sys::JsString;
 use wasm_bindgen::prelude::*;
 
-/// A JS string as UTF-8 (lone surrogates become U+FFFD either way).
+/// A line as it is returned to JS.
 #[cfg(not(feature = "node"))]
-pub(crate) fn utf8(s: &JsString) -> String {
-    s.into()
+pub(crate) type Line = String;
+/// A line as it is returned to JS.
+#[cfg(feature = "node")]
+pub(crate) type Line = JsString;
+
+/// `v` as UTF-8 when it is a JS string (lone surrogates become U+FFFD
+/// either way).
+#[cfg(not(feature = "node"))]
+pub(crate) fn utf8(v: &JsValue) -> Option<String> {
+    v.as_string()
 }
 
-/// A JS string from UTF-8.
+/// A line for JS.
 #[cfg(not(feature = "node"))]
-pub(crate) fn js(s: &str) -> JsString {
-    s.into()
+pub(crate) fn line(s: String) -> Line {
+    s
 }
 
 #[cfg(feature = "node")]
@@ -57,18 +66,19 @@ thread_local! {
 }
 
 #[cfg(feature = "node")]
-pub(crate) fn utf8(s: &JsString) -> String {
+pub(crate) fn utf8(v: &JsValue) -> Option<String> {
+    let s = v.dyn_ref::<JsString>()?;
     // At most three bytes per UTF-16 unit.
     let mut buf = vec![0u8; s.length() as usize * 3];
     let written = ENCODER.with(|e| e.encode_into(s, &mut buf).written());
     buf.truncate(written as usize);
-    String::from_utf8(buf).expect("TextEncoder writes UTF-8")
+    Some(String::from_utf8(buf).expect("TextEncoder writes UTF-8"))
 }
 
 #[cfg(feature = "node")]
-pub(crate) fn js(s: &str) -> JsString {
+pub(crate) fn line(s: String) -> Line {
     UNITS.with_borrow_mut(|out| {
-        let n = utf16le(s, out);
+        let n = utf16le(&s, out);
         let memory = wasm_bindgen::memory().unchecked_into::<js_sys::WebAssembly::Memory>().buffer();
         Buffer::view(&memory, out.as_ptr() as u32, n as u32).ucs2_slice()
     })
