@@ -6,9 +6,10 @@
 //! the life of the page; every `assess` call is one cheap evaluation.
 //!
 //! Results cross the boundary as the engine's canonical JSON text
-//! ([`mezon::to_json_line`]) and are turned into JS values with `JSON.parse`,
-//! so a JS result stringifies to exactly the line `mezon assess --format
-//! jsonl` prints. Records go the other way as JSON text (`JSON.stringify`),
+//! ([`mezon::to_json_line`]; for `JSON.parse`, in its ASCII form
+//! [`mezon::ascii_json`], the same value), so a JS result stringifies to
+//! exactly the line `mezon assess --format jsonl` prints; `assessJson`
+//! returns that line itself (src/text.rs: how text crosses). Records go the other way as JSON text (`JSON.stringify`),
 //! which is also how the CLI reads them, so a number like `99.2` is read from
 //! the same decimal text on every platform.
 //!
