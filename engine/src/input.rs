@@ -725,9 +725,14 @@ const MAX_NUMBER_TEXT: usize = 100;
 /// A number field's value given as text: `None` when it is not a number,
 /// an error when it is too long to read.
 fn number_text(t: &str) -> Option<std::result::Result<Val, String>> {
-    let len = t.trim().chars().count();
-    if len > MAX_NUMBER_TEXT {
-        return Some(Err(format!("expected a number of at most {MAX_NUMBER_TEXT} characters, got text of {len} characters")));
+    // Bytes first: characters are counted only for text that may be long.
+    if t.len() > MAX_NUMBER_TEXT && t.trim().chars().count() > MAX_NUMBER_TEXT {
+        let t = t.trim();
+        // Long text of other characters is simply not a number.
+        if !t.bytes().all(|b| b.is_ascii_digit() || b"+-./".contains(&b)) {
+            return None;
+        }
+        return Some(Err(format!("expected a number of at most {MAX_NUMBER_TEXT} characters, got {}", quoted(t))));
     }
     Num::parse(t).map(|n| Ok(Val::Num(n)))
 }

@@ -227,7 +227,7 @@ impl Pack {
     /// line (the exact text `mezon assess --format jsonl` writes).
     #[wasm_bindgen(js_name = assessJson)]
     pub fn assess_json(&self, record: RecordArg) -> Result<text::Line, JsValue> {
-        self.assess_line(&record).map(text::line)
+        self.assess_line(&record).and_then(text::line)
     }
 
     /// Ranks organisations from service records and (optional) organisation

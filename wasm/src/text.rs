@@ -7,7 +7,7 @@
 //!   for a 900-character record; wasm-bindgen copies ASCII one character at
 //!   a time in JS, 1.2 µs);
 //! - out: the line widened to UTF-16 here and made a string by
-//!   `Buffer.ucs2Slice` (a copy). V8 decodes UTF-8 with any non-ASCII
+//!   `Buffer.toString("utf16le")` (a copy). V8 decodes UTF-8 with any non-ASCII
 //!   character (a trace's `≈`) slowly: 3.5 µs for a 3.8 KB line.
 //!
 //! Together: 14.5 → 12.1 µs per assess (`node wasm/tests/timing.mjs`). In
@@ -35,8 +35,8 @@ pub(crate) fn utf8(v: &JsValue) -> Option<String> {
 
 /// A line for JS.
 #[cfg(not(feature = "node"))]
-pub(crate) fn line(s: String) -> Line {
-    s
+pub(crate) fn line(s: String) -> Result<Line, JsValue> {
+    Ok(s)
 }
 
 #[cfg(feature = "node")]
@@ -50,38 +50,47 @@ extern "C" {
     type EncodeIntoResult;
     #[wasm_bindgen(method, getter)]
     fn written(this: &EncodeIntoResult) -> u32;
-
-    type Buffer;
-    #[wasm_bindgen(static_method_of = Buffer, js_name = from)]
-    fn view(memory: &JsValue, offset: u32, len: u32) -> Buffer;
-    #[wasm_bindgen(method, js_name = ucs2Slice)]
-    fn ucs2_slice(this: &Buffer) -> JsString;
 }
 
 #[cfg(feature = "node")]
 thread_local! {
     static ENCODER: TextEncoder = TextEncoder::new();
+    /// `(memory, offset, bytes) => string`: UTF-16LE bytes of this module's
+    /// memory as a JS string (`Buffer.toString` copies them). One JS call
+    /// that reads `memory.buffer` itself: wasm code run between taking the
+    /// buffer and reading it (wasm-bindgen's bookkeeping of each returned
+    /// JS value) could grow the memory and detach that buffer.
+    static FROM_UTF16LE: js_sys::Function =
+        js_sys::Function::new_with_args("memory, offset, bytes", "return Buffer.from(memory.buffer, offset, bytes).toString('utf16le')");
+    static MEMORY: JsValue = wasm_bindgen::memory();
     /// UTF-16LE bytes of the last line, kept to be reused.
-    static UNITS: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    static UNITS: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
 #[cfg(feature = "node")]
 pub(crate) fn utf8(v: &JsValue) -> Option<String> {
     let s = v.dyn_ref::<JsString>()?;
-    // At most three bytes per UTF-16 unit.
+    // At most three bytes per UTF-16 unit (a surrogate pair: four for two).
     let mut buf = vec![0u8; s.length() as usize * 3];
     let written = ENCODER.with(|e| e.encode_into(s, &mut buf).written());
     buf.truncate(written as usize);
+    // Not three times the text's size while it is read (a long `rank` input).
+    buf.shrink_to_fit();
     Some(String::from_utf8(buf).expect("TextEncoder writes UTF-8"))
 }
 
 #[cfg(feature = "node")]
-pub(crate) fn line(s: String) -> Line {
-    UNITS.with_borrow_mut(|out| {
-        let n = utf16le(&s, out);
-        let memory = wasm_bindgen::memory().unchecked_into::<js_sys::WebAssembly::Memory>().buffer();
-        Buffer::view(&memory, out.as_ptr() as u32, n as u32).ucs2_slice()
-    })
+pub(crate) fn line(s: String) -> Result<Line, JsValue> {
+    // Taken out while JS runs: if it throws, the next call starts afresh.
+    let mut out = UNITS.take();
+    let n = utf16le(&s, &mut out);
+    let (offset, bytes) = (JsValue::from(out.as_ptr() as u32), JsValue::from(n as u32));
+    let text = FROM_UTF16LE.with(|f| MEMORY.with(|m| f.call3(&JsValue::NULL, m, &offset, &bytes)));
+    // Kept for the next line unless a very long one made it large.
+    if out.capacity() <= 1 << 20 {
+        UNITS.set(out);
+    }
+    text.map(JsCast::unchecked_into)
 }
 
 /// Writes `s` as UTF-16LE at the start of `out` (grown when short) and
