@@ -9,9 +9,10 @@
 //! ([`mezon::to_json_line`]; for `JSON.parse`, in its ASCII form
 //! [`mezon::ascii_json`], the same value), so a JS result stringifies to
 //! exactly the line `mezon assess --format jsonl` prints; `assessJson`
-//! returns that line itself (src/text.rs: how text crosses). Records go the other way as JSON text (`JSON.stringify`),
-//! which is also how the CLI reads them, so a number like `99.2` is read from
-//! the same decimal text on every platform.
+//! returns that line itself (src/text.rs: how text crosses). Records go the
+//! other way as JSON text (`JSON.stringify`), which is also how the CLI
+//! reads them, so a number like `99.2` is read from the same decimal text on
+//! every platform.
 //!
 //! Nothing here decides anything: the sandbox limits are the engine's
 //! defaults and every result comes from the engine unchanged.

@@ -10,8 +10,8 @@
 //!   `Buffer.toString("utf16le")` (a copy). V8 decodes UTF-8 with any non-ASCII
 //!   character (a trace's `≈`) slowly: 3.5 µs for a 3.8 KB line.
 //!
-//! Together: 14.5 → 12.1 µs per assess (`node wasm/tests/timing.mjs`). In
-//! Chromium neither pays: `encodeInto` was slower than wasm-bindgen's copy,
+//! Together: 14.8 → 12.9 µs per assess (`node wasm/tests/timing.mjs`,
+//! median of three alternated runs of each build). In Chromium neither pays: `encodeInto` was slower than wasm-bindgen's copy,
 //! `TextDecoder("utf-16le")` slower than its UTF-8 decoding, and `Buffer`
 //! is Node's.
 
