@@ -725,9 +725,9 @@ const MAX_NUMBER_TEXT: usize = 100;
 /// A number field's value given as text: `None` when it is not a number,
 /// an error when it is too long to read.
 fn number_text(t: &str) -> Option<std::result::Result<Val, String>> {
+    let t = t.trim();
     // Bytes first: characters are counted only for text that may be long.
-    if t.len() > MAX_NUMBER_TEXT && t.trim().chars().count() > MAX_NUMBER_TEXT {
-        let t = t.trim();
+    if t.len() > MAX_NUMBER_TEXT && t.chars().count() > MAX_NUMBER_TEXT {
         // Long text of other characters is simply not a number.
         if !t.bytes().all(|b| b.is_ascii_digit() || b"+-./".contains(&b)) {
             return None;

@@ -43,12 +43,10 @@ pub(crate) fn escaped(out: &mut String, s: &str) {
         };
         // Escaped bytes are ASCII, so `start` and `i` are on characters.
         out.push_str(&s[start..i]);
-        out.push('\\');
         if short == 0 {
-            out.push_str("u00");
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 0xf)]));
+            unicode_escape(out, u16::from(b));
         } else {
+            out.push('\\');
             out.push(char::from(short));
         }
         i += 1;
@@ -57,7 +55,14 @@ pub(crate) fn escaped(out: &mut String, s: &str) {
     out.push_str(&s[start..]);
 }
 
-const HEX: &[u8; 16] = b"0123456789abcdef";
+/// `\uXXXX` (lowercase hex, as serde_json writes it).
+fn unicode_escape(out: &mut String, u: u16) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push_str("\\u");
+    for shift in [12, 8, 4, 0] {
+        out.push(char::from(HEX[usize::from((u >> shift) & 0xf)]));
+    }
+}
 
 /// The inside of a JSON string for `s`, for text escaped once per pack.
 pub(crate) fn escaped_text(s: &str) -> String {
@@ -92,10 +97,7 @@ pub(crate) fn ascii(text: String) -> String {
     while let Some(c) = rest.chars().next() {
         let mut units = [0u16; 2];
         for u in c.encode_utf16(&mut units) {
-            out.push_str("\\u");
-            for shift in [12, 8, 4, 0] {
-                out.push(char::from(HEX[usize::from((*u >> shift) & 0xf)]));
-            }
+            unicode_escape(&mut out, *u);
         }
         rest = &rest[c.len_utf8()..];
         let run = ascii_prefix(rest.as_bytes());

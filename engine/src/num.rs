@@ -866,8 +866,11 @@ impl From<i64> for Num {
 /// `.5`, `5.`); `None` unless both are ASCII digits and not both empty.
 fn int_frac(t: &str) -> Option<(&str, &str)> {
     let (int, frac) = t.split_once('.').unwrap_or((t, ""));
-    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    (!(int.is_empty() && frac.is_empty()) && digits(int) && digits(frac)).then_some((int, frac))
+    (!(int.is_empty() && frac.is_empty()) && all_digits(int) && all_digits(frac)).then_some((int, frac))
+}
+
+fn all_digits(s: &str) -> bool {
+    s.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// The `f64` nearest to a decimal text, ties to even: what
@@ -899,7 +902,6 @@ pub(crate) fn decimal_to_f64(text: &str) -> Option<f64> {
         None => (body, None),
     };
     let (int, frac) = int_frac(mantissa)?;
-    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
     let mut exp10: i64 = match exponent {
         None => 0,
         Some(e) => {
