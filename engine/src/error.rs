@@ -181,11 +181,13 @@ impl Error {
         }
         self
     }
-    pub(crate) fn with_record(mut self, record: impl Into<String>) -> Self {
+    /// The same error naming the input record it is about.
+    pub fn with_record(mut self, record: impl Into<String>) -> Self {
         self.0.record = Some(record.into());
         self
     }
-    pub(crate) fn with_field(mut self, field: impl Into<String>) -> Self {
+    /// The same error naming the input field it is about.
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
         self.0.field = Some(field.into());
         self
     }

@@ -142,11 +142,11 @@ extern "C" {
     /// The object `Pack.info()` returns.
     #[wasm_bindgen(typescript_type = "PackInfo")]
     pub type PackInfoJs;
-    /// One input record, a plain object.
-    #[wasm_bindgen(typescript_type = "Record<string, unknown>")]
+    /// One input record: a plain object, or its JSON text.
+    #[wasm_bindgen(typescript_type = "Record<string, unknown> | string")]
     pub type RecordArg;
-    /// A list of input records.
-    #[wasm_bindgen(typescript_type = "Record<string, unknown>[]")]
+    /// A list of input records, or its JSON text.
+    #[wasm_bindgen(typescript_type = "Record<string, unknown>[] | string")]
     pub type RecordsArg;
     /// The object `Pack.assess()` returns.
     #[wasm_bindgen(typescript_type = "Assessment")]
@@ -217,14 +217,18 @@ impl Pack {
         parse_line(&self.inner.info()).map(JsCast::unchecked_into)
     }
 
-    /// Assesses one record (a plain object). Never throws for a bad record:
-    /// the result has status `invalid` and its `errors` name the fields.
+    /// Assesses one record (a plain object, or its JSON text). A record with
+    /// bad fields does not throw: the result has status `invalid` and its
+    /// `errors` name the fields. It throws (kind `input`) only when the
+    /// argument cannot be read as JSON at all: not an object or JSON text,
+    /// text that is not JSON, or a field that is NaN or ±Infinity.
     pub fn assess(&self, record: RecordArg) -> Result<AssessmentJs, JsValue> {
         parse(self.assess_line(&record)?).map(JsCast::unchecked_into)
     }
 
-    /// Assesses one record and returns the result as its canonical JSON
-    /// line (the exact text `mezon assess --format jsonl` writes).
+    /// Assesses one record (a plain object, or its JSON text) and returns
+    /// the result as its canonical JSON line (the exact text `mezon assess
+    /// --format jsonl` writes). Throws as `assess` does.
     #[wasm_bindgen(js_name = assessJson)]
     pub fn assess_json(&self, record: RecordArg) -> Result<text::Line, JsValue> {
         self.assess_line(&record).and_then(text::line)
@@ -245,13 +249,43 @@ impl Pack {
 
 /// JSON text of a JS value: a string is taken as JSON text already.
 fn json_text(v: &JsValue, what: &str) -> Result<String, JsValue> {
-    if let Some(s) = text::utf8(v) {
-        return Ok(s);
+    let unreadable = || input_error(&format!("{what} cannot be converted to JSON"));
+    if v.is_string() {
+        return text::utf8(v).ok_or_else(unreadable);
     }
-    JSON::stringify(v)
+    let text = JSON::stringify(v)
         .ok()
         .and_then(|s| text::utf8(&s))
-        .ok_or_else(|| input_error(&format!("{what} cannot be converted to JSON")))
+        .ok_or_else(unreadable)?;
+    // JSON.stringify writes NaN and ±Infinity as null, which the engine would
+    // read as "missing": a figure computed by dividing by zero would be
+    // reported as not filled in. Only text with a null can hide one.
+    if text.contains("null") {
+        if let Some(e) = non_finite(v) {
+            return Err(to_js_error(&e));
+        }
+    }
+    Ok(text)
+}
+
+/// The first NaN or ±Infinity among the fields of a record, or of the
+/// records of a list, as the error that names it.
+fn non_finite(v: &JsValue) -> Option<mezon::Error> {
+    let in_record = |rec: &JsValue| {
+        let obj = rec.dyn_ref::<js_sys::Object>()?;
+        js_sys::Object::entries(obj).iter().find_map(|entry| {
+            let entry: Array = entry.unchecked_into();
+            let n = entry.get(1).as_f64().filter(|n| !n.is_finite())?;
+            let shown = if n.is_nan() { "NaN" } else if n > 0.0 { "Infinity" } else { "-Infinity" };
+            let field = entry.get(0).as_string().unwrap_or_default();
+            Some(mezon::Error::new(mezon::ErrorKind::Input, format!("{shown} is not a number JSON can carry")).with_field(field))
+        })
+    };
+    if !Array::is_array(v) {
+        return in_record(v);
+    }
+    let list: &Array = v.unchecked_ref();
+    list.iter().enumerate().find_map(|(i, rec)| Some(in_record(&rec)?.with_record(format!("record {}", i + 1))))
 }
 
 fn read_value(v: &JsValue, what: &str) -> Result<serde_json::Value, JsValue> {

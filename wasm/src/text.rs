@@ -11,7 +11,8 @@
 //!   character (a trace's `≈`) slowly: 3.5 µs for a 3.8 KB line.
 //!
 //! Together: 14.8 → 12.9 µs per assess (`node wasm/tests/timing.mjs`,
-//! median of three alternated runs of each build). In Chromium neither pays: `encodeInto` was slower than wasm-bindgen's copy,
+//! median of three alternated runs of each build). In Chromium neither
+//! pays: `encodeInto` was slower than wasm-bindgen's copy,
 //! `TextDecoder("utf-16le")` slower than its UTF-8 decoding, and `Buffer`
 //! is Node's.
 
@@ -49,6 +50,8 @@ extern "C" {
     fn encode_into(this: &TextEncoder, text: &JsString, dest: &mut [u8]) -> EncodeIntoResult;
     type EncodeIntoResult;
     #[wasm_bindgen(method, getter)]
+    fn read(this: &EncodeIntoResult) -> u32;
+    #[wasm_bindgen(method, getter)]
     fn written(this: &EncodeIntoResult) -> u32;
 }
 
@@ -63,6 +66,8 @@ thread_local! {
     static FROM_UTF16LE: js_sys::Function =
         js_sys::Function::new_with_args("memory, offset, bytes", "return Buffer.from(memory.buffer, offset, bytes).toString('utf16le')");
     static MEMORY: JsValue = wasm_bindgen::memory();
+    /// `(text) => its size in UTF-8 bytes`.
+    static BYTE_LENGTH: js_sys::Function = js_sys::Function::new_with_args("text", "return Buffer.byteLength(text, 'utf8')");
     /// UTF-16LE bytes of the last line, kept to be reused.
     static UNITS: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
 }
@@ -70,12 +75,22 @@ thread_local! {
 #[cfg(feature = "node")]
 pub(crate) fn utf8(v: &JsValue) -> Option<String> {
     let s = v.dyn_ref::<JsString>()?;
+    let units = s.length();
     // At most three bytes per UTF-16 unit (a surrogate pair: four for two).
-    let mut buf = vec![0u8; s.length() as usize * 3];
-    let written = ENCODER.with(|e| e.encode_into(s, &mut buf).written());
-    buf.truncate(written as usize);
-    // Not three times the text's size while it is read (a long `rank` input).
-    buf.shrink_to_fit();
+    // Past 64 K units (a long `rank` list) the exact size is asked first:
+    // WebAssembly memory never shrinks, so room for three times the text
+    // would stay reserved for the life of the module.
+    let size = if units <= 1 << 16 {
+        units as usize * 3
+    } else {
+        BYTE_LENGTH.with(|f| f.call1(&JsValue::NULL, s)).ok()?.as_f64()? as usize
+    };
+    let mut buf = vec![0u8; size];
+    let done = ENCODER.with(|e| e.encode_into(s, &mut buf));
+    if done.read() != units {
+        return None; // the whole text did not fit: not read rather than cut
+    }
+    buf.truncate(done.written() as usize);
     Some(String::from_utf8(buf).expect("TextEncoder writes UTF-8"))
 }
 

@@ -3,6 +3,7 @@
 //   2. a bundle whose files do not match its digest throws kind "manifest"
 //   3. a rule that does not compile throws with file, line and column
 //   4. bad arguments throw kind "input"
+//   5. NaN and ±Infinity (which JSON.stringify writes as null) throw naming the field
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
@@ -86,5 +87,25 @@ for (const [target, { Pack }] of Object.entries(modules)) describe(`the ${target
     assert.equal(throws(() => Pack.fromBundle('{not json')).kind, 'manifest');
     // A record that is not an object is a result with its error, as natively.
     assert.equal(pack.assess([1, 2]).status, 'invalid');
+  });
+
+  test('NaN and Infinity throw naming the field, not read as missing', () => {
+    const pack = Pack.fromBundle(bundleText(PACK_2016).text);
+    const rec = { service_id: 'S1', organization_id: 'O1', period: 2016, availability_pct: NaN };
+    let e = throws(() => pack.assess(rec));
+    assert.equal(e.kind, 'input');
+    assert.equal(e.field, 'availability_pct');
+    assert.match(e.detail, /^NaN /);
+    e = throws(() => pack.assessJson({ ...rec, availability_pct: 99, marks_1: -Infinity }));
+    assert.equal(e.field, 'marks_1');
+    assert.match(e.detail, /^-Infinity /);
+    // In a list, the record is named by its place.
+    e = throws(() => pack.rank([{ ...rec, availability_pct: 99 }, { ...rec, availability_pct: 99, completed: Infinity }]));
+    assert.equal(e.record, 'record 2');
+    assert.equal(e.field, 'completed');
+    // A null that is really null is the engine's business, as before.
+    const r = pack.assess({ ...rec, availability_pct: null });
+    assert.equal(r.status, 'invalid');
+    assert.ok(r.errors.some((x) => x.field === 'availability_pct'), JSON.stringify(r.errors));
   });
 });

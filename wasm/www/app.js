@@ -12,18 +12,25 @@ const UI = {
     sample: 'Fill in a sample', clear: 'Clear', provisional: 'provisional', na: 'not applicable',
     toFill: (n) => `${n} required field${n === 1 ? '' : 's'} still to fill in.`, ready: 'Scored live as you type.',
     invalid: 'Correct the fields marked in red.', error: 'A rule failed; see below.', of: 'of',
+    yes: 'yes', no: 'no', loadFailed: 'This pack could not be loaded; the previous one is still in use.',
   },
   ru: {
     pack: 'Методика', version: 'Версия', digest: 'Дайджест', score: 'Балл', grade: 'Оценка', loading: 'Загрузка…',
     sample: 'Заполнить примером', clear: 'Очистить', provisional: 'предварительно', na: 'неприменимо',
     toFill: (n) => `Осталось заполнить обязательных полей: ${n}.`, ready: 'Балл пересчитывается при вводе.',
     invalid: 'Исправьте поля, отмеченные красным.', error: 'Ошибка в правиле, см. ниже.', of: 'из',
+    yes: 'да', no: 'нет', loadFailed: 'Эту методику не удалось загрузить; используется прежняя.',
+    required: 'Обязательное поле.', notInt: 'Введите целое число.', notNumber: 'Введите число.',
+    below: (min) => `Не меньше ${min}.`, above: (max) => `Не больше ${max}.`,
   },
   uz: {
     pack: 'Metodika', version: 'Versiya', digest: 'Dayjest', score: 'Ball', grade: 'Baho', loading: 'Yuklanmoqda…',
     sample: "Namuna bilan to'ldirish", clear: 'Tozalash', provisional: 'dastlabki', na: "qo'llanilmaydi",
     toFill: (n) => `To'ldirilishi kerak bo'lgan majburiy maydonlar: ${n}.`, ready: 'Ball kiritish bilan yangilanadi.',
     invalid: "Qizil bilan belgilangan maydonlarni to'g'rilang.", error: 'Qoidada xato, pastga qarang.', of: 'dan',
+    yes: 'ha', no: "yo'q", loadFailed: "Bu metodikani yuklab bo'lmadi; avvalgisi ishlatilmoqda.",
+    required: "Majburiy maydon.", notInt: 'Butun son kiriting.', notNumber: 'Son kiriting.',
+    below: (min) => `Kamida ${min}.`, above: (max) => `Ko'pi bilan ${max}.`,
   },
 };
 
@@ -39,13 +46,31 @@ const SAMPLES = {
   },
 };
 
+// The chosen language is remembered where storage is allowed (a sandboxed
+// frame throws on any use of localStorage).
+const stored = {
+  get() { try { return localStorage.getItem('mezon.lang'); } catch { return null; } },
+  set(v) { try { localStorage.setItem('mezon.lang', v); } catch { /* not remembered */ } },
+};
+
 const state = {
-  lang: localStorage.getItem('mezon.lang') || 'en',
+  lang: UI[stored.get()] ? stored.get() : 'en',
   pack: null,
   info: null,
+  /** The bundle file of the loaded pack (what the select shows). */
+  file: null,
+  /** Fields the officer has edited: only their errors are shown. */
   touched: new Set(),
+  /** The field being typed in: its errors wait for a pause or for leaving it. */
+  editing: null,
   result: null,
+  /** The status line: a UI key (and its argument), then an error's text. */
+  status: { key: 'loading' },
 };
+/** A field's errors show this long after the last keystroke, so that typing
+ * 2016 does not flash "2 is below the minimum 2000" on the way. */
+const ERROR_DELAY_MS = 700;
+let editTimer = null;
 /** Timings for the page's own diagnostics and the browser test. */
 const timing = (window.mezonTiming = { wasmReadyMs: null, packReadyMs: null, firstResultMs: null, firstScoreMs: null, lastAssessMs: null });
 
@@ -75,9 +100,13 @@ function buildForm() {
   box.replaceChildren();
   for (const f of state.info.input.fields) {
     const id = `f-${f.name}`;
+    const described = `help-${f.name} err-${f.name}`;
     let input;
     if (f.type === 'bool') {
-      input = el('input', { id, name: f.name, type: 'checkbox' });
+      // Yes, no, or not answered yet: a checkbox would answer "no" for the
+      // officer, and a required answer must be given, not assumed.
+      input = el('select', { id, name: f.name },
+        el('option', { value: '', text: '—' }), el('option', { value: 'true', 'data-t': 'yes' }), el('option', { value: 'false', 'data-t': 'no' }));
     } else if (f.type === 'int' || f.type === 'number') {
       // Text with a numeric keyboard: the value is kept as typed (a `number`
       // field goes to the engine as exact decimal text), and characters that
@@ -92,17 +121,34 @@ function buildForm() {
       input = el('input', { id, name: f.name, type: 'text' });
     }
     input.dataset.type = f.type;
-    const onEdit = () => { state.touched.add(f.name); evaluate(); };
-    input.addEventListener('input', onEdit);
-    input.addEventListener('change', onEdit);
+    input.setAttribute('aria-describedby', described);
+    if (f.required) input.setAttribute('aria-required', 'true');
+    if (f.type !== 'bool') input.addEventListener('input', () => typed(f.name));
+    input.addEventListener('change', () => committed(f.name));
     const row = el('div', { class: 'field', 'data-field': f.name },
-      el('label', { for: id }, el('span', { class: 'label-text' }), f.required ? el('span', { class: 'req', text: ' *' }) : ''),
+      el('label', { for: id }, el('span', { class: 'label-text' }), f.required ? el('span', { class: 'req', text: ' *', 'aria-hidden': 'true' }) : ''),
       input,
-      el('div', { class: 'help' }),
-      el('div', { class: 'field-error', id: `err-${f.name}`, role: 'alert' }));
+      el('div', { class: 'help', id: `help-${f.name}` }),
+      el('div', { class: 'field-error', id: `err-${f.name}`, 'aria-live': 'polite' }));
     box.append(row);
   }
   relabel();
+}
+
+/** A keystroke: scored at once; the field's errors shown after a pause. */
+function typed(name) {
+  state.touched.add(name);
+  state.editing = name;
+  clearTimeout(editTimer);
+  editTimer = setTimeout(() => { state.editing = null; if (state.result) render(state.result); }, ERROR_DELAY_MS);
+  evaluate();
+}
+
+/** The field left, or a choice made: its errors shown now. */
+function committed(name) {
+  state.touched.add(name);
+  if (state.editing === name) { state.editing = null; clearTimeout(editTimer); }
+  evaluate();
 }
 
 function rangeText(f) {
@@ -112,18 +158,30 @@ function rangeText(f) {
   return '';
 }
 
-/** Refuses typed characters that cannot belong to a valid value of the field. */
+/**
+ * Refuses typed characters that cannot belong to a valid value of the field.
+ * Pasted text loses its digit-group spaces first ("1 000" is 1000).
+ */
 function refuseBadChars(ev, f) {
   if (!ev.data || !ev.inputType.startsWith('insert')) return;
   const negative = f.min == null || Number(f.min) < 0;
   const allowed = f.type === 'int' ? (negative ? /^[0-9-]+$/ : /^[0-9]+$/) : (negative ? /^[0-9.,-]+$/ : /^[0-9.,]+$/);
-  if (!allowed.test(ev.data)) ev.preventDefault();
+  const data = ev.inputType === 'insertFromPaste' ? ev.data.replace(/[\s\u00a0\u202f]/g, '') : ev.data;
+  if (!allowed.test(data)) {
+    ev.preventDefault();
+  } else if (data !== ev.data) {
+    ev.preventDefault();
+    const input = ev.target;
+    input.setRangeText(data, input.selectionStart, input.selectionEnd, 'end');
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+  }
 }
 
 function relabel() {
   document.documentElement.lang = state.lang;
   for (const b of document.querySelectorAll('[data-lang]')) b.setAttribute('aria-pressed', String(b.dataset.lang === state.lang));
   for (const n of document.querySelectorAll('[data-t]')) n.textContent = ui(n.dataset.t);
+  showStatus();
   if (!state.info) return;
   $('#pack-title').textContent = label(state.info.title, state.info.id);
   document.title = `Mezon · ${label(state.info.title, state.info.id)}`;
@@ -140,10 +198,9 @@ function relabel() {
 function collect() {
   const rec = {};
   for (const f of state.info.input.fields) {
-    const input = document.getElementById(`f-${f.name}`);
-    if (f.type === 'bool') { rec[f.name] = input.checked; continue; }
-    const text = input.value.trim();
+    const text = document.getElementById(`f-${f.name}`).value.trim();
     if (text === '') continue;
+    if (f.type === 'bool') { rec[f.name] = text === 'true'; continue; }
     if (f.type === 'int') rec[f.name] = /^-?\d+$/.test(text) && Number.isSafeInteger(Number(text)) ? Number(text) : text;
     else if (f.type === 'number') rec[f.name] = text.replace(',', '.');
     else rec[f.name] = text;
@@ -155,8 +212,7 @@ function fill(rec) {
   for (const f of state.info.input.fields) {
     const input = document.getElementById(`f-${f.name}`);
     const v = rec[f.name];
-    if (f.type === 'bool') input.checked = v === true;
-    else input.value = v === undefined || v === null ? '' : String(v);
+    input.value = v === undefined || v === null ? '' : String(v);
     if (v !== undefined) state.touched.add(f.name);
   }
   evaluate();
@@ -190,19 +246,24 @@ function render(r) {
     else general.push(e);
   }
   let missing = 0;
+  let shownFields = 0;
   for (const f of state.info.input.fields) {
     const errs = byField.get(f.name) ?? [];
-    const shown = state.touched.has(f.name) ? errs : [];
+    const shown = state.touched.has(f.name) && state.editing !== f.name ? errs : [];
     missing += errs.length && !state.touched.has(f.name) ? 1 : 0;
+    shownFields += shown.length ? 1 : 0;
     const row = document.querySelector(`.field[data-field="${f.name}"]`);
     row.classList.toggle('invalid', shown.length > 0);
-    row.querySelector('.field-error').textContent = shown.map(localMessage).join('; ');
+    row.querySelector('.field-error').textContent = shown.map((e) => localMessage(e, f)).join('; ');
     document.getElementById(`f-${f.name}`).setAttribute('aria-invalid', String(shown.length > 0));
   }
   $('#general-errors').replaceChildren(...general.map((e) =>
     el('li', { text: `${e.kind}${e.indicator ? ` (${e.indicator})` : ''}: ${e.message}${e.file ? ` at ${e.file}:${e.line}:${e.column}` : ''}` })));
-  $('#status-line').textContent = missing ? ui('toFill')(missing)
-    : r.status === 'invalid' ? ui('invalid') : r.status === 'error' ? ui('error') : ui('ready');
+  if (!state.status.keep) {
+    state.status = r.status === 'error' ? { key: 'error' } : shownFields ? { key: 'invalid' }
+      : missing ? { key: 'toFill', arg: missing } : { key: 'ready' };
+  }
+  showStatus();
 
   const list = state.info.indicators.map((ind) => {
     const o = r.indicators[ind.id];
@@ -211,9 +272,9 @@ function render(r) {
     const shownPts = o && !o.applicable && !r.errors.some((e) => e.indicator === ind.id) ? ui('na') : pts === null ? '—' : String(pts);
     return el('li', { class: o && !o.applicable ? 'na' : '', 'data-indicator': ind.id },
       el('div', { class: 'ind-head' },
-        el('span', {}, label(ind.title, ind.id), ind.provisional ? el('span', { class: 'badge', title: ind.clause, text: ui('provisional') }) : ''),
+        el('span', { id: `title-${ind.id}` }, label(ind.title, ind.id), ind.provisional ? el('span', { class: 'badge', title: ind.clause, text: ui('provisional') }) : ''),
         el('span', { class: 'points', text: `${shownPts} ${ui('of')} ${ind.max}` })),
-      el('div', { class: 'bar', role: 'meter', 'aria-valuemin': 0, 'aria-valuemax': ind.max, 'aria-valuenow': pts ?? 0 },
+      el('div', { class: 'bar', role: 'meter', 'aria-labelledby': `title-${ind.id}`, 'aria-valuemin': 0, 'aria-valuemax': ind.max, 'aria-valuenow': pts ?? 0 },
         Object.assign(el('span'), { style: `width:${pct}%` })),
       el('ul', { class: 'trace' }, ...(o?.trace ?? []).map((line) => el('li', { text: line }))));
   });
@@ -221,14 +282,35 @@ function render(r) {
   $('#timing').textContent = timing.lastAssessMs === null ? '' : `assess: ${timing.lastAssessMs.toFixed(2)} ms`;
 }
 
-/** A relation's message in the current language, when the pack gives one. */
-function localMessage(e) {
+/**
+ * A field's error in the page's language. The engine decides that the value
+ * is wrong and words it in English; in Russian and Uzbek the page words the
+ * common cases (a relation's message from the pack, missing, not a number,
+ * out of range) from the field's schema, and shows the engine's text
+ * otherwise.
+ */
+function localMessage(e, f) {
+  if (state.lang === 'en') return e.message;
   for (const rel of state.info.input.relations ?? []) {
-    if (rel.left === e.field && rel.message?.en && e.message.endsWith(rel.message.en)) {
-      return e.message.slice(0, e.message.length - rel.message.en.length) + label(rel.message);
-    }
+    if (rel.left === e.field && rel.message?.en && e.message.endsWith(rel.message.en)) return label(rel.message);
   }
+  const text = document.getElementById(`f-${f.name}`).value.trim();
+  if (text === '') return ui('required');
+  if (f.type !== 'int' && f.type !== 'number') return e.message;
+  if (!(f.type === 'int' ? /^-?\d+$/ : /^-?\d+([.,]\d+)?$/).test(text)) return ui(f.type === 'int' ? 'notInt' : 'notNumber');
+  const x = Number(text.replace(',', '.'));
+  if (f.min != null && x < Number(f.min)) return ui('below')(f.min);
+  if (f.max != null && x > Number(f.max)) return ui('above')(f.max);
   return e.message;
+}
+
+/** The status line, in the page's language (an error's own text as it came). */
+function showStatus() {
+  const { key, arg, detail, fatal } = state.status;
+  const head = !key ? '' : arg === undefined ? ui(key) : ui(key)(arg);
+  const line = $('#status-line');
+  line.textContent = [head, detail].filter(Boolean).join(' ');
+  line.classList.toggle('fatal', Boolean(fatal));
 }
 
 // ---- loading ------------------------------------------------------------------
@@ -242,20 +324,61 @@ async function fetchText(path) {
 
 const fetchBundle = (file) => fetchText(`packs/${file}`);
 
-// `text`: the bundle when it was fetched already.
+let loads = 0;
+
+// `text`: the bundle when it was fetched already. The pack in use is
+// replaced only once the new one has compiled: a bundle that fails (a wrong
+// digest, a broken rule) leaves the page as it was.
 async function loadPack(file, text) {
-  text ??= await fetchBundle(file);
+  const load = ++loads;
+  let next;
+  let info;
+  try {
+    text ??= await fetchBundle(file);
+    next = Pack.fromBundle(text);
+    info = next.info();
+  } catch (e) {
+    next?.free();
+    if (load !== loads) return; // a later choice is loading: this one is moot
+    throw e;
+  }
+  if (load !== loads) { next.free(); return; } // a later choice won
+  // Values typed for fields the new pack also has are kept.
+  const kept = state.info ? Object.fromEntries(state.info.input.fields.map((f) => [f.name, document.getElementById(`f-${f.name}`).value])) : {};
+  const keptTouched = new Set(state.touched);
   state.pack?.free();
-  state.pack = Pack.fromBundle(text);
-  state.info = state.pack.info();
+  state.pack = next;
+  state.info = info;
+  state.file = file;
   timing.packReadyMs ??= performance.now();
-  $('#pack-version').textContent = `${state.info.id} ${state.info.version}`;
-  $('#pack-digest').textContent = state.info.digest;
+  $('#pack-version').textContent = `${info.id} ${info.version}`;
+  $('#pack-digest').textContent = info.digest;
   state.touched.clear();
+  state.editing = null;
   state.result = null;
+  state.status = { key: 'loading' };
   buildForm();
-  if (new URLSearchParams(location.search).has('sample') && SAMPLES[state.info.id]) fill(SAMPLES[state.info.id]);
+  for (const f of info.input.fields) {
+    if (!kept[f.name]) continue;
+    document.getElementById(`f-${f.name}`).value = kept[f.name];
+    if (keptTouched.has(f.name)) state.touched.add(f.name);
+  }
+  if (new URLSearchParams(location.search).has('sample') && SAMPLES[info.id] && load === 1) fill(SAMPLES[info.id]);
   else evaluate();
+}
+
+/** A pack chosen in the select; if it fails, the one in use stays. */
+async function choosePack(select) {
+  try {
+    await loadPack(select.value);
+  } catch (e) {
+    select.value = state.file;
+    console.warn(e);
+    state.status = { key: 'loadFailed', detail: `${e.kind ?? 'error'}: ${e.detail ?? e.message}`, fatal: true, keep: true };
+    showStatus();
+    // The message stays until the officer edits the form again.
+    $('#form').addEventListener('input', () => { state.status = { key: 'ready' }; evaluate(); }, { once: true });
+  }
 }
 
 async function main() {
@@ -270,13 +393,13 @@ async function main() {
   const select = $('#pack-select');
   select.replaceChildren(...index.packs.map((p) => el('option', { value: p.file, text: `${p.id} ${p.version}` })));
   for (const b of document.querySelectorAll('[data-lang]')) {
-    b.addEventListener('click', () => { state.lang = b.dataset.lang; localStorage.setItem('mezon.lang', state.lang); relabel(); });
+    b.addEventListener('click', () => { state.lang = b.dataset.lang; stored.set(state.lang); relabel(); });
   }
   relabel();
   await wasmReady;
   await loadPack(select.value, select.value === index.packs[0]?.file ? await firstBundle : undefined);
   // Only now: these need the module and a loaded pack.
-  select.addEventListener('change', () => loadPack(select.value).catch(showFatal));
+  select.addEventListener('change', () => choosePack(select));
   $('#sample').addEventListener('click', () => fill(SAMPLES[state.info.id]));
   $('#clear').addEventListener('click', () => { state.touched.clear(); fill({}); state.touched.clear(); evaluate(); });
   document.body.dataset.ready = 'true';
@@ -285,8 +408,8 @@ async function main() {
 
 function showFatal(e) {
   const where = e.file ? ` (${e.file}:${e.line}:${e.column})` : '';
-  $('#status-line').textContent = `${e.kind ?? 'error'}: ${e.detail ?? e.message}${where}`;
-  $('#status-line').classList.add('fatal');
+  state.status = { detail: `${e.kind ?? 'error'}: ${e.detail ?? e.message}${where}`, fatal: true, keep: true };
+  showStatus();
   document.body.dataset.ready = 'error';
   console.error(e);
 }
