@@ -14,10 +14,11 @@
  * Errors: a function that can fail returns NULL and, when `err` is not NULL,
  * sets `*err` to a new error (it leaves `*err` untouched on success). The
  * error carries a kind, a message, the pack file and a 1-based line and
- * column (0 = none), or all of it as JSON with mezon_error_json.
+ * column (0 = none), the input record and field, or all of it as JSON with
+ * mezon_error_json.
  *
  * Panics: no Rust panic crosses this boundary. Every function runs inside a
- * panic guard; a caught panic comes back as NULL plus a `runtime` error.
+ * panic guard; a caught panic comes back as NULL plus an `internal` error.
  *
  * Threads: a loaded mezon_pack is immutable; any number of threads may call
  * mezon_pack_assess_json, mezon_pack_rank_json and mezon_pack_info_json on
@@ -119,7 +120,8 @@ char *mezon_error_json(const struct mezon_error *err);
 
 /*
  The error's kind: `manifest`, `table`, `parse`, `runtime`, `limit`,
- `security`, `input` or `io`. Borrowed from `err`. NULL when `err` is NULL.
+ `security`, `input`, `io` or `internal` (a bug, such as a caught panic).
+ Borrowed from `err`. NULL when `err` is NULL.
  */
 const char *mezon_error_kind(const struct mezon_error *err);
 
@@ -128,6 +130,18 @@ const char *mezon_error_kind(const struct mezon_error *err);
  when it has none. Borrowed from `err`.
  */
 const char *mezon_error_file(const struct mezon_error *err);
+
+/*
+ The input record the error is about (its id, or its place such as
+ `organization 1`), or NULL when it has none. Borrowed from `err`.
+ */
+const char *mezon_error_record(const struct mezon_error *err);
+
+/*
+ The input field the error is about, or NULL when it has none. Borrowed
+ from `err`.
+ */
+const char *mezon_error_field(const struct mezon_error *err);
 
 /*
  The 1-based line the error points at, or 0 when it has none.

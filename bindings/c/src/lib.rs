@@ -45,6 +45,8 @@ pub struct mezon_error {
     rendered: CString,
     kind: CString,
     file: Option<CString>,
+    record: Option<CString>,
+    field: Option<CString>,
 }
 
 impl mezon_error {
@@ -53,6 +55,8 @@ impl mezon_error {
             rendered: c_string(error.to_string()),
             kind: c_string(error.kind().as_str().to_string()),
             file: error.file().map(|f| c_string(f.to_string())),
+            record: error.record().map(|r| c_string(r.to_string())),
+            field: error.field().map(|f| c_string(f.to_string())),
             error,
         }
     }
@@ -253,7 +257,8 @@ pub extern "C" fn mezon_error_json(err: *const mezon_error) -> *mut c_char {
 }
 
 /// The error's kind: `manifest`, `table`, `parse`, `runtime`, `limit`,
-/// `security`, `input` or `io`. Borrowed from `err`. NULL when `err` is NULL.
+/// `security`, `input`, `io` or `internal` (a bug, such as a caught panic).
+/// Borrowed from `err`. NULL when `err` is NULL.
 #[no_mangle]
 pub extern "C" fn mezon_error_kind(err: *const mezon_error) -> *const c_char {
     guard_or(ptr::null(), || match unsafe { err.as_ref() } {
@@ -268,6 +273,26 @@ pub extern "C" fn mezon_error_kind(err: *const mezon_error) -> *const c_char {
 pub extern "C" fn mezon_error_file(err: *const mezon_error) -> *const c_char {
     guard_or(ptr::null(), || match unsafe { err.as_ref() } {
         Some(e) => e.file.as_ref().map_or(ptr::null(), |f| f.as_ptr()),
+        None => ptr::null(),
+    })
+}
+
+/// The input record the error is about (its id, or its place such as
+/// `organization 1`), or NULL when it has none. Borrowed from `err`.
+#[no_mangle]
+pub extern "C" fn mezon_error_record(err: *const mezon_error) -> *const c_char {
+    guard_or(ptr::null(), || match unsafe { err.as_ref() } {
+        Some(e) => e.record.as_ref().map_or(ptr::null(), |r| r.as_ptr()),
+        None => ptr::null(),
+    })
+}
+
+/// The input field the error is about, or NULL when it has none. Borrowed
+/// from `err`.
+#[no_mangle]
+pub extern "C" fn mezon_error_field(err: *const mezon_error) -> *const c_char {
+    guard_or(ptr::null(), || match unsafe { err.as_ref() } {
+        Some(e) => e.field.as_ref().map_or(ptr::null(), |f| f.as_ptr()),
         None => ptr::null(),
     })
 }

@@ -201,6 +201,18 @@ static void test_errors(const mezon_pack *pack, const char *broken_dir) {
     err = NULL;
     out = mezon_pack_rank_json(pack, "{}", NULL, &err);
     CHECK(!out && err && strcmp(mezon_error_kind(err), "input") == 0, "rank needs an array");
+    CHECK(mezon_error_field(err) == NULL && mezon_error_record(err) == NULL, "no field, no record");
+    mezon_error_free(err);
+
+    /* An organisation record without its id: the error names record and field. */
+    err = NULL;
+    out = mezon_pack_rank_json(pack, "[]", "[{\"period\": 2016}]", &err);
+    CHECK(!out && err, "an organisation record without an id is an error");
+    if (err) {
+        const char *field = mezon_error_field(err), *record = mezon_error_record(err);
+        CHECK(field && strcmp(field, "organization_id") == 0, "field %s", field ? field : "(null)");
+        CHECK(record && strcmp(record, "organization 1") == 0, "record %s", record ? record : "(null)");
+    }
     mezon_error_free(err);
 }
 

@@ -13,7 +13,7 @@ use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::sync::GILOnceCell;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyMapping, PyString, PyTuple};
 use serde_json::{Map, Value};
 
 create_exception!(mezon, Error, PyException, "An engine error; `str(e)` is the rendered frame, attributes `kind`, `message`, `file`, `line`, `column`, `field`, `pack`, `indicator`.");
@@ -79,9 +79,28 @@ fn is_decimal(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
     obj.is_instance(decimal.bind(py))
 }
 
-/// Python objects → JSON: dicts with string keys, lists and tuples, str,
-/// bool, int, float, `decimal.Decimal` (by its exact text) and None.
+/// How deep a record's values may nest: serde_json's own limit for the
+/// `*_json` methods. Also what stops a list that contains itself.
+const MAX_DEPTH: usize = 128;
+
+/// Python objects → JSON: mappings with string keys, lists and tuples,
+/// str, bool, int, float, `decimal.Decimal` and None.
 fn to_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
+    value_at(obj, 0, None)
+}
+
+/// `field`: the record's field the value is (or is inside of), for errors.
+fn value_at(obj: &Bound<'_, PyAny>, depth: usize, field: Option<&str>) -> PyResult<Value> {
+    let bad = |message: String| {
+        let e = mezon::Error::new(mezon::ErrorKind::Input, message);
+        py_err(obj.py(), match field {
+            Some(f) => e.with_field(f),
+            None => e,
+        })
+    };
+    if depth > MAX_DEPTH {
+        return Err(bad(format!("values nest deeper than {MAX_DEPTH} levels (or a list contains itself)")));
+    }
     if obj.is_none() {
         return Ok(Value::Null);
     }
@@ -98,29 +117,53 @@ fn to_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
         if let Ok(u) = obj.extract::<u64>() {
             return Ok(Value::from(u));
         }
-        return Err(PyTypeError::new_err(format!("integer out of range for a record: {obj}")));
+        // Past 64 bits: what the `*_json` methods make of the same digits
+        // (the nearest double), so the engine judges it as it would there.
+        return json_number(&obj.str()?.to_string()).ok_or_else(|| bad(format!("{obj} is too large for a number")));
     }
-    if obj.is_instance_of::<PyFloat>() || is_decimal(obj)? {
-        // The number's own text, read as JSON text is: the same value the
-        // `*_json` methods get for it.
+    if obj.is_instance_of::<PyFloat>() {
+        // Python's shortest text of the float, read as JSON text is.
         let text = obj.str()?.to_string();
-        return match serde_json::from_str::<Value>(&text) {
-            Ok(v @ Value::Number(_)) => Ok(v),
-            _ => Err(PyTypeError::new_err(format!("not a finite number: {text}"))),
-        };
+        return json_number(&text).ok_or_else(|| bad(format!("{text} is not a number JSON can carry")));
     }
-    if let Ok(d) = obj.downcast::<PyDict>() {
-        let mut m = Map::new();
-        for (k, v) in d.iter() {
-            let key = k.downcast::<PyString>().map_err(|_| PyTypeError::new_err(format!("record keys must be str, not {}", k.get_type())))?;
-            m.insert(key.to_cow()?.into_owned(), to_value(&v)?);
+    if is_decimal(obj)? {
+        let text = obj.str()?.to_string();
+        if !obj.call_method0("is_finite")?.is_truthy()? {
+            return Err(bad(format!("Decimal {text} is not a number JSON can carry")));
         }
-        return Ok(Value::Object(m));
+        // A Decimal that a double holds exactly (99.2, 150.5) is that
+        // number, as in JSON text. Any other goes as its text, which the
+        // engine reads exactly (as a CSV cell) rather than through a double:
+        // Decimal("99.49999999999999999") stays below 99.5.
+        let f: f64 = obj.call_method0("__float__")?.extract()?;
+        let round_trip = obj.get_type().call1((PyFloat::new(obj.py(), f).str()?,))?;
+        return Ok(match json_number(&text) {
+            Some(number) if round_trip.eq(obj)? => number,
+            _ => Value::String(text),
+        });
+    }
+    if let Ok(m) = obj.downcast::<PyMapping>() {
+        // Over a snapshot of the items: a value's conversion runs Python
+        // code (`__str__`), which could change the mapping under the loop.
+        let mut out = Map::new();
+        for item in m.items()?.iter() {
+            let (k, v) = item.extract::<(Bound<'_, PyAny>, Bound<'_, PyAny>)>()?;
+            let key = k.downcast::<PyString>().map_err(|_| PyTypeError::new_err(format!("record keys must be str, not {}", k.get_type())))?;
+            let key = key.to_cow()?.into_owned();
+            let value = value_at(&v, depth + 1, Some(field.unwrap_or(&key)))?;
+            out.insert(key, value);
+        }
+        return Ok(Value::Object(out));
     }
     if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
-        return obj.try_iter()?.map(|item| to_value(&item?)).collect::<PyResult<Vec<_>>>().map(Value::Array);
+        return obj.try_iter()?.map(|item| value_at(&item?, depth + 1, field)).collect::<PyResult<Vec<_>>>().map(Value::Array);
     }
     Err(PyTypeError::new_err(format!("{} cannot be a JSON value in a record", obj.get_type())))
+}
+
+/// A number's text read as JSON text is; `None` past the double range.
+fn json_number(text: &str) -> Option<Value> {
+    serde_json::from_str::<Value>(text).ok().filter(Value::is_number)
 }
 
 fn to_values(items: &Bound<'_, PyAny>) -> PyResult<Vec<Value>> {
@@ -148,14 +191,24 @@ struct Pack {
     pack: mezon::Pack,
 }
 
+/// Engine work, with the GIL released. A panic there is a bug; it becomes
+/// `InternalError` (as `internal` in the C binding) rather than pyo3's
+/// `PanicException`, which `except Exception` does not catch.
+fn engine<T: Send>(py: Python<'_>, work: impl FnOnce() -> T + Send) -> PyResult<T> {
+    py.allow_threads(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))).map_err(|payload| {
+        let what = payload.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| payload.downcast_ref::<String>().cloned());
+        let message = format!("the engine panicked (a bug; please report it): {}", what.unwrap_or_default());
+        py_err(py, mezon::Error::new(mezon::ErrorKind::Internal, message))
+    })
+}
+
 impl Pack {
-    fn assess_text(&self, py: Python<'_>, record: Value) -> String {
-        py.allow_threads(|| self.pack.assess(&record).to_json_line())
+    fn assess_text(&self, py: Python<'_>, record: Value) -> PyResult<String> {
+        engine(py, || self.pack.assess(&record).to_json_line())
     }
 
     fn rank_text(&self, py: Python<'_>, services: Vec<Value>, organizations: Vec<Value>) -> PyResult<String> {
-        py.allow_threads(|| self.pack.rank(&services, &organizations).map(|r| mezon::to_json_line(&r.to_json())))
-            .map_err(|e| py_err(py, e))
+        engine(py, || self.pack.rank(&services, &organizations).map(|r| mezon::to_json_line(&r.to_json())))?.map_err(|e| py_err(py, e))
     }
 }
 
@@ -165,7 +218,7 @@ impl Pack {
     /// version, or a bundle `.json` file.
     #[staticmethod]
     fn load(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Pack> {
-        py.allow_threads(|| mezon::Pack::load(&mezon::Engine::default(), &path))
+        engine(py, || mezon::Pack::load(&mezon::Engine::default(), &path))?
             .map(|pack| Pack { pack })
             .map_err(|e| py_err(py, e))
     }
@@ -173,7 +226,7 @@ impl Pack {
     /// Loads a pack from the text of a bundle; its digest is verified.
     #[staticmethod]
     fn from_bundle(py: Python<'_>, bundle: &str) -> PyResult<Pack> {
-        py.allow_threads(|| mezon::Pack::from_bundle(&mezon::Engine::default(), bundle))
+        engine(py, || mezon::Pack::from_bundle(&mezon::Engine::default(), bundle))?
             .map(|pack| Pack { pack })
             .map_err(|e| py_err(py, e))
     }
@@ -201,10 +254,12 @@ impl Pack {
         loads(py, &mezon::to_json_line(&self.pack.info()))
     }
 
-    /// Assesses one record (a dict); returns the result dict. Never raises
-    /// for a bad record: the result has status `invalid` and its `errors`.
+    /// Assesses one record (a mapping); returns the result dict. A record
+    /// with bad fields is not an exception: the result has status `invalid`
+    /// and its `errors`. Raises `InputError` for a value JSON cannot carry
+    /// (NaN, ±inf, a list that contains itself).
     fn assess(&self, py: Python<'_>, record: &Bound<'_, PyAny>) -> PyResult<PyObject> {
-        let text = self.assess_text(py, to_value(record)?);
+        let text = self.assess_text(py, to_value(record)?)?;
         loads(py, &text)
     }
 
@@ -212,7 +267,7 @@ impl Pack {
     /// line of JSON, byte for byte the line `mezon assess --format jsonl`
     /// writes. Raises `InputError` when the text is not JSON.
     fn assess_json(&self, py: Python<'_>, record: &str) -> PyResult<String> {
-        let line = py.allow_threads(|| self.pack.assess_json(record).map(|a| a.to_json_line()));
+        let line = engine(py, || self.pack.assess_json(record).map(|a| a.to_json_line()))?;
         line.map_err(|e| not_json(py, "record", &e))
     }
 
@@ -220,7 +275,7 @@ impl Pack {
     /// released while the engine works; returns a list of result dicts.
     fn assess_many(&self, py: Python<'_>, records: &Bound<'_, PyAny>) -> PyResult<Vec<PyObject>> {
         let records = to_values(records)?;
-        let texts: Vec<String> = py.allow_threads(|| records.iter().map(|r| self.pack.assess(r).to_json_line()).collect());
+        let texts: Vec<String> = engine(py, || records.iter().map(|r| self.pack.assess(r).to_json_line()).collect())?;
         texts.iter().map(|t| loads(py, t)).collect()
     }
 

@@ -4,7 +4,8 @@ Contents:
   golden    every golden case through assess_json, byte for byte against
             `mezon assess --format jsonl`; the dict path gives the same result
   decimals  exact decimals arrive as decimal.Decimal, never float
-  errors    typed exceptions with kind, file, line and column
+  errors    typed exceptions with kind, file, line and column; values JSON
+            cannot carry, cycles and deep nesting raise InputError
   hostile   a rule that loops ends its own record; the process goes on
   batch     the bundled example through assess_many (600 in, 600 out) and rank
 """
@@ -114,6 +115,59 @@ def test_bad_bundle_raises_manifest_error():
 def test_unconvertible_value_raises_type_error(pack):
     with pytest.raises(TypeError):
         pack.assess({"service_id": object()})
+
+
+def test_decimal_input_is_read_exactly_not_through_a_float(pack, tmp_path):
+    # 17 nines after the point: a double would round it up to 99.5, the
+    # availability table's next band. The CLI reads the same cell exactly.
+    text = "99.49999999999999999"
+    as_decimal = pack.assess(dict(WORKED_EXAMPLE, availability_pct=Decimal(text)))
+    as_text = pack.assess(dict(WORKED_EXAMPLE, availability_pct=text))
+    assert as_decimal == as_text
+    assert as_decimal["indicators"]["availability"]["points"] == 4  # [99.0, 99.5), not 5
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), Decimal("NaN"), Decimal("-Infinity"), 10**400])
+def test_values_json_cannot_carry_raise_input_error_naming_the_field(pack, value):
+    with pytest.raises(mezon.InputError) as caught:
+        pack.assess(dict(WORKED_EXAMPLE, availability_pct=value))
+    assert caught.value.field == "availability_pct"
+
+
+def test_a_list_that_contains_itself_raises_instead_of_crashing(pack):
+    looped = []
+    looped.append(looped)
+    with pytest.raises(mezon.InputError) as caught:
+        pack.assess(dict(WORKED_EXAMPLE, extra=looped))
+    assert caught.value.field == "extra"
+    deep = []
+    for _ in range(100_000):
+        deep = [deep]
+    with pytest.raises(mezon.InputError):
+        pack.assess(dict(WORKED_EXAMPLE, extra=deep))
+
+
+def test_any_mapping_is_a_record_and_a_big_int_is_judged_like_json(pack):
+    from types import MappingProxyType
+
+    assert pack.assess(MappingProxyType(WORKED_EXAMPLE)) == pack.assess(WORKED_EXAMPLE)
+    # Past 64 bits: what assess_json makes of the same digits.
+    big = dict(WORKED_EXAMPLE, marks_1=2**64)
+    assert pack.assess(big) == json.loads(pack.assess_json(json.dumps(big, default=str)), parse_float=Decimal)
+    assert pack.assess(big)["status"] == "invalid"
+
+
+def test_a_record_changed_while_it_is_read_is_not_a_crash(pack):
+    record = dict(WORKED_EXAMPLE)
+
+    class Sneaky(Decimal):
+        def __str__(self):
+            record.pop("justified_complaints", None)
+            return super().__str__()
+
+    record["availability_pct"] = Sneaky("99.2")
+    # Read from a snapshot of the items: the record as it was when passed.
+    assert pack.assess(record)["score"] == Decimal("78.78")
 
 
 # hostile ------------------------------------------------------------------

@@ -7,7 +7,8 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Union
 VERSION: str
 __version__: str
 
-#: A JSON value as results carry it: exact decimals are ``Decimal``, never ``float``.
+#: A JSON value as results carry it: exact decimals are ``Decimal``, never ``float``;
+#: whole numbers are ``int`` (so a score of 90 is ``90``; ``Decimal(x)`` takes either).
 JsonValue = Union[None, bool, int, Decimal, str, List[Any], Dict[str, Any]]
 #: A record: field name -> value (``int``, ``float``, ``Decimal``, ``bool``, ``str`` or ``None``).
 Record = Mapping[str, Any]
@@ -16,7 +17,7 @@ class Error(Exception):
     """An engine error. ``str(e)`` is the rendered frame (``--> file:line:col``, the source line, a caret)."""
 
     kind: str
-    """``manifest``, ``table``, ``parse``, ``runtime``, ``limit``, ``security``, ``input`` or ``io``."""
+    """``manifest``, ``table``, ``parse``, ``runtime``, ``limit``, ``security``, ``input``, ``io`` or ``internal``."""
     message: str
     """The message without position."""
     file: Optional[str]
@@ -63,7 +64,11 @@ class Pack:
     def assess(self, record: Record) -> Dict[str, Any]:
         """Assesses one record. A bad record is not an exception: status ``invalid`` and ``errors``.
 
-        Keys: ``service_id``, ``organization_id``, ``period``, ``status``, ``score`` (``Decimal``),
+        Raises ``InputError`` (with ``field``) only for a value JSON cannot carry: NaN, infinity,
+        a ``Decimal`` NaN, values nested deeper than 128 levels (or a list that contains itself).
+        A ``Decimal`` reaches the engine as its exact text, never through a float.
+
+        Keys: ``service_id``, ``organization_id``, ``period``, ``status``, ``score`` (``Decimal``, or ``int`` when whole),
         ``score_exact`` (fraction text), ``grade``, ``points_total``, ``max_applicable``, ``reason``,
         ``indicators``, ``errors``, ``warnings``, ``pack``.
         """
