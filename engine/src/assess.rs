@@ -244,7 +244,7 @@ impl Pack {
                         s.push_constant("input", Record { index: p.field_index.clone(), values: Arc::new(values) });
                         s
                     });
-                    sandbox::start_trace(opts.trace);
+                    sandbox::start_trace(opts.trace, p.limits.max_trace_lines);
                     let r = sandbox::eval_rule(&p.rhai, (p.uid, i), scope, &ind.ast);
                     scope.rewind(1);
                     a.events.extend(sandbox::take_trace());

@@ -359,6 +359,8 @@ pub(crate) struct Context<'a> {
     pub(crate) engine: &'a rhai::Engine,
     pub(crate) max_string: usize,
     pub(crate) max_array: usize,
+    /// Trace lines one run may add; past them Rhai runs the rule and fails it.
+    pub(crate) max_trace_lines: usize,
     /// Rhai's operations and variables limits: a rule that could come near
     /// them runs in Rhai, which enforces them.
     pub(crate) max_operations: u64,
@@ -954,6 +956,8 @@ struct Run<'a> {
     record: &'a [Val],
     tables: &'a [Table],
     trace: Option<Trace<'a>>,
+    /// Trace lines (`explain`, `table`) so far, counted with tracing off too.
+    lines: usize,
 }
 
 /// Where a traced run records what happened: events, and the values that
@@ -1031,7 +1035,7 @@ fn on_stack<const N: usize, T>(slots: usize, f: impl FnOnce(&mut [Val]) -> T) ->
 /// drops whatever the attempt recorded.
 pub(crate) fn run(rule: &FastRule, record: &[Val], tables: &[Table], trace: Option<Trace>, scratch: &mut Scratch) -> Option<Val> {
     let arena = &mut scratch.arena;
-    let mut r = Run { arena, record, tables, trace };
+    let mut r = Run { arena, record, tables, trace, lines: 0 };
     let out = with_frame(rule.slots, |frame| match (rule.code)(&mut r, frame)? {
         Flow::Next(v) | Flow::Return(v) => Some(v),
     });
@@ -1138,10 +1142,11 @@ struct Link<'a> {
     templates: &'a [Template],
     max_string: usize,
     max_array: usize,
+    max_trace_lines: usize,
 }
 
 fn link_block(body: &[S], funcs: &[Arc<Linked>], templates: &[Template], cx: &Context) -> Sx {
-    let l = Link { funcs, templates, max_string: cx.max_string, max_array: cx.max_array };
+    let l = Link { funcs, templates, max_string: cx.max_string, max_array: cx.max_array, max_trace_lines: cx.max_trace_lines };
     l.block(body)
 }
 
@@ -1647,7 +1652,7 @@ impl Link<'_> {
             }
             E::Explain(t, args) => {
                 let template = &self.templates[*t];
-                let (t, interpolated, max) = (*t as u32, template.interpolated, self.max_string);
+                let (t, interpolated, max, max_lines) = (*t as u32, template.interpolated, self.max_string, self.max_trace_lines);
                 let fixed: usize = template.parts.iter().flatten().map(|p| p.0.len()).sum();
                 let args = self.opds(args);
                 Box::new(move |r, f| {
@@ -1668,9 +1673,11 @@ impl Link<'_> {
                             tr.values.push(v);
                         }
                     }
-                    // Rhai fails a string over the size limit; past this bound
-                    // the fast path leaves the decision to it.
-                    if len > max {
+                    // Rhai fails a string over the size limit, and a rule past
+                    // its trace lines; past these bounds the fast path leaves
+                    // the decision to it.
+                    r.lines += 1;
+                    if len > max || r.lines > max_lines {
                         return None;
                     }
                     if let Some(tr) = &mut r.trace {
@@ -1681,8 +1688,12 @@ impl Link<'_> {
                 })
             }
             E::Table(t, a) => {
-                let (t, a) = (*t, self.opd(a));
+                let (t, a, max_lines) = (*t, self.opd(a), self.max_trace_lines);
                 Box::new(move |r, f| {
+                    r.lines += 1;
+                    if r.lines > max_lines {
+                        return None;
+                    }
                     let v = a.get(r, f)?;
                     let x = num_of(&v);
                     discard(v);
@@ -1789,13 +1800,19 @@ fn binary_slow(op: Op, a: Val, b: Val) -> C<Val> {
     })
 }
 
+fn small(x: Num) -> C<Num> {
+    x.is_small().then_some(x)
+}
+
 /// A binary operator on exact numbers (`%` is for integers only).
 fn num_binary(op: Op, x: &Num, y: &Num) -> C<Val> {
     Some(match op {
-        Op::Add => Val::Num(x.add(y)),
-        Op::Sub => Val::Num(x.sub(y)),
-        Op::Mul => Val::Num(x.mul(y)),
-        Op::Div => Val::Num(x.div(y)?),
+        // A result past machine words is left to Rhai, which checks it
+        // against the exact number limit (`Limits::max_number_bits`).
+        Op::Add => Val::Num(small(x.add(y))?),
+        Op::Sub => Val::Num(small(x.sub(y))?),
+        Op::Mul => Val::Num(small(x.mul(y))?),
+        Op::Div => Val::Num(small(x.div(y)?)?),
         Op::Rem => return None,
         _ => Val::Bool(compare(op, x.cmp(y))?),
     })

@@ -127,6 +127,15 @@ impl Num {
         }
     }
 
+    /// Bits of the larger of numerator and denominator (at most 64 for a
+    /// machine-word number): what the sandbox's size limit measures.
+    pub(crate) fn bits(&self) -> u64 {
+        match &self.0 {
+            Repr::Small(..) => 64,
+            Repr::Big(b) => b.numer().bits().max(b.denom().bits()),
+        }
+    }
+
     fn to_big(&self) -> BigRational {
         match &self.0 {
             Repr::Small(n, d) => BigRational::new_raw(BigInt::from(*n), BigInt::from(*d)),

@@ -44,6 +44,15 @@ pub struct Limits {
     pub max_functions: usize,
     /// Modules a script may import.
     pub max_modules: usize,
+    /// Lines one indicator evaluation may add to the trace (`explain`,
+    /// `print`, `table`), counted whether or not the trace is kept: each
+    /// line holds up to `max_string_size` bytes, and a rule in a loop must
+    /// not fill memory with them.
+    pub max_trace_lines: usize,
+    /// Bits of the numerator or denominator of an exact number a rule may
+    /// compute (4096 bits: about 1,230 digits). Exact products grow without
+    /// bound: twenty squarings of 1.1 would take hours and gigabytes.
+    pub max_number_bits: u64,
 }
 
 impl Default for Limits {
@@ -59,6 +68,8 @@ impl Default for Limits {
             max_variables: 256,
             max_functions: 256,
             max_modules: 16,
+            max_trace_lines: 100,
+            max_number_bits: 4096,
         }
     }
 }
@@ -128,22 +139,50 @@ thread_local! {
     // Evaluation is synchronous on one thread, so the events of the rule
     // running now are collected here; `None` when tracing is off.
     static EVENTS: RefCell<Option<Vec<Event>>> = const { RefCell::new(None) };
+    // Trace lines of the rule running now, and how many it may add.
+    static LINES: std::cell::Cell<(usize, usize)> = const { std::cell::Cell::new((0, usize::MAX)) };
 }
 
-pub(crate) fn start_trace(on: bool) {
+pub(crate) fn start_trace(on: bool, max_lines: usize) {
     EVENTS.with(|e| *e.borrow_mut() = on.then(Vec::new));
+    LINES.set((0, max_lines));
 }
 
 pub(crate) fn take_trace() -> Vec<Event> {
     EVENTS.with(|e| e.borrow_mut().as_mut().map(std::mem::take).unwrap_or_default())
 }
 
-fn record(event: impl FnOnce() -> Event) {
+/// Adds a trace line; `false` (and nothing kept) past the rule's limit.
+fn record(event: impl FnOnce() -> Event) -> bool {
+    let (n, max) = LINES.get();
+    LINES.set((n + 1, max));
+    if n >= max {
+        return false;
+    }
     EVENTS.with(|e| {
         if let Some(v) = e.borrow_mut().as_mut() {
             v.push(event());
         }
     });
+    true
+}
+
+/// Whether the rule running now went past its trace lines.
+fn trace_overflowed() -> Option<usize> {
+    let (n, max) = LINES.get();
+    (n > max).then_some(max)
+}
+
+fn too_many_lines(max: usize) -> Box<EvalAltResult> {
+    host_error(ErrorKind::Limit, format!("the rule wrote more than {max} trace lines (explain, print, table)"))
+}
+
+/// `x` unless it is past the exact number limit.
+fn bounded(x: Num, max_bits: u64) -> RResult<Num> {
+    if x.bits() > max_bits {
+        return Err(host_error(ErrorKind::Limit, format!("an exact number past {max_bits} bits in its numerator or denominator")));
+    }
+    Ok(x)
 }
 
 /// The record as rules see it: `input.completed`. Reading a field the schema
@@ -214,14 +253,20 @@ pub(crate) fn build(limits: &Limits, fields: &[String], tables: Arc<Vec<Table>>,
     // built-in truncating division: a rule writes `x = x / y` instead.
     e.disable_symbol("/=");
     e.set_strict_variables(true);
-    e.on_print(|s| record(|| Event::Note(s.to_owned())));
-    e.on_debug(|s, _, _| record(|| Event::Note(s.to_owned())));
+    // `print` cannot fail: past the limit its lines are not kept, and the
+    // rule fails when it ends (`eval_rule`).
+    e.on_print(|s| {
+        record(|| Event::Note(s.to_owned()));
+    });
+    e.on_debug(|s, _, _| {
+        record(|| Event::Note(s.to_owned()));
+    });
     e.set_module_resolver(LibResolver { modules });
     // Off so that the exact `/` below replaces Rhai's truncating integer
     // division: `194 / 200` is 97/100 in a rule, never 0.
     e.set_fast_operators(false);
 
-    register_num(&mut e);
+    register_num(&mut e, limits.max_number_bits);
 
     e.register_type_with_name::<Record>("Record");
     e.register_indexer_get(|r: &mut Record, field: &str| -> RResult<Dynamic> {
@@ -239,7 +284,12 @@ pub(crate) fn build(limits: &Limits, fields: &[String], tables: Arc<Vec<Table>>,
 
     e.register_type_with_name::<NotApplicable>("NotApplicable");
     e.register_fn("na", |reason: &str| NotApplicable(reason.to_owned()));
-    e.register_fn("explain", |s: &str| record(|| Event::Note(s.to_owned())));
+    e.register_fn("explain", |s: &str| -> RResult<()> {
+        if record(|| Event::Note(s.to_owned())) {
+            return Ok(());
+        }
+        Err(too_many_lines(LINES.get().1))
+    });
 
     let t = tables.clone();
     e.register_fn("table", move |name: &str, value: Dynamic| -> RResult<Num> {
@@ -252,13 +302,15 @@ pub(crate) fn build(limits: &Limits, fields: &[String], tables: Arc<Vec<Table>>,
         let table = &t[ti];
         let row = table.lookup(&inputs).map_err(|err| EvalAltResult::ErrorRuntime(Dynamic::from(err), Position::NONE))?;
         let outcome = table.rows[row].outcome.clone();
-        record(|| Event::Table { table: ti, inputs, row });
+        if !record(|| Event::Table { table: ti, inputs, row }) {
+            return Err(too_many_lines(LINES.get().1));
+        }
         Ok(outcome)
     });
     e
 }
 
-pub(crate) fn register_num(e: &mut rhai::Engine) {
+pub(crate) fn register_num(e: &mut rhai::Engine, max_bits: u64) {
     e.register_type_with_name::<Num>("Num");
     e.register_fn("num", |s: &str| -> RResult<Num> {
         Num::parse(s).ok_or_else(|| host_error(ErrorKind::Runtime, format!("num(\"{s}\"): not a decimal or fraction")))
@@ -272,10 +324,10 @@ pub(crate) fn register_num(e: &mut rhai::Engine) {
     // truncate silently.
     e.register_fn("/", |a: INT, b: INT| -> RResult<Num> { Num::ratio(a, b).ok_or_else(div_zero) });
 
-    arith(e, "+", |a, b| Ok(a.add(b)));
-    arith(e, "-", |a, b| Ok(a.sub(b)));
-    arith(e, "*", |a, b| Ok(a.mul(b)));
-    arith(e, "/", |a, b| a.div(b).ok_or_else(div_zero));
+    arith(e, max_bits, "+", |a, b| Ok(a.add(b)));
+    arith(e, max_bits, "-", |a, b| Ok(a.sub(b)));
+    arith(e, max_bits, "*", |a, b| Ok(a.mul(b)));
+    arith(e, max_bits, "/", |a, b| a.div(b).ok_or_else(div_zero));
     e.register_fn("-", |a: Num| a.neg());
 
     use std::cmp::Ordering::*;
@@ -289,9 +341,13 @@ pub(crate) fn register_num(e: &mut rhai::Engine) {
     e.register_fn("min", |a: Num, b: Num| a.min(b));
     e.register_fn("max", |a: Num, b: Num| a.max(b));
     e.register_fn("abs", |a: Num| if a.signum() < 0 { a.neg() } else { a });
-    e.register_fn("round", |a: Num, places: INT| -> RResult<Num> {
+    e.register_fn("round", move |a: Num, places: INT| -> RResult<Num> {
         let p = u32::try_from(places).map_err(|_| host_error(ErrorKind::Runtime, "round: places must be 0 or more"))?;
-        Ok(a.rounded(p))
+        // 10^places is computed: its bits are about places × 3.32.
+        if u64::from(p) * 10 > max_bits * 3 {
+            return Err(host_error(ErrorKind::Limit, format!("round: {p} places is past the exact number limit of {max_bits} bits")));
+        }
+        bounded(a.rounded(p), max_bits)
     });
     e.register_fn("fraction", |a: Num| a.fraction_text());
 }
@@ -303,10 +359,10 @@ pub(crate) fn register_num(e: &mut rhai::Engine) {
 
 /// Arithmetic operator `op` on exact numbers.
 #[inline(never)]
-fn arith(e: &mut rhai::Engine, op: &str, f: fn(&Num, &Num) -> RResult<Num>) {
-    e.register_fn(op, move |a: Num, b: Num| f(&a, &b));
-    e.register_fn(op, move |a: Num, b: INT| f(&a, &Num::int(b)));
-    e.register_fn(op, move |a: INT, b: Num| f(&Num::int(a), &b));
+fn arith(e: &mut rhai::Engine, max_bits: u64, op: &str, f: fn(&Num, &Num) -> RResult<Num>) {
+    e.register_fn(op, move |a: Num, b: Num| bounded(f(&a, &b)?, max_bits));
+    e.register_fn(op, move |a: Num, b: INT| bounded(f(&a, &Num::int(b))?, max_bits));
+    e.register_fn(op, move |a: INT, b: Num| bounded(f(&Num::int(a), &b)?, max_bits));
 }
 
 /// Comparison `op` on exact numbers: whether their ordering passes `f`.
@@ -435,7 +491,12 @@ pub(crate) fn eval_rule(engine: &rhai::Engine, key: (u64, usize), scope: &mut rh
         global.source = ast.source().map(Into::into);
         global.lib.push(ast.shared_lib().clone());
         #[allow(deprecated)] // the one entry point that takes caches; pinned rhai version
-        engine.eval_statements_raw(&mut global, caches, scope, ast.statements())
+        let value = engine.eval_statements_raw(&mut global, caches, scope, ast.statements())?;
+        // Lines `print` could not keep: the rule fails, as `explain` would.
+        match trace_overflowed() {
+            Some(max) => Err(too_many_lines(max)),
+            None => Ok(value),
+        }
     })
 }
 

@@ -114,7 +114,7 @@ mod tests {
             super::register(&mut e);
         }
         e.set_max_array_size(8).set_max_string_size(200).set_fast_operators(false);
-        crate::sandbox::register_num(&mut e);
+        crate::sandbox::register_num(&mut e, crate::Limits::default().max_number_bits);
         e
     }
 
