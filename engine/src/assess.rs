@@ -459,7 +459,9 @@ impl Assessment {
     /// The result as JSON, the same object on every platform and for the
     /// same record whichever API produced it: `service_id`, `organization_id`, `period`, `status`, `score` (the
     /// published figure), `score_exact`, `grade`, `points_total`,
-    /// `max_applicable`, `reason`, `indicators`, `errors`, `warnings`, `pack`.
+    /// `max_applicable`, `reason`, `indicators`, `errors`, `warnings`,
+    /// `aggregation` and `grading` (whether the rules that made the score
+    /// and the grade are provisional, and their clauses), `pack`.
     pub fn to_json(&self) -> Value {
         // The same keys, order and values as `to_json_line` writes (the tests
         // compare the two on every golden case, the example data and the
@@ -483,7 +485,9 @@ impl Assessment {
             let entry = json!({
                 "points": num(r.points.as_ref(), agg.points_decimals),
                 "max": def.max,
-                "applicable": r.error.is_none() && r.not_applicable.is_none(),
+                // A failed rule is not "not applicable": its error is in
+                // `errors` and the record's status is `error`.
+                "applicable": r.not_applicable.is_none(),
                 "provisional": def.provisional,
                 "clause": def.clause,
                 "trace": a.trace(i),
@@ -504,6 +508,8 @@ impl Assessment {
             "indicators": indicators,
             "errors": a.errors.iter().map(error_entry).collect::<Vec<_>>(),
             "warnings": a.warnings,
+            "aggregation": aggregation_ref(m),
+            "grading": grading_ref(m),
             "pack": a.pack.reference(),
         })
     }
@@ -567,7 +573,7 @@ impl Assessment {
             out.push_str(head);
             num(out, r.points.as_ref(), agg.points_decimals);
             out.push_str(max);
-            json::bool(out, r.error.is_none() && r.not_applicable.is_none());
+            json::bool(out, r.not_applicable.is_none());
             out.push_str(tail);
             a.write_trace(i, &mut JsonLines { out, first: true });
             out.push_str("]}");
@@ -609,10 +615,23 @@ pub(crate) fn indicator_json_parts(def: &crate::manifest::IndicatorDef) -> [Box<
     [head.into(), format!(",\"max\":{},\"applicable\":", def.max).into(), tail.into()]
 }
 
+/// Whether the score's aggregation is provisional, and its clause.
+fn aggregation_ref(m: &crate::manifest::Manifest) -> Value {
+    json!({ "provisional": m.aggregation.provisional, "clause": m.aggregation.clause })
+}
+
+/// Whether the grade bands are provisional, and their clause.
+fn grading_ref(m: &crate::manifest::Manifest) -> Value {
+    let g = m.grading.clone().unwrap_or_default();
+    json!({ "provisional": g.provisional, "clause": g.clause })
+}
+
 /// The end of every JSON result line of a pack, after the warnings:
-/// `],"pack":REFERENCE}`.
-pub(crate) fn json_end(reference: &Value) -> Box<str> {
-    format!("],\"pack\":{}}}", crate::to_json_line(reference)).into_boxed_str()
+/// `],"aggregation":{…},"grading":{…},"pack":REFERENCE}`.
+pub(crate) fn json_end(m: &crate::manifest::Manifest, reference: &Value) -> Box<str> {
+    let (agg, grading, pack) = (aggregation_ref(m), grading_ref(m), reference);
+    let line = crate::to_json_line;
+    format!("],\"aggregation\":{},\"grading\":{},\"pack\":{}}}", line(&agg), line(&grading), line(pack)).into_boxed_str()
 }
 
 fn table_line(out: &mut impl TraceOut, t: &crate::table::Table, inputs: &[Num], row: usize) {

@@ -382,7 +382,7 @@ fn compile(engine: &Engine, manifest: Manifest, files: BTreeMap<String, String>,
         indicators.push(Indicator { ast, reads, read_slots, fast, json_parts });
     }
 
-    let json_pack = crate::assess::json_end(&reference(&manifest.id, &manifest.version, &digest));
+    let json_pack = crate::assess::json_end(&manifest, &reference(&manifest.id, &manifest.version, &digest));
     let field_names_json = manifest.input.fields.iter().map(|f| crate::json::escaped_text(&f.name).into_boxed_str()).collect();
     let plan = crate::input::Plan::new(&manifest.input, &field_index);
     Ok(Pack(Arc::new(Handle(Arc::new(Inner {

@@ -94,6 +94,10 @@ export interface Assessment {
   indicators: Record<string, IndicatorOutcome>;
   errors: ResultError[];
   warnings: string[];
+  /** Whether the rule that made the score is provisional, and its clause. */
+  aggregation: { provisional: boolean; clause: string | null };
+  /** Whether the grade bands are provisional, and their clause. */
+  grading: { provisional: boolean; clause: string | null };
   pack: { id: string; version: string; digest: string };
 }
 

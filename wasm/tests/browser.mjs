@@ -168,6 +168,9 @@ try {
     assert.match(await page.locator('[data-indicator="timeliness"] .points').textContent(), /^16 of 20$/);
     assert.ok((await page.locator('[data-indicator="timeliness"] .trace li').count()) >= 2);
     assert.ok((await page.locator('[data-indicator="satisfaction"] .badge').count()) === 1);
+    // The aggregation and the grade bands are provisional too.
+    assert.ok(await page.locator('#score-badge').isVisible());
+    assert.match(await page.locator('#grade-badge').getAttribute('title'), /^Annex \(reconstructed\): ≥ 86 excellent/);
     assert.equal(await page.locator('.field-error:not(:empty)').count(), 0);
     await page.screenshot({ path: join(OUT, 'worked-example.png'), fullPage: true });
   });

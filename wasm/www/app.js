@@ -236,6 +236,12 @@ function render(r) {
   const grade = state.info.grades.find((g) => g.id === r.grade);
   $('#grade').textContent = grade ? label(grade.label, grade.id) : '—';
   $('#grade').dataset.grade = r.grade ?? '';
+  // The score's aggregation and the grade bands are rules too: marked when
+  // provisional, their clause on hover.
+  for (const [badge, rule] of [['#score-badge', r.aggregation], ['#grade-badge', r.grading]]) {
+    $(badge).hidden = !rule?.provisional;
+    $(badge).title = rule?.clause ?? '';
+  }
   $('#reason').textContent = r.reason ?? '';
 
   // Field errors beside their fields; required-but-untouched ones only counted.

@@ -70,7 +70,8 @@ class Pack:
 
         Keys: ``service_id``, ``organization_id``, ``period``, ``status``, ``score`` (``Decimal``, or ``int`` when whole),
         ``score_exact`` (fraction text), ``grade``, ``points_total``, ``max_applicable``, ``reason``,
-        ``indicators``, ``errors``, ``warnings``, ``pack``.
+        ``indicators``, ``errors``, ``warnings``, ``aggregation`` and ``grading`` (``provisional``,
+        ``clause``), ``pack``.
         """
     def assess_json(self, record: str) -> str:
         """``assess`` on JSON text; the result is the line ``mezon assess --format jsonl`` writes.
