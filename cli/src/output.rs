@@ -141,28 +141,75 @@ fn write_table(out: &mut dyn Write, rows: &[Vec<String>]) -> io::Result<()> {
     Ok(())
 }
 
+/// Writes a ranking. Every input record is shown in every format: ranked
+/// organisations carry their service counts by status (assessed, not
+/// assessed, invalid, error) and their organisation-record errors; records
+/// without an organisation follow as `unassigned`.
+///
+/// CSV keeps one header row: an unassigned record is a row with status
+/// `unassigned`, no rank or organisation, a count of 1 under its own status
+/// and its number, name and errors in `record`, `record_name`, `errors`.
+/// The table lists unassigned records and organisation-record errors in
+/// sections below the ranking.
 pub(crate) fn write_ranking(out: &mut dyn Write, r: &Ranking, format: RankFormat) -> io::Result<()> {
     let j = r.to_json();
-    let keys = ["rank", "organization_id", "organization_name", "status", "score", "grade", "services_assessed", "services_not_assessed", "services_invalid", "penalty_points"];
-    let rows = || {
-        j["organizations"].as_array().into_iter().flatten().zip(&r.organizations).map(|(o, org)| {
-            keys.iter().map(|k| if *k == "score" { org.published_text.clone().unwrap_or_default() } else { cell(&o[*k]) }).collect::<Vec<_>>()
-        })
-    };
+    let keys = ["rank", "organization_id", "organization_name", "status", "score", "grade", "services_assessed", "services_not_assessed", "services_invalid", "services_error", "penalty_points"];
+    let orgs = || j["organizations"].as_array().into_iter().flatten().zip(&r.organizations);
+    let rows = || orgs().map(|(o, org)| keys.iter().map(|k| if *k == "score" { org.published_text.clone().unwrap_or_default() } else { cell(&o[*k]) }).collect::<Vec<_>>());
+    let unassigned = || j["unassigned"].as_array().into_iter().flatten();
+    let errors_of = |o: &Value| o["errors"].as_array().map_or(0, Vec::len);
     match format {
         RankFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&j).expect("JSON")),
         RankFormat::Csv => {
-            writeln!(out, "{}", csv_row(&keys.map(String::from)))?;
-            for row in rows() {
+            let mut header = keys.map(String::from).to_vec();
+            header.extend(["record", "record_name", "errors"].map(String::from));
+            writeln!(out, "{}", csv_row(&header))?;
+            for ((o, _), mut row) in orgs().zip(rows()) {
+                row.extend([String::new(), String::new(), errors_text(&o["errors"])]);
+                writeln!(out, "{}", csv_row(&row))?;
+            }
+            for u in unassigned() {
+                let mut row: Vec<String> = keys
+                    .iter()
+                    .map(|k| match *k {
+                        "status" => "unassigned".to_owned(),
+                        "services_assessed" | "services_not_assessed" | "services_invalid" | "services_error" => {
+                            let counted = format!("services_{}", cell(&u["status"]));
+                            (if *k == counted { "1" } else { "0" }).to_owned()
+                        }
+                        _ => String::new(),
+                    })
+                    .collect();
+                row.extend([cell(&u["record"]), cell(&u["name"]), errors_text(&u["errors"])]);
                 writeln!(out, "{}", csv_row(&row))?;
             }
             Ok(())
         }
         RankFormat::Table => {
             writeln!(out, "{} {} ({}), period {}", j["pack"]["id"].as_str().unwrap_or(""), cell(&j["pack"]["version"]), cell(&j["pack"]["digest"]), cell(&j["period"]))?;
-            let mut all = vec![["rank", "organization", "name", "status", "score", "grade", "assessed", "not assessed", "invalid", "penalty"].map(String::from).to_vec()];
-            all.extend(rows());
-            write_table(out, &all)
+            let mut all = vec![["rank", "organization", "name", "status", "score", "grade", "assessed", "not assessed", "invalid", "error", "penalty", "org errors"].map(String::from).to_vec()];
+            all.extend(orgs().zip(rows()).map(|((o, _), mut row)| {
+                row.push(errors_of(o).to_string());
+                row
+            }));
+            write_table(out, &all)?;
+            let n = unassigned().count();
+            if n > 0 {
+                writeln!(out, "\nunassigned: {n} record(s) without an organisation, not ranked")?;
+                let mut all = vec![["record", "name", "status", "errors"].map(String::from).to_vec()];
+                all.extend(unassigned().map(|u| vec![cell(&u["record"]), cell(&u["name"]), cell(&u["status"]), errors_text(&u["errors"])]));
+                write_table(out, &all)?;
+            }
+            let n: usize = orgs().map(|(o, _)| errors_of(o)).sum();
+            if n > 0 {
+                writeln!(out, "\norganisation record errors: {n} (no penalty taken from a bad record)")?;
+                let mut all = vec![["organization", "error"].map(String::from).to_vec()];
+                for (o, _) in orgs() {
+                    all.extend(o["errors"].as_array().into_iter().flatten().map(|e| vec![cell(&o["organization_id"]), errors_text(&Value::Array(vec![e.clone()]))]));
+                }
+                write_table(out, &all)?;
+            }
+            Ok(())
         }
     }
 }

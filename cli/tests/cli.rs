@@ -113,6 +113,125 @@ fn rank_the_bundled_example() {
     assert!(stdout(&o).starts_with("rank,organization_id,organization_name,status,score,grade,"));
 }
 
+/// Splits one CSV line into fields (quoted fields with "" escapes).
+fn csv_fields(line: &str) -> Vec<String> {
+    let (mut fields, mut cur, mut quoted, mut chars) = (Vec::new(), String::new(), false, line.chars().peekable());
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => fields.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    fields.push(cur);
+    fields
+}
+
+/// Services: two fine records of ORG-A, one of ORG-B whose rule fails
+/// (marks_5 overflows), one without an organisation. Organisations: ORG-A
+/// twice, ORG-B with `data_submitted_on_time = maybe`.
+fn rank_problem_files() -> (PathBuf, PathBuf) {
+    let dir = tmp("rank-problems");
+    let example = std::fs::read_to_string(root().join("examples/2016/services.csv")).unwrap();
+    let mut lines = example.lines();
+    let header = lines.next().unwrap();
+    let cols: Vec<&str> = header.split(',').collect();
+    let base: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(cols.len(), base.len(), "the first example record has no quoted cells");
+    let record = |id: &str, org: &str, set: &[(&str, &str)]| {
+        let mut r: Vec<String> = base.iter().map(|c| c.to_string()).collect();
+        for (k, v) in [("service_id", id), ("organization_id", org), ("organization_name", "")].iter().chain(set) {
+            r[cols.iter().position(|c| c == k).unwrap()] = v.to_string();
+        }
+        r.join(",")
+    };
+    let services = [
+        header.to_string(),
+        record("SRV-A1", "ORG-A", &[]),
+        record("SRV-A2", "ORG-A", &[]),
+        record("SRV-B1", "ORG-B", &[("marks_5", "9223372036854775807")]),
+        record("SRV-NONE", "", &[]),
+    ];
+    let s = dir.join("services.csv");
+    std::fs::write(&s, services.join("\n") + "\n").unwrap();
+    let o = dir.join("organizations.csv");
+    std::fs::write(&o, "organization_id,period,data_submitted_on_time,data_unreliable\nORG-A,2016,true,false\nORG-A,2016,true,false\nORG-B,2016,maybe,false\n").unwrap();
+    (s, o)
+}
+
+#[test]
+fn rank_table_and_csv_show_every_record_the_json_has() {
+    let (s, orgs) = rank_problem_files();
+    let run = |format: &str| {
+        let o = mezon(&["rank", "--pack", PACK, "--input", s.to_str().unwrap(), "--organizations", orgs.to_str().unwrap(), "--format", format]);
+        assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+        stdout(&o)
+    };
+    // What the engine reports.
+    let j: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
+    let org = |id: &str| j["organizations"].as_array().unwrap().iter().find(|o| o["organization_id"] == id).unwrap().clone();
+    assert_eq!(org("ORG-A")["services_assessed"], 2);
+    assert_eq!(org("ORG-B")["services_error"], 1);
+    assert_eq!(org("ORG-A")["errors"].as_array().unwrap().len(), 1);
+    assert_eq!(org("ORG-B")["errors"][0]["field"], "data_submitted_on_time");
+    assert_eq!(j["unassigned"][0]["name"], "SRV-NONE");
+
+    // CSV: one header; every service record is counted on exactly one row.
+    let csv = run("csv");
+    let rows: Vec<Vec<String>> = csv.lines().map(csv_fields).collect();
+    assert_eq!(
+        rows[0].join(","),
+        "rank,organization_id,organization_name,status,score,grade,services_assessed,services_not_assessed,services_invalid,services_error,penalty_points,record,record_name,errors"
+    );
+    assert!(rows.iter().all(|r| r.len() == rows[0].len()), "{csv}");
+    let col = |name: &str| rows[0].iter().position(|c| c == name).unwrap();
+    let counted: u64 = rows[1..]
+        .iter()
+        .map(|r| ["services_assessed", "services_not_assessed", "services_invalid", "services_error"].iter().map(|c| r[col(c)].parse::<u64>().unwrap()).sum::<u64>())
+        .sum();
+    assert_eq!(counted, 4, "every service record is counted: {csv}");
+    let row = |id: &str| rows.iter().find(|r| r[col("organization_id")] == id).unwrap();
+    assert_eq!(row("ORG-A")[col("rank")], "1");
+    assert_eq!(row("ORG-A")[col("errors")], "a second organisation record for this organisation was ignored");
+    assert_eq!(row("ORG-B")[col("services_error")], "1");
+    assert!(row("ORG-B")[col("errors")].starts_with("data_submitted_on_time: "), "{csv}");
+    let u = rows.iter().find(|r| r[col("status")] == "unassigned").unwrap();
+    assert_eq!((u[col("rank")].as_str(), u[col("organization_id")].as_str(), u[col("services_invalid")].as_str()), ("", "", "1"));
+    assert_eq!((u[col("record")].as_str(), u[col("record_name")].as_str()), ("4", "SRV-NONE"));
+    assert_eq!(u[col("errors")], "organization_id: required field is missing");
+
+    // Table: the error count column, the unassigned records and the
+    // organisation-record errors.
+    let table = run("table");
+    let lines: Vec<&str> = table.lines().collect();
+    let words = |l: &str| l.split_whitespace().map(String::from).collect::<Vec<_>>();
+    assert!(lines[1].ends_with("assessed  not assessed  invalid  error  penalty  org errors"), "{table}");
+    let b = lines.iter().find(|l| l.contains("ORG-B")).unwrap();
+    assert_eq!(words(b)[1..], ["not_assessed", "0", "0", "0", "1", "0", "1"].map(String::from), "{table}");
+    let a = lines.iter().find(|l| l.contains("ORG-A")).unwrap();
+    assert_eq!(words(a).last().unwrap(), "1", "{table}");
+    assert!(table.contains("\nunassigned: 1 record(s) without an organisation, not ranked\n"), "{table}");
+    assert!(lines.iter().any(|l| words(l)[..] == ["4", "SRV-NONE", "invalid", "organization_id:", "required", "field", "is", "missing"]), "{table}");
+    assert!(table.contains("\norganisation record errors: 2 "), "{table}");
+    assert!(lines.iter().any(|l| l.starts_with("ORG-A") && l.ends_with("a second organisation record for this organisation was ignored")), "{table}");
+    assert!(lines.iter().any(|l| l.starts_with("ORG-B") && l.contains("data_submitted_on_time: ") && l.contains("maybe")), "{table}");
+}
+
+#[test]
+fn rank_table_of_the_bundled_example_has_no_extra_sections() {
+    let o = mezon(&["rank", "--pack", "rules/uz-egov-quality", "--as-of", "2017-02-01", "--input", "examples/2016/services.csv", "--organizations", "examples/2016/organizations.csv", "--format", "table"]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    assert!(out.starts_with("uz-egov-quality 2016.1 (sha256:"), "{out}");
+    assert!(!out.contains("unassigned") && !out.contains("organisation record errors"), "{out}");
+    let total: u64 = out.lines().skip(2).map(|l| l.split_whitespace().rev().skip(2).take(4).map(|n| n.parse::<u64>().unwrap()).sum::<u64>()).sum();
+    assert_eq!(total, 600, "every service is counted");
+}
+
 // 3. check, test, explain, bundle, sample -------------------------------------------
 
 #[test]
