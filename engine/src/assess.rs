@@ -121,8 +121,9 @@ impl Pack {
 
     /// Assesses one record given as JSON text: the same result as
     /// [`Pack::assess`] of the parsed value, without building the value (the
-    /// record is read straight into the schema's slots). The error is
-    /// `serde_json`'s when the text is not JSON.
+    /// record is read straight into the schema's slots), except that a key
+    /// given twice makes the record invalid (a parsed value keeps only the
+    /// last). The error is `serde_json`'s when the text is not JSON.
     pub fn assess_json(&self, text: &str) -> std::result::Result<Assessment, serde_json::Error> {
         match self.assess_text(1, &"record 1", text, &AssessOptions::default()) {
             Some(a) => Ok(a),

@@ -37,12 +37,12 @@ pub fn check(pack: &Pack) -> Vec<Finding> {
     let p = &pack.0;
     let m = &p.manifest;
     let toml = &p.files["pack.toml"];
-    let mut out = Vec::new();
+    let mut out = consistency(m, toml, &p.tables);
     let mut add = |file: &str, line: Option<u32>, message: String| out.push(Finding { file: file.to_owned(), line, message });
-
-    let sum: i64 = m.indicators.iter().map(|i| i.max).sum();
-    if sum != m.total_max {
-        add("pack.toml", line_of(toml, "total_max"), format!("the indicator maxima add up to {sum}, but total_max is {}", m.total_max));
+    for t in p.tables.iter().filter(|t| !t.has_domain()) {
+        for f in t.check_coverage() {
+            add(&t.file, Some(f.line), f.message);
+        }
     }
     let declared: BTreeSet<&str> = m.input.fields.iter().map(|f| f.name.as_str()).collect();
     let table_names: BTreeSet<&str> = p.tables.iter().map(|t| t.name.as_str()).collect();
@@ -92,9 +92,25 @@ pub fn check(pack: &Pack) -> Vec<Finding> {
             }
         }
     }
-    for t in p.tables.iter() {
-        for f in t.check_coverage() {
-            add(&t.file, Some(f.line), f.message);
+    out
+}
+
+/// The problems that make a pack's results wrong or ambiguous, which a pack
+/// is refused for when it is compiled ([`crate::Engine::for_checking`]
+/// aside): indicator maxima that do not add up to `total_max` (a score out
+/// of a different total than declared), and a one-input table with a gap
+/// (a value no row takes), an overlap (two rows for a value: the first
+/// would win unseen) or a row outside its domain.
+pub(crate) fn consistency(m: &crate::manifest::Manifest, toml: &str, tables: &[crate::table::Table]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let sum: i64 = m.indicators.iter().map(|i| i.max).sum();
+    if sum != m.total_max {
+        let message = format!("the indicator maxima add up to {sum}, but total_max is {}", m.total_max);
+        out.push(Finding { file: "pack.toml".into(), line: line_of(toml, "total_max"), message });
+    }
+    for t in tables {
+        if t.has_domain() {
+            out.extend(t.check_coverage().into_iter().map(|f| Finding { file: t.file.clone(), line: Some(f.line), message: f.message }));
         }
     }
     out

@@ -287,8 +287,18 @@ impl crate::Pack {
     /// assessed; `None` when it is not one JSON object (the caller goes the
     /// general way, which says what is wrong).
     pub(crate) fn assess_text(&self, position: usize, locator: &dyn std::fmt::Display, text: &str, opts: &crate::AssessOptions) -> Option<crate::Assessment> {
-        let f = Fields::read(text, &self.0.manifest.input, &self.0.field_index)?;
-        Some(self.assess_source(position, locator, &Source::Fields(&f), opts, false))
+        let twice = match Fields::read(text, &self.0.manifest.input, &self.0.field_index) {
+            Some(f) if f.twice.is_none() => return Some(self.assess_source(position, locator, &Source::Fields(&f), opts, false)),
+            Some(f) => f.twice,
+            // Text this reader leaves to the general way (serde_json's
+            // markers): a key given twice is caught here all the same, since
+            // callers such as `assess_json` then read a `Value`, which keeps
+            // only the last value.
+            None if text.trim_start().starts_with('{') => parse_line(text).err().and_then(|e| e.field().map(str::to_owned)),
+            None => None,
+        }?;
+        let raw = RawRecord { position, locator: locator.to_string(), data: Err(given_twice(&twice).with_record(locator.to_string())) };
+        Some(self.assess_raw(&raw, opts))
     }
 }
 
@@ -314,11 +324,7 @@ impl Row {
                         .collect())
                 }
             }
-            Item::Line(l) => match serde_json::from_str::<Value>(&l) {
-                Ok(Value::Object(m)) => Ok(m),
-                Ok(_) => Err(Error::new(ErrorKind::Input, "a record must be a JSON object")),
-                Err(e) => Err(Error::new(ErrorKind::Input, format!("not valid JSON: {e}"))),
-            },
+            Item::Line(l) => parse_line(&l),
             Item::Value(Value::Object(m)) => Ok(m),
             Item::Value(_) => Err(Error::new(ErrorKind::Input, "a record must be a JSON object")),
         };
@@ -345,6 +351,17 @@ pub fn read_rows(reader: impl Read + Send + 'static, format: InputFormat, schema
             let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
             let headers: Vec<String> =
                 rdr.headers().map_err(|e| Error::new(ErrorKind::Input, format!("cannot read the CSV header: {e}")))?.iter().map(|h| h.trim().to_owned()).collect();
+            // An empty file is not an input with no records: it is most
+            // likely a file not written, and a run over it must not pass.
+            if headers.is_empty() {
+                return Err(Error::new(ErrorKind::Input, "the CSV file has no header row"));
+            }
+            // A column given twice would have its last cell win unseen.
+            // Unnamed columns (trailing commas of spreadsheet exports) are
+            // no field's, so several of them are no conflict.
+            if let Some((i, h)) = headers.iter().enumerate().find(|(i, h)| !h.is_empty() && headers[..*i].contains(h)) {
+                return Err(Error::new(ErrorKind::Input, format!("the CSV header names column `{h}` twice (columns {} and {})", headers.iter().position(|x| x == h).expect("seen") + 1, i + 1)));
+            }
             let types = headers.iter().map(|h| schema.fields.iter().find(|f| f.name == *h).map(|f| f.ty)).collect();
             let slots = headers.iter().map(|h| schema.fields.iter().position(|f| f.name == *h)).collect();
             let id_column = headers.iter().position(|h| *h == schema.id_field);
@@ -355,6 +372,9 @@ pub fn read_rows(reader: impl Read + Send + 'static, format: InputFormat, schema
             BufReader::new(reader)
                 .lines()
                 .enumerate()
+                // A byte order mark, as some Windows editors write, is not
+                // part of the first record.
+                .map(|(n, l)| (n, if n == 0 { l.map(|l| l.strip_prefix(BOM).map(str::to_owned).unwrap_or(l)) } else { l }))
                 .filter(|(_, l)| l.as_ref().map_or(true, |l| !l.trim().is_empty()))
                 .enumerate()
                 .map(|(i, (n, line))| {
@@ -366,12 +386,135 @@ pub fn read_rows(reader: impl Read + Send + 'static, format: InputFormat, schema
                 }),
         )),
         InputFormat::Json => {
-            let v: Value = serde_json::from_reader(reader).map_err(|e| Error::new(ErrorKind::Input, format!("not valid JSON: {e}")).with_position(e.line() as u32, e.column() as u32, None))?;
+            // Read whole (the array is held whole anyway): the text is
+            // looked at twice, for the values and for keys given twice.
+            let mut reader = reader;
+            let mut text = Vec::new();
+            reader.read_to_end(&mut text).map_err(|e| Error::new(ErrorKind::Input, format!("cannot read: {e}")))?;
+            let text = text.strip_prefix(BOM.as_bytes()).unwrap_or(&text);
+            let v: Value = serde_json::from_slice(text).map_err(|e| Error::new(ErrorKind::Input, format!("not valid JSON: {e}")).with_position(e.line() as u32, e.column() as u32, None))?;
             let Value::Array(items) = v else {
                 return Err(Error::new(ErrorKind::Input, "a .json input must be an array of records"));
             };
-            Ok(Box::new(items.into_iter().enumerate().map(|(i, item)| Row { position: i + 1, locator: Locator::Item(i + 1), item: Item::Value(item) })))
+            let mut de = serde_json::Deserializer::from_slice(text);
+            let twice = serde::de::DeserializeSeed::deserialize(EachTwice, &mut de).expect("text that parsed is read again");
+            Ok(Box::new(items.into_iter().zip(twice).enumerate().map(|(i, (item, twice))| {
+                let item = match twice {
+                    Some(k) => Item::Failed(given_twice(&k)),
+                    None => Item::Value(item),
+                };
+                Row { position: i + 1, locator: Locator::Item(i + 1), item }
+            })))
         }
+    }
+}
+
+/// A byte order mark: CSV readers skip it; JSON ones must too.
+const BOM: &str = "\u{feff}";
+
+/// One JSON Lines record read from its text. A key given twice is an error
+/// naming it: a `Value` keeps only the last value, which would then be
+/// scored as if the first had never been given.
+fn parse_line(text: &str) -> std::result::Result<Map<String, Value>, Error> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(m)) => {
+            // The text is valid JSON, so reading it again cannot fail.
+            let mut de = serde_json::Deserializer::from_str(text);
+            match serde::de::DeserializeSeed::deserialize(Twice, &mut de).expect("text that parsed is read again") {
+                Some(k) => Err(given_twice(&k)),
+                None => Ok(m),
+            }
+        }
+        Ok(_) => Err(Error::new(ErrorKind::Input, "a record must be a JSON object")),
+        Err(e) => Err(Error::new(ErrorKind::Input, format!("not valid JSON: {e}"))),
+    }
+}
+
+/// The error of a record that gives field `key` more than once.
+fn given_twice(key: &str) -> Error {
+    Error::new(ErrorKind::Input, "given twice; a record must give each field once").with_field(key)
+}
+
+/// The first key of a JSON object given a second time (`None` for other
+/// values), from the object's text: a `Value` cannot tell.
+struct Twice;
+
+impl<'de> serde::de::DeserializeSeed<'de> for Twice {
+    type Value = Option<String>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<Option<String>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Twice {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> std::result::Result<Option<String>, A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        let mut twice = None;
+        while let Some(Key(k)) = map.next_key::<Key>()? {
+            map.next_value::<serde::de::IgnoredAny>()?;
+            if twice.is_none() && !seen.insert(k.clone()) {
+                twice = Some(k.into_owned());
+            }
+        }
+        Ok(twice)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Option<String>, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> std::result::Result<Option<String>, E> {
+        Ok(None)
+    }
+    fn visit_i64<E>(self, _: i64) -> std::result::Result<Option<String>, E> {
+        Ok(None)
+    }
+    fn visit_u64<E>(self, _: u64) -> std::result::Result<Option<String>, E> {
+        Ok(None)
+    }
+    fn visit_f64<E>(self, _: f64) -> std::result::Result<Option<String>, E> {
+        Ok(None)
+    }
+    fn visit_str<E>(self, _: &str) -> std::result::Result<Option<String>, E> {
+        Ok(None)
+    }
+    fn visit_unit<E>(self) -> std::result::Result<Option<String>, E> {
+        Ok(None)
+    }
+}
+
+/// [`Twice`] of each element of a JSON array.
+struct EachTwice;
+
+impl<'de> serde::de::DeserializeSeed<'de> for EachTwice {
+    type Value = Vec<Option<String>>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<Vec<Option<String>>, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for EachTwice {
+    type Value = Vec<Option<String>>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON array")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Vec<Option<String>>, A::Error> {
+        let mut out = Vec::new();
+        while let Some(t) = seq.next_element_seed(Twice)? {
+            out.push(t);
+        }
+        Ok(out)
     }
 }
 
@@ -492,12 +635,15 @@ pub(crate) enum Source<'a> {
 /// no map of its own, no hashing of every key into one, no copy of a key
 /// the schema declares. The same record as the `Map` that
 /// `serde_json::from_str` builds: a key given twice keeps its last value
-/// (and its first place), a null counts as absent.
+/// (and its first place), a null counts as absent. A key given twice makes
+/// the record invalid all the same (see `parse_line`); `twice` names it.
 pub(crate) struct Fields {
     /// The value of each schema field, as given (nulls kept).
     slots: Vec<Option<Value>>,
     /// The fields the schema does not declare, in the order first given.
     unknown: Vec<(String, Value)>,
+    /// The first key given a second time.
+    twice: Option<String>,
 }
 
 impl Fields {
@@ -538,7 +684,7 @@ impl<'de> serde::de::Visitor<'de> for FieldsSeed<'_> {
 
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> std::result::Result<Fields, A::Error> {
         let fields = &self.schema.fields;
-        let mut out = Fields { slots: vec![None; fields.len()], unknown: Vec::new() };
+        let mut out = Fields { slots: vec![None; fields.len()], unknown: Vec::new(), twice: None };
         // Records usually list their fields in schema order: try the field
         // after the last one placed before hashing the name.
         let mut next = 0;
@@ -557,6 +703,9 @@ impl<'de> serde::de::Visitor<'de> for FieldsSeed<'_> {
             };
             match i {
                 Some(i) => {
+                    if out.slots[i].is_some() && out.twice.is_none() {
+                        out.twice = Some(k.into_owned());
+                    }
                     out.slots[i] = Some(v);
                     next = i + 1;
                 }
@@ -570,7 +719,12 @@ impl<'de> serde::de::Visitor<'de> for FieldsSeed<'_> {
                         None => out.unknown.iter().position(|(u, _)| *u == *k),
                     };
                     match at {
-                        Some(at) => out.unknown[at].1 = v,
+                        Some(at) => {
+                            if out.twice.is_none() {
+                                out.twice = Some(k.into_owned());
+                            }
+                            out.unknown[at].1 = v;
+                        }
                         None => {
                             if let Some(m) = &mut seen {
                                 m.insert(k.to_string(), out.unknown.len());

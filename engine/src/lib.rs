@@ -69,12 +69,26 @@ pub use sandbox::Limits;
 #[derive(Debug, Clone, Default)]
 pub struct Engine {
     limits: Limits,
+    accept_inconsistent: bool,
 }
 
 impl Engine {
     /// An engine with the given limits.
     pub fn with_limits(limits: Limits) -> Engine {
-        Engine { limits }
+        Engine { limits, accept_inconsistent: false }
+    }
+
+    /// An engine that also compiles packs that are inconsistent (indicator
+    /// maxima that do not add up to `total_max`, a table with a gap or an
+    /// overlap), which every other engine refuses: for [`check`], so it can
+    /// list all their problems at once. Not for assessing.
+    pub fn for_checking() -> Engine {
+        Engine { accept_inconsistent: true, ..Engine::default() }
+    }
+
+    /// Whether packs that fail [`check`]'s consistency checks are compiled.
+    pub(crate) fn accepts_inconsistent(&self) -> bool {
+        self.accept_inconsistent
     }
 
     /// The sandbox limits.

@@ -382,6 +382,21 @@ fn compile(engine: &Engine, manifest: Manifest, files: BTreeMap<String, String>,
         indicators.push(Indicator { ast, reads, read_slots, fast, json_parts });
     }
 
+    if !engine.accepts_inconsistent() {
+        let problems = crate::check::consistency(&manifest, &files["pack.toml"], &tables);
+        if let Some(first) = problems.first() {
+            let kind = if first.file == "pack.toml" { ErrorKind::Manifest } else { ErrorKind::Table };
+            let more = match problems.len() {
+                1 => String::new(),
+                n => format!(" (and {} more; `mezon check` lists them all)", n - 1),
+            };
+            let mut e = Error::new(kind, format!("{}{more}", first.message)).with_file(&first.file);
+            if let Some(line) = first.line {
+                e = e.at(line, 1);
+            }
+            return Err(e);
+        }
+    }
     let json_pack = crate::assess::json_end(&manifest, &reference(&manifest.id, &manifest.version, &digest));
     let field_names_json = manifest.input.fields.iter().map(|f| crate::json::escaped_text(&f.name).into_boxed_str()).collect();
     let plan = crate::input::Plan::new(&manifest.input, &field_index);

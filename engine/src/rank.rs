@@ -22,8 +22,10 @@ struct Org {
     not_assessed: usize,
     invalid: usize,
     errors: usize,
-    /// Organisation-level fields, when an organisation record was given.
-    record: Option<Map<String, Value>>,
+    /// Organisation records that passed validation, with their names, in
+    /// the order given. Which one applies is decided in `finish`, when the
+    /// ranked period is known.
+    records: Vec<(String, Map<String, Value>)>,
     record_errors: Vec<Error>,
 }
 
@@ -149,14 +151,21 @@ impl Ranker {
             return Err(errors.into_iter().next().unwrap_or_else(|| Error::new(ErrorKind::Input, "organisation record without an id").with_record(&name)));
         };
         let org = self.orgs.entry(id.clone()).or_default();
-        if org.record.is_some() {
-            org.record_errors.push(Error::new(ErrorKind::Input, "a second organisation record for this organisation was ignored").with_record(&name));
-        } else if errors.is_empty() {
-            org.record = Some(rec.clone());
+        if errors.is_empty() {
+            org.records.push((name, rec.clone()));
         } else {
             org.record_errors.extend(errors);
         }
         Ok(())
+    }
+
+    /// The field of an organisation record that holds its period: the one
+    /// its schema names, else the services' period field when the
+    /// organisation schema declares it too.
+    fn org_period_field(&self) -> Option<String> {
+        let m = self.pack.manifest();
+        let schema = m.organization_input.as_ref()?;
+        schema.period_field.clone().or_else(|| m.input.period_field.clone().filter(|p| schema.fields.iter().any(|f| f.name == *p)))
     }
 
     /// Computes scores, penalties, grades and ranks. Fails when the
@@ -168,6 +177,8 @@ impl Ranker {
                 format!("the input mixes periods {}; rank one period at a time", self.periods.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")),
             ));
         }
+        let period = self.periods.iter().next().copied();
+        let period_field = self.org_period_field();
         let m = self.pack.manifest();
         let decimals = m.aggregation.publish_decimals;
         let rule = m.organization.as_ref();
@@ -188,11 +199,30 @@ impl Ranker {
             })
         };
         totals.reverse();
-        for (id, org) in self.orgs {
+        for (id, mut org) in self.orgs {
             let total = totals.pop().expect("one total per organisation");
+            // A record for another period says nothing about this one: its
+            // penalties must not lower this period's score. Without a ranked
+            // period (no valid service) there is nothing to compare with.
+            let mut record = None;
+            for (name, rec) in org.records {
+                let given = period_field.as_ref().and_then(|f| Some((f, rec.get(f)?.as_i64()?)));
+                if let (Some((field, p)), Some(ranked)) = (given, period) {
+                    if p != ranked {
+                        let e = Error::new(ErrorKind::Input, format!("period {p} is not the ranked period {ranked}; no penalty was taken from this record"));
+                        org.record_errors.push(e.with_record(&name).with_field(field));
+                        continue;
+                    }
+                }
+                if record.is_some() {
+                    org.record_errors.push(Error::new(ErrorKind::Input, "a second organisation record for this organisation was ignored").with_record(&name));
+                } else {
+                    record = Some(rec);
+                }
+            }
             let mut penalties = Vec::new();
             let mut penalty_total = 0i64;
-            if let (Some(rule), Some(rec)) = (rule, &org.record) {
+            if let (Some(rule), Some(rec)) = (rule, &record) {
                 for p in &rule.penalties {
                     if rec.get(&p.field).and_then(Value::as_bool) == Some(p.when) {
                         penalty_total += p.points;
@@ -224,7 +254,7 @@ impl Ranker {
             o.insert("services_error".into(), json!(org.errors));
             o.insert("penalty_points".into(), json!(penalty_total));
             o.insert("penalties".into(), Value::Array(penalties));
-            o.insert("organization_record".into(), json!(org.record.is_some()));
+            o.insert("organization_record".into(), json!(record.is_some()));
             o.insert("errors".into(), Value::Array(org.record_errors.iter().map(error_entry).collect()));
             out.push(OrgResult { organization_id: id, score, published, published_text, rank: None, json: o });
         }
@@ -281,6 +311,30 @@ impl Pack {
         for (i, o) in organizations.iter().enumerate() {
             let data = o.as_object().cloned().ok_or_else(|| Error::new(ErrorKind::Input, "an organisation record must be a JSON object"));
             r.add_organization(&RawRecord { position: i + 1, locator: format!("organization {}", i + 1), data })?;
+        }
+        r.finish()
+    }
+
+    /// [`Pack::rank`] on JSON text: arrays of service and organisation
+    /// records. Read from the text, a record that gives a field twice is
+    /// invalid, as in `mezon rank` (a parsed value keeps only the last).
+    pub fn rank_json(&self, services: &str, organizations: Option<&str>) -> Result<Ranking> {
+        let rows = |text: &str, what: &str| {
+            input::read_rows(std::io::Cursor::new(text.to_owned()), input::InputFormat::Json, &self.manifest().input).map_err(|e| {
+                let named = Error::new(e.kind(), format!("{what}: {}", e.message()));
+                match (e.line(), e.column()) {
+                    (Some(l), Some(c)) => named.at(l, c),
+                    _ => named,
+                }
+            })
+        };
+        let mut r = Ranker::new(self);
+        for row in rows(services, "the service records")? {
+            r.add(&self.assess_raw(&row.parse(), &crate::AssessOptions { trace: false }));
+        }
+        for (i, row) in organizations.map(|o| rows(o, "the organisation records")).transpose()?.into_iter().flatten().enumerate() {
+            let raw = RawRecord { locator: format!("organization {}", i + 1), ..row.parse() };
+            r.add_organization(&raw)?;
         }
         r.finish()
     }

@@ -219,12 +219,68 @@ fn check_reports_problems_with_file_and_line() {
     *s = format!("{s}\nlet unused = input.optimised;\n");
     let t = files.get_mut("tables/availability.table").unwrap();
     *t = t.replacen("[99.0, 99.5)", "[99.0, 99.4)", 1);
-    let pack = Pack::from_files(&Engine::default(), files).unwrap();
+    // Refused for assessing: its scores would be out of another total, and
+    // some availability figures would match no row.
+    let e = Pack::from_files(&Engine::default(), files.clone()).err().unwrap();
+    assert_eq!((e.kind(), e.file()), (ErrorKind::Manifest, Some("pack.toml")));
+    assert!(e.message().contains("add up to 100, but total_max is 99") && e.message().contains("and 1 more"), "{e}");
+    // `check` compiles it all the same and lists every problem.
+    let pack = Pack::from_files(&Engine::for_checking(), files).unwrap();
     let f: Vec<String> = mezon::check(&pack).iter().map(ToString::to_string).collect();
     assert_eq!(f.len(), 3, "{f:#?}");
     assert!(f[0].starts_with("pack.toml:") && f[0].contains("add up to 100, but total_max is 99"), "{f:?}");
-    assert!(f[1].starts_with("indicators/optimization.rhai:") && f[1].contains("`input.optimised`"), "{f:?}");
-    assert!(f[2].starts_with("tables/availability.table:") && f[2].contains("gap"), "{f:?}");
+    assert!(f[1].starts_with("tables/availability.table:") && f[1].contains("gap"), "{f:?}");
+    assert!(f[2].starts_with("indicators/optimization.rhai:") && f[2].contains("`input.optimised`"), "{f:?}");
+}
+
+#[test]
+fn a_table_with_an_overlap_is_refused_where_the_row_is() {
+    let mut files = pack2016().files().clone();
+    let t = files.get_mut("tables/timeliness.table").unwrap();
+    *t = t.replacen("[0.95, 0.98)", "[0.95, 0.985)", 1);
+    let e = Pack::from_files(&Engine::default(), files).err().unwrap();
+    assert_eq!((e.kind(), e.file(), e.line()), (ErrorKind::Table, Some("tables/timeliness.table"), Some(10)));
+    assert!(e.message().contains("overlaps"), "{e}");
+}
+
+#[test]
+fn results_say_whether_aggregation_and_grading_are_provisional() {
+    let pack = pack2016();
+    let j = pack.assess(&worked_example()).to_json();
+    let m = pack.manifest();
+    assert_eq!(j["aggregation"]["provisional"], json!(m.aggregation.provisional));
+    assert_eq!(j["aggregation"]["clause"], json!(m.aggregation.clause));
+    assert_eq!(j["grading"]["provisional"], json!(true));
+    assert!(j["grading"]["clause"].as_str().unwrap().contains("excellent"));
+    let keys: Vec<&str> = j.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys[keys.len() - 3..], ["aggregation", "grading", "pack"]);
+    // The line writer agrees.
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&pack.assess(&worked_example()).to_json_line()).unwrap(), j);
+}
+
+#[test]
+fn a_failed_indicator_is_not_reported_as_not_applicable() {
+    let a = hostile().assess(&json!({ "id": "x", "mode": "divzero" }));
+    assert_eq!(a.status, Status::Error);
+    let ind = &a.to_json()["indicators"]["attack"];
+    assert_eq!((ind["applicable"].clone(), ind["points"].clone()), (json!(true), json!(null)));
+    let na = hostile().assess(&json!({ "id": "y", "mode": "ok" }));
+    assert_eq!(na.to_json()["indicators"]["attack"]["applicable"], json!(true));
+}
+
+#[test]
+fn rank_from_text_sees_a_field_given_twice() {
+    let pack = pack2016();
+    let rec = mezon::to_json_line(&worked_example());
+    let twice = format!("{},\"period\":2017}}", rec.trim_end_matches('}'));
+    let r = pack.rank_json(&format!("[{rec},{twice}]"), None).unwrap().to_json();
+    assert_eq!(r["organizations"][0]["services_assessed"], json!(1), "{r}");
+    // Read no further than the key given twice, it is not placed in an
+    // organisation; it is listed, with its error.
+    assert_eq!(r["unassigned"][0]["record"], json!(2), "{r}");
+    assert_eq!(r["unassigned"][0]["errors"][0]["field"], json!("period"), "{r}");
+    let bad = pack.rank_json("{", None).err().unwrap();
+    assert!(bad.message().starts_with("the service records: not valid JSON"), "{bad}");
 }
 
 // 4. Packs --------------------------------------------------------------------
@@ -669,6 +725,15 @@ fn tricky_json_records() -> Vec<String> {
         format!("{{{base}, \"period\": \"2016\", \"availability_pct\": \"99.2\", \"optimized\": 1}}"),
         format!("{{{base}, \"availability_pct\": 1e400}}"),
         format!("{{{base}, \"organization_name\": \"Имя «x»\", \"organization_name\": \"Второе\"}}"),
+        // Keys given twice: a schema field, a null and a value, an unknown
+        // key, two keys twice (the first repeated is named), escapes.
+        format!("{{{base}, \"period\": 2017}}"),
+        format!("{{{base}, \"completed\": null, \"completed\": 3}}"),
+        format!("{{{base}, \"extra\": 1, \"extra\": 1}}"),
+        format!("{{{base}, \"marks_1\": 1, \"extra\": 1, \"extra\": 2, \"marks_1\": 2}}"),
+        format!("{{{base}, \"p\\u0065riod\": 2016}}"),
+        format!("{{{base}, \"period\": 2017, \"$serde_json::private::Number\": \"1\"}}"),
+        "{\"service_id\": \"S\", \"service_id\": \"S\"} trailing".into(),
         "[1, 2]".into(),
         "17".into(),
         "\"text\"".into(),
@@ -702,7 +767,9 @@ fn a_json_record_read_straight_into_slots_gives_what_its_parsed_value_gives() {
     for pack in [pack2016(), hostile()] {
         for text in tricky_json_records() {
             let direct = pack.assess_json(&text).map(|a| a.to_json_line()).map_err(|e| e.to_string());
-            let parsed = serde_json::from_str::<Value>(&text).map(|v| pack.assess(&v).to_json_line()).map_err(|e| e.to_string());
+            // A key given twice is seen only in the text (a `Value` keeps the
+            // last), so the general reader of text is the reference.
+            let parsed = serde_json::from_str::<Value>(&text).map(|_| assessed_as_read(&pack, &text)).map_err(|e| e.to_string());
             assert_eq!(direct, parsed, "{text}");
         }
     }
@@ -833,4 +900,138 @@ r + v + num("0.5") * 2 + q * 0 - (x + 7)
     assert_eq!(a.indicators[0].points.as_ref().unwrap().fraction_text(), "9");
     let o = pack.assess(&json!({ "id": "o", "mode": "overflow" }));
     assert_eq!((o.status, o.errors[0].line()), (Status::Error, Some(18)), "{}", o.errors[0]);
+}
+
+// 9. Input: periods, keys given twice, byte order marks, empty files --------
+
+/// One JSON record's text assessed the general way (serde_json's `Value`
+/// and the check of keys given twice), as a JSON Lines file is read.
+fn assessed_as_read(pack: &Pack, text: &str) -> String {
+    let mut rows = mezon::read_rows(std::io::Cursor::new(text.replace('\n', " ")), InputFormat::Jsonl, &pack.manifest().input).unwrap();
+    let raw = rows.next().expect("one record").parse();
+    assert!(rows.next().is_none());
+    let a = pack.assess_raw(&raw, &AssessOptions::default());
+    // Without a key given twice, exactly what the parsed value gives.
+    if raw.data.is_ok() {
+        assert_eq!(a.to_json_line(), pack.assess(&serde_json::from_str::<Value>(text).unwrap()).to_json_line(), "{text}");
+    }
+    a.to_json_line()
+}
+
+#[test]
+fn an_organisation_record_of_another_period_takes_no_penalty() {
+    let pack = pack2016();
+    let org = |n: usize, id: &str, period: i64| mezon::RawRecord {
+        position: n,
+        locator: format!("line {}", n + 1),
+        data: Ok(json!({ "organization_id": id, "period": period, "data_submitted_on_time": false, "data_unreliable": true }).as_object().unwrap().clone()),
+    };
+    let rank = |orgs: &[mezon::RawRecord]| {
+        let mut r = Ranker::new(&pack);
+        for (i, o) in ["ORG-A", "ORG-B", "ORG-C"].iter().enumerate() {
+            r.add(&pack.assess(&with(worked_example(), json!({ "service_id": format!("S{i}"), "organization_id": o }))));
+        }
+        for o in orgs {
+            r.add_organization(o).unwrap();
+        }
+        let ranking = r.finish().unwrap().to_json();
+        ranking["organizations"].as_array().unwrap().iter().map(|o| (o["organization_id"].as_str().unwrap().to_owned(), o.clone())).collect::<BTreeMap<_, _>>()
+    };
+    // ORG-A: only a 2017 record; ORG-B: a 2017 record, then the 2016 one
+    // (which applies); ORG-C: the 2016 record twice.
+    let orgs = rank(&[org(1, "ORG-A", 2017), org(2, "ORG-B", 2017), org(3, "ORG-B", 2016), org(4, "ORG-C", 2016), org(5, "ORG-C", 2016)]);
+    let a = &orgs["ORG-A"];
+    assert_eq!((&a["score"], &a["penalty_points"], &a["organization_record"]), (&json!(78.78), &json!(0), &json!(false)));
+    assert_eq!(a["errors"], json!([{ "kind": "input", "field": "period", "message": "period 2017 is not the ranked period 2016; no penalty was taken from this record" }]));
+    let b = &orgs["ORG-B"];
+    assert_eq!((&b["score"], &b["penalty_points"], &b["organization_record"]), (&json!(63.78), &json!(15), &json!(true)));
+    assert_eq!(b["errors"].as_array().unwrap().len(), 1, "{b}");
+    assert_eq!(b["errors"][0]["field"], "period");
+    let c = &orgs["ORG-C"];
+    assert_eq!((&c["penalty_points"], &c["errors"][0]["message"]), (&json!(15), &json!("a second organisation record for this organisation was ignored")));
+    // The error names the record (its id) and the field.
+    let mut r = Ranker::new(&pack);
+    r.add(&pack.assess(&worked_example()));
+    r.add_organization(&org(1, "ORG-X", 2017)).unwrap();
+    let ranking = r.finish().unwrap();
+    let x = ranking.organizations.iter().find(|o| o.organization_id == "ORG-X").unwrap().to_json();
+    assert_eq!(x["errors"][0]["field"], "period");
+    // Without a service of any period there is nothing to compare with.
+    let mut r = Ranker::new(&pack);
+    r.add_organization(&org(1, "ORG-A", 2017)).unwrap();
+    let ranking = r.finish().unwrap().to_json();
+    assert_eq!((&ranking["organizations"][0]["penalty_points"], &ranking["organizations"][0]["errors"]), (&json!(15), &json!([])));
+}
+
+#[test]
+fn a_field_given_twice_is_an_error_in_every_format() {
+    let pack = pack2016();
+    let schema = &pack.manifest().input;
+    let rec = worked_example();
+    let dup = format!("{}, \"period\": 2017}}", rec.to_string().trim_end_matches('}'));
+    let check = |a: &mezon::Assessment, what: &str| {
+        assert_eq!(a.status, Status::Invalid, "{what}");
+        assert_eq!((a.errors[0].field(), a.errors[0].message()), (Some("period"), "given twice; a record must give each field once"), "{what}");
+        assert!(a.errors[0].record().is_some(), "{what}");
+    };
+    // JSON Lines and JSON arrays: the general reader, the direct one, and
+    // the one-record entry point; the record after it is unaffected.
+    let jsonl = format!("{dup}\n{rec}\n");
+    let json_arr = format!("[{dup}, {rec}]");
+    for (text, format) in [(jsonl.as_str(), InputFormat::Jsonl), (json_arr.as_str(), InputFormat::Json)] {
+        let read = read(text, format, &pack);
+        assert_eq!(read.len(), 2);
+        check(&read[0], text);
+        assert_eq!(read[1].status, Status::Assessed);
+        let rows: Vec<mezon::Row> = mezon::read_rows(std::io::Cursor::new(text.to_owned()), format, schema).unwrap().collect();
+        assert_eq!(pack.assess_row(&rows[0], &AssessOptions::default()).to_json_line(), read[0].to_json_line());
+    }
+    check(&pack.assess_json(&dup).unwrap(), "assess_json");
+    assert_eq!(pack.assess_json(&dup).unwrap().to_json_line(), read(&jsonl, InputFormat::Jsonl, &pack)[0].to_json_line());
+    // A value cannot hold a key twice: `assess` on one is as before.
+    assert_eq!(pack.assess(&serde_json::from_str::<Value>(&dup).unwrap()).status, Status::Assessed);
+    // CSV: a column named twice refuses the file, naming the column.
+    let fields: Vec<&str> = schema.fields.iter().map(|f| f.name.as_str()).collect();
+    let cells: Vec<String> = fields.iter().map(|f| match &rec[*f] { Value::String(s) => s.clone(), v => v.to_string() }).collect();
+    let csv = format!("{},period\n{},2017\n", fields.join(","), cells.join(","));
+    let e = mezon::read_rows(std::io::Cursor::new(csv), InputFormat::Csv, schema).err().expect("refused");
+    assert_eq!(e.kind(), ErrorKind::Input);
+    assert!(e.message().contains("`period` twice"), "{e}");
+    // Unnamed columns (trailing commas) are no field's: still read.
+    let csv = format!("{},,\n{},,\n", fields.join(","), cells.join(","));
+    assert_eq!(read(&csv, InputFormat::Csv, &pack)[0].status, Status::Assessed);
+    // Organisation records too: an error, and no penalty.
+    let org_schema = pack.manifest().organization_input.clone().unwrap();
+    let orgs = "{\"organization_id\": \"ORG-1\", \"period\": 2016, \"data_submitted_on_time\": true, \"data_unreliable\": false, \"data_unreliable\": true}\n";
+    let raw = mezon::read(std::io::Cursor::new(orgs), InputFormat::Jsonl, &org_schema).unwrap().next().unwrap();
+    let mut r = Ranker::new(&pack);
+    let e = r.add_organization(&raw).expect_err("refused");
+    assert_eq!((e.field(), e.record()), (Some("data_unreliable"), Some("line 1")));
+}
+
+#[test]
+fn a_byte_order_mark_before_json_is_skipped() {
+    let pack = pack2016();
+    let rec = worked_example();
+    for (text, format) in [(format!("\u{feff}{rec}\n{rec}\n"), InputFormat::Jsonl), (format!("\u{feff}[{rec}]"), InputFormat::Json), (format!("\u{feff}\n{rec}\n"), InputFormat::Jsonl)] {
+        let read = read(&text, format, &pack);
+        assert!(!read.is_empty() && read.iter().all(|a| a.status == Status::Assessed), "{text:?}: {:?}", read.iter().map(|a| &a.errors).collect::<Vec<_>>());
+        let rows: Vec<mezon::Row> = mezon::read_rows(std::io::Cursor::new(text.clone()), format, &pack.manifest().input).unwrap().collect();
+        assert_eq!(pack.assess_row(&rows[0], &AssessOptions::default()).to_json_line(), read[0].to_json_line());
+    }
+    // Only at the start: elsewhere it is not JSON.
+    let read = read(&format!("{rec}\n\u{feff}{rec}\n"), InputFormat::Jsonl, &pack);
+    assert_eq!(read[1].status, Status::Invalid);
+}
+
+#[test]
+fn an_empty_csv_file_is_an_error() {
+    let pack = pack2016();
+    for text in ["", "\n", "\r\n\r\n"] {
+        let e = mezon::read_rows(std::io::Cursor::new(text), InputFormat::Csv, &pack.manifest().input).err().expect("refused");
+        assert_eq!((e.kind(), e.message()), (ErrorKind::Input, "the CSV file has no header row"), "{text:?}");
+    }
+    // A header and no rows is an input with no records.
+    let fields: Vec<&str> = pack.manifest().input.fields.iter().map(|f| f.name.as_str()).collect();
+    assert!(read(&format!("{}\n", fields.join(",")), InputFormat::Csv, &pack).is_empty());
 }

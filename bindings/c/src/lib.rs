@@ -132,10 +132,6 @@ fn pack_arg<'a>(p: *const mezon_pack) -> Result<&'a Pack, Error> {
     Ok(unsafe { &(*p).pack })
 }
 
-fn json_arg(p: *const c_char, name: &str) -> Result<Value, Error> {
-    serde_json::from_str(str_arg(p, name)?).map_err(|e| not_json(name, &e))
-}
-
 fn not_json(name: &str, e: &serde_json::Error) -> Error {
     input_error(format!("`{name}` is not valid JSON: {e}")).at(e.line() as u32, e.column() as u32)
 }
@@ -189,13 +185,6 @@ pub extern "C" fn mezon_pack_assess_json(
     })
 }
 
-fn array_arg(p: *const c_char, name: &str) -> Result<Vec<Value>, Error> {
-    match json_arg(p, name)? {
-        Value::Array(items) => Ok(items),
-        _ => Err(input_error(format!("`{name}` must be a JSON array of records"))),
-    }
-}
-
 /// Ranks organisations: `records_json` is a JSON array of service records,
 /// `organizations_json` a JSON array of organisation records or NULL. Returns
 /// the ranking as one line of JSON (the content of `mezon rank --format
@@ -209,9 +198,9 @@ pub extern "C" fn mezon_pack_rank_json(
 ) -> *mut c_char {
     guard(err, || {
         let pack = pack_arg(pack)?;
-        let services = array_arg(records_json, "records_json")?;
-        let organizations = if organizations_json.is_null() { Vec::new() } else { array_arg(organizations_json, "organizations_json")? };
-        Ok(owned_json(&pack.rank(&services, &organizations)?.to_json()))
+        let services = str_arg(records_json, "records_json")?;
+        let organizations = if organizations_json.is_null() { None } else { Some(str_arg(organizations_json, "organizations_json")?) };
+        Ok(owned_json(&pack.rank_json(services, organizations)?.to_json()))
     })
 }
 

@@ -57,10 +57,6 @@ fn py_err(py: Python<'_>, e: mezon::Error) -> PyErr {
     err
 }
 
-fn input_err(py: Python<'_>, message: String) -> PyErr {
-    py_err(py, mezon::Error::new(mezon::ErrorKind::Input, message))
-}
-
 /// JSON text → Python objects, exact decimals as `decimal.Decimal`.
 fn loads(py: Python<'_>, text: &str) -> PyResult<PyObject> {
     static LOADS: GILOnceCell<PyObject> = GILOnceCell::new();
@@ -170,19 +166,8 @@ fn to_values(items: &Bound<'_, PyAny>) -> PyResult<Vec<Value>> {
     items.try_iter()?.map(|item| to_value(&item?)).collect()
 }
 
-fn parse_json(py: Python<'_>, text: &str, what: &str) -> PyResult<Value> {
-    serde_json::from_str(text).map_err(|e| not_json(py, what, &e))
-}
-
 fn not_json(py: Python<'_>, what: &str, e: &serde_json::Error) -> PyErr {
     py_err(py, mezon::Error::new(mezon::ErrorKind::Input, format!("{what} is not valid JSON: {e}")).at(e.line() as u32, e.column() as u32))
-}
-
-fn json_array(py: Python<'_>, text: &str, what: &str) -> PyResult<Vec<Value>> {
-    match parse_json(py, text, what)? {
-        Value::Array(items) => Ok(items),
-        _ => Err(input_err(py, format!("{what} must be a JSON array of records"))),
-    }
 }
 
 /// A compiled rule pack: immutable, shareable between threads.
@@ -293,9 +278,8 @@ impl Pack {
     /// `rank` on JSON text (arrays of records); returns one line of JSON.
     #[pyo3(signature = (records, organizations = None))]
     fn rank_json(&self, py: Python<'_>, records: &str, organizations: Option<&str>) -> PyResult<String> {
-        let services = json_array(py, records, "records")?;
-        let organizations = organizations.map(|o| json_array(py, o, "organizations")).transpose()?.unwrap_or_default();
-        self.rank_text(py, services, organizations)
+        let ranking = engine(py, || self.pack.rank_json(records, organizations))?;
+        ranking.map(|r| mezon::to_json_line(&r.to_json())).map_err(|e| py_err(py, e))
     }
 
     fn __repr__(&self) -> String {
