@@ -386,27 +386,46 @@ pub fn read_rows(reader: impl Read + Send + 'static, format: InputFormat, schema
                 }),
         )),
         InputFormat::Json => {
-            // Read whole (the array is held whole anyway): the text is
-            // looked at twice, for the values and for keys given twice.
+            // Read whole (the array is held whole anyway).
             let mut reader = reader;
-            let mut text = Vec::new();
-            reader.read_to_end(&mut text).map_err(|e| Error::new(ErrorKind::Input, format!("cannot read: {e}")))?;
-            let text = text.strip_prefix(BOM.as_bytes()).unwrap_or(&text);
-            let v: Value = serde_json::from_slice(text).map_err(|e| Error::new(ErrorKind::Input, format!("not valid JSON: {e}")).with_position(e.line() as u32, e.column() as u32, None))?;
-            let Value::Array(items) = v else {
-                return Err(Error::new(ErrorKind::Input, "a .json input must be an array of records"));
-            };
-            let mut de = serde_json::Deserializer::from_slice(text);
-            let twice = serde::de::DeserializeSeed::deserialize(EachTwice, &mut de).expect("text that parsed is read again");
-            Ok(Box::new(items.into_iter().zip(twice).enumerate().map(|(i, (item, twice))| {
-                let item = match twice {
-                    Some(k) => Item::Failed(given_twice(&k)),
-                    None => Item::Value(item),
-                };
-                Row { position: i + 1, locator: Locator::Item(i + 1), item }
-            })))
+            let mut text = String::new();
+            reader.read_to_string(&mut text).map_err(|e| Error::new(ErrorKind::Input, format!("cannot read: {e}")))?;
+            Ok(Box::new(json_array_rows(&text)?.into_iter()))
         }
     }
+}
+
+/// The records of a JSON array's text (a `.json` input, or `rank` given
+/// text). The text is looked at twice: for the values, and for keys given
+/// twice, which a `Value` cannot show.
+pub(crate) fn json_array_rows(text: &str) -> Result<Vec<Row>> {
+    // As text, not bytes: one JSON reader in the WebAssembly module.
+    let text = text.strip_prefix(BOM).unwrap_or(text);
+    let v: Value = serde_json::from_str(text).map_err(|e| Error::new(ErrorKind::Input, format!("not valid JSON: {e}")).with_position(e.line() as u32, e.column() as u32, None))?;
+    let Value::Array(items) = v else {
+        return Err(Error::new(ErrorKind::Input, "a .json input must be an array of records"));
+    };
+    let mut de = serde_json::Deserializer::from_str(text);
+    let twice = serde::de::DeserializeSeed::deserialize(EachTwice, &mut de).expect("text that parsed is read again");
+    Ok(items
+        .into_iter()
+        .zip(twice)
+        .enumerate()
+        .map(|(i, (item, twice))| {
+            let item = match twice {
+                Some(k) => Item::Failed(given_twice(&k)),
+                None => Item::Value(item),
+            };
+            Row { position: i + 1, locator: Locator::Item(i + 1), item }
+        })
+        .collect())
+}
+
+/// The first key a JSON object's text gives twice (`None` for text that is
+/// not an object, or not JSON).
+pub(crate) fn key_given_twice(text: &str) -> Option<String> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    serde::de::DeserializeSeed::deserialize(Twice, &mut de).ok().flatten()
 }
 
 /// A byte order mark: CSV readers skip it; JSON ones must too.
@@ -431,7 +450,7 @@ fn parse_line(text: &str) -> std::result::Result<Map<String, Value>, Error> {
 }
 
 /// The error of a record that gives field `key` more than once.
-fn given_twice(key: &str) -> Error {
+pub(crate) fn given_twice(key: &str) -> Error {
     Error::new(ErrorKind::Input, "given twice; a record must give each field once").with_field(key)
 }
 

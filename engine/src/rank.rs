@@ -320,7 +320,7 @@ impl Pack {
     /// invalid, as in `mezon rank` (a parsed value keeps only the last).
     pub fn rank_json(&self, services: &str, organizations: Option<&str>) -> Result<Ranking> {
         let rows = |text: &str, what: &str| {
-            input::read_rows(std::io::Cursor::new(text.to_owned()), input::InputFormat::Json, &self.manifest().input).map_err(|e| {
+            input::json_array_rows(text).map_err(|e| {
                 let named = Error::new(e.kind(), format!("{what}: {}", e.message()));
                 match (e.line(), e.column()) {
                     (Some(l), Some(c)) => named.at(l, c),
