@@ -135,13 +135,14 @@ impl Pack {
     /// less code (the browser's WebAssembly build, where code is download
     /// size) and about 2 µs more per record.
     pub fn assess_json_via_value(&self, text: &str) -> std::result::Result<Assessment, serde_json::Error> {
-        let value: Value = serde_json::from_str(text)?;
-        Ok(match crate::input::key_given_twice(text) {
-            Some(key) => {
+        Ok(match crate::input::read_record(text)? {
+            crate::input::Record { twice: Some(key), .. } => {
                 let data = Err(crate::input::given_twice(&key).with_record("record 1"));
                 self.assess_raw(&RawRecord { position: 1, locator: "record 1".into(), data }, &AssessOptions::default())
             }
-            None => self.assess(&value),
+            crate::input::Record { map: Some(m), .. } => self.assess(&Value::Object(m)),
+            // Not an object: the same result whatever it is.
+            crate::input::Record { map: None, .. } => self.assess(&Value::Null),
         })
     }
 

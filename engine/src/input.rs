@@ -401,31 +401,35 @@ pub fn read_rows(reader: impl Read + Send + 'static, format: InputFormat, schema
 pub(crate) fn json_array_rows(text: &str) -> Result<Vec<Row>> {
     // As text, not bytes: one JSON reader in the WebAssembly module.
     let text = text.strip_prefix(BOM).unwrap_or(text);
-    let v: Value = serde_json::from_str(text).map_err(|e| Error::new(ErrorKind::Input, format!("not valid JSON: {e}")).with_position(e.line() as u32, e.column() as u32, None))?;
-    let Value::Array(items) = v else {
+    if !text.trim_start().starts_with('[') {
         return Err(Error::new(ErrorKind::Input, "a .json input must be an array of records"));
-    };
+    }
     let mut de = serde_json::Deserializer::from_str(text);
-    let twice = serde::de::DeserializeSeed::deserialize(EachTwice, &mut de).expect("text that parsed is read again");
+    let items = serde::de::DeserializeSeed::deserialize(RecordList, &mut de)
+        .and_then(|items| de.end().map(|()| items))
+        .map_err(|e| Error::new(ErrorKind::Input, format!("not valid JSON: {e}")).with_position(e.line() as u32, e.column() as u32, None))?;
     Ok(items
         .into_iter()
-        .zip(twice)
         .enumerate()
-        .map(|(i, (item, twice))| {
-            let item = match twice {
-                Some(k) => Item::Failed(given_twice(&k)),
-                None => Item::Value(item),
+        .map(|(i, record)| {
+            let item = match record {
+                Record { twice: Some(k), .. } => Item::Failed(given_twice(&k)),
+                Record { map: Some(m), .. } => Item::Value(Value::Object(m)),
+                Record { map: None, .. } => Item::Failed(not_an_object()),
             };
             Row { position: i + 1, locator: Locator::Item(i + 1), item }
         })
         .collect())
 }
 
-/// The first key a JSON object's text gives twice (`None` for text that is
-/// not an object, or not JSON).
-pub(crate) fn key_given_twice(text: &str) -> Option<String> {
+/// A record read from one JSON text in one pass: its fields when it is an
+/// object, and the first key it gives twice (a `Value` keeps only the last
+/// value, and would score the record as if the first had never been given).
+pub(crate) fn read_record(text: &str) -> std::result::Result<Record, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_str(text);
-    serde::de::DeserializeSeed::deserialize(Twice, &mut de).ok().flatten()
+    let record = serde::de::DeserializeSeed::deserialize(RecordSeed, &mut de)?;
+    de.end()?;
+    Ok(record)
 }
 
 /// A byte order mark: CSV readers skip it; JSON ones must too.
@@ -435,18 +439,16 @@ const BOM: &str = "\u{feff}";
 /// naming it: a `Value` keeps only the last value, which would then be
 /// scored as if the first had never been given.
 fn parse_line(text: &str) -> std::result::Result<Map<String, Value>, Error> {
-    match serde_json::from_str::<Value>(text) {
-        Ok(Value::Object(m)) => {
-            // The text is valid JSON, so reading it again cannot fail.
-            let mut de = serde_json::Deserializer::from_str(text);
-            match serde::de::DeserializeSeed::deserialize(Twice, &mut de).expect("text that parsed is read again") {
-                Some(k) => Err(given_twice(&k)),
-                None => Ok(m),
-            }
-        }
-        Ok(_) => Err(Error::new(ErrorKind::Input, "a record must be a JSON object")),
+    match read_record(text) {
+        Ok(Record { twice: Some(k), .. }) => Err(given_twice(&k)),
+        Ok(Record { map: Some(m), .. }) => Ok(m),
+        Ok(Record { map: None, .. }) => Err(not_an_object()),
         Err(e) => Err(Error::new(ErrorKind::Input, format!("not valid JSON: {e}"))),
     }
+}
+
+fn not_an_object() -> Error {
+    Error::new(ErrorKind::Input, "a record must be a JSON object")
 }
 
 /// The error of a record that gives field `key` more than once.
@@ -454,84 +456,99 @@ pub(crate) fn given_twice(key: &str) -> Error {
     Error::new(ErrorKind::Input, "given twice; a record must give each field once").with_field(key)
 }
 
-/// The first key of a JSON object given a second time (`None` for other
-/// values), from the object's text: a `Value` cannot tell.
-struct Twice;
+/// One record as [`read_record`] reads it.
+pub(crate) struct Record {
+    /// The fields, when the text is an object.
+    pub(crate) map: Option<Map<String, Value>>,
+    /// The first key given a second time.
+    pub(crate) twice: Option<String>,
+}
 
-impl<'de> serde::de::DeserializeSeed<'de> for Twice {
-    type Value = Option<String>;
+/// Reads a JSON value as a [`Record`]: an object into a map (each value as
+/// `serde_json` reads it, a repeated key keeping its first place), anything
+/// else skipped.
+struct RecordSeed;
 
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<Option<String>, D::Error> {
+impl<'de> serde::de::DeserializeSeed<'de> for RecordSeed {
+    type Value = Record;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<Record, D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> serde::de::Visitor<'de> for Twice {
-    type Value = Option<String>;
+impl<'de> serde::de::Visitor<'de> for RecordSeed {
+    type Value = Record;
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a JSON value")
     }
 
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> std::result::Result<Option<String>, A::Error> {
-        let mut seen = std::collections::HashSet::new();
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut access: A) -> std::result::Result<Record, A::Error> {
+        let mut map = Map::new();
         let mut twice = None;
-        while let Some(Key(k)) = map.next_key::<Key>()? {
-            map.next_value::<serde::de::IgnoredAny>()?;
-            if twice.is_none() && !seen.insert(k.clone()) {
-                twice = Some(k.into_owned());
+        while let Some(k) = access.next_key::<String>()? {
+            let v: Value = access.next_value()?;
+            match map.entry(k) {
+                serde_json::map::Entry::Occupied(mut o) => {
+                    twice.get_or_insert_with(|| o.key().clone());
+                    o.insert(v);
+                }
+                serde_json::map::Entry::Vacant(e) => {
+                    e.insert(v);
+                }
             }
         }
-        Ok(twice)
+        Ok(Record { map: Some(map), twice })
     }
 
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Option<String>, A::Error> {
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Record, A::Error> {
         while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-        Ok(None)
+        Ok(Record { map: None, twice: None })
     }
 
-    fn visit_bool<E>(self, _: bool) -> std::result::Result<Option<String>, E> {
-        Ok(None)
+    fn visit_bool<E>(self, _: bool) -> std::result::Result<Record, E> {
+        Ok(Record { map: None, twice: None })
     }
-    fn visit_i64<E>(self, _: i64) -> std::result::Result<Option<String>, E> {
-        Ok(None)
+    fn visit_i64<E>(self, _: i64) -> std::result::Result<Record, E> {
+        Ok(Record { map: None, twice: None })
     }
-    fn visit_u64<E>(self, _: u64) -> std::result::Result<Option<String>, E> {
-        Ok(None)
+    fn visit_u64<E>(self, _: u64) -> std::result::Result<Record, E> {
+        Ok(Record { map: None, twice: None })
     }
-    fn visit_f64<E>(self, _: f64) -> std::result::Result<Option<String>, E> {
-        Ok(None)
+    fn visit_f64<E>(self, _: f64) -> std::result::Result<Record, E> {
+        Ok(Record { map: None, twice: None })
     }
-    fn visit_str<E>(self, _: &str) -> std::result::Result<Option<String>, E> {
-        Ok(None)
+    fn visit_str<E>(self, _: &str) -> std::result::Result<Record, E> {
+        Ok(Record { map: None, twice: None })
     }
-    fn visit_unit<E>(self) -> std::result::Result<Option<String>, E> {
-        Ok(None)
+    fn visit_unit<E>(self) -> std::result::Result<Record, E> {
+        Ok(Record { map: None, twice: None })
     }
 }
 
-/// [`Twice`] of each element of a JSON array.
-struct EachTwice;
+/// The records of a JSON array, each as [`RecordSeed`] reads it.
+struct RecordList;
 
-impl<'de> serde::de::DeserializeSeed<'de> for EachTwice {
-    type Value = Vec<Option<String>>;
+impl<'de> serde::de::DeserializeSeed<'de> for RecordList {
+    type Value = Vec<Record>;
 
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<Vec<Option<String>>, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<Vec<Record>, D::Error> {
         d.deserialize_seq(self)
     }
 }
 
-impl<'de> serde::de::Visitor<'de> for EachTwice {
-    type Value = Vec<Option<String>>;
+impl<'de> serde::de::Visitor<'de> for RecordList {
+    type Value = Vec<Record>;
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a JSON array")
+        f.write_str("an array of records")
     }
 
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Vec<Option<String>>, A::Error> {
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Vec<Record>, A::Error> {
         let mut out = Vec::new();
-        while let Some(t) = seq.next_element_seed(Twice)? {
-            out.push(t);
+        while let Some(r) = seq.next_element_seed(RecordSeed)? {
+            out.push(r);
         }
         Ok(out)
     }

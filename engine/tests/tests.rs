@@ -279,7 +279,7 @@ fn rank_from_text_sees_a_field_given_twice() {
     // organisation; it is listed, with its error.
     assert_eq!(r["unassigned"][0]["record"], json!(2), "{r}");
     assert_eq!(r["unassigned"][0]["errors"][0]["field"], json!("period"), "{r}");
-    let bad = pack.rank_json("{", None).err().unwrap();
+    let bad = pack.rank_json("[{", None).err().unwrap();
     assert!(bad.message().starts_with("the service records: not valid JSON"), "{bad}");
 }
 
