@@ -187,7 +187,7 @@ pub(crate) fn write_ranking(out: &mut dyn Write, r: &Ranking, format: RankFormat
         }
         RankFormat::Table => {
             writeln!(out, "{} {} ({}), period {}", j["pack"]["id"].as_str().unwrap_or(""), cell(&j["pack"]["version"]), cell(&j["pack"]["digest"]), cell(&j["period"]))?;
-            let mut all = vec![["rank", "organization", "name", "status", "score", "grade", "assessed", "not assessed", "invalid", "error", "penalty", "org errors"].map(String::from).to_vec()];
+            let mut all = vec![["rank", "organization", "name", "status", "score", "grade", "assessed", "not assessed", "invalid", "error", "penalty", "input errors"].map(String::from).to_vec()];
             all.extend(orgs().zip(rows()).map(|((o, _), mut row)| {
                 row.push(errors_of(o).to_string());
                 row
@@ -202,7 +202,7 @@ pub(crate) fn write_ranking(out: &mut dyn Write, r: &Ranking, format: RankFormat
             }
             let n: usize = orgs().map(|(o, _)| errors_of(o)).sum();
             if n > 0 {
-                writeln!(out, "\norganisation record errors: {n} (no penalty taken from a bad record)")?;
+                writeln!(out, "\ninput errors: {n} (no penalty is taken from a bad organisation record; of a service given twice only the first record counts)")?;
                 let mut all = vec![["organization", "error"].map(String::from).to_vec()];
                 for (o, _) in orgs() {
                     all.extend(o["errors"].as_array().into_iter().flatten().map(|e| vec![cell(&o["organization_id"]), errors_text(&Value::Array(vec![e.clone()]))]));

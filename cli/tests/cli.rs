@@ -209,14 +209,14 @@ fn rank_table_and_csv_show_every_record_the_json_has() {
     let table = run("table");
     let lines: Vec<&str> = table.lines().collect();
     let words = |l: &str| l.split_whitespace().map(String::from).collect::<Vec<_>>();
-    assert!(lines[1].ends_with("assessed  not assessed  invalid  error  penalty  org errors"), "{table}");
+    assert!(lines[1].ends_with("assessed  not assessed  invalid  error  penalty  input errors"), "{table}");
     let b = lines.iter().find(|l| l.contains("ORG-B")).unwrap();
     assert_eq!(words(b)[1..], ["not_assessed", "0", "0", "0", "1", "0", "1"].map(String::from), "{table}");
     let a = lines.iter().find(|l| l.contains("ORG-A")).unwrap();
     assert_eq!(words(a).last().unwrap(), "1", "{table}");
     assert!(table.contains("\nunassigned: 1 record(s) without an organisation, not ranked\n"), "{table}");
     assert!(lines.iter().any(|l| words(l)[..] == ["4", "SRV-NONE", "invalid", "organization_id:", "required", "field", "is", "missing"]), "{table}");
-    assert!(table.contains("\norganisation record errors: 2 "), "{table}");
+    assert!(table.contains("\ninput errors: 2 "), "{table}");
     assert!(lines.iter().any(|l| l.starts_with("ORG-A") && l.ends_with("a second organisation record for this organisation was ignored")), "{table}");
     assert!(lines.iter().any(|l| l.starts_with("ORG-B") && l.contains("data_submitted_on_time: ") && l.contains("maybe")), "{table}");
 }
@@ -227,7 +227,7 @@ fn rank_table_of_the_bundled_example_has_no_extra_sections() {
     assert_eq!(o.status.code(), Some(0));
     let out = stdout(&o);
     assert!(out.starts_with("uz-egov-quality 2016.1 (sha256:"), "{out}");
-    assert!(!out.contains("unassigned") && !out.contains("organisation record errors"), "{out}");
+    assert!(!out.contains("unassigned") && !out.contains("input errors:"), "{out}");
     let total: u64 = out.lines().skip(2).map(|l| l.split_whitespace().rev().skip(2).take(4).map(|n| n.parse::<u64>().unwrap()).sum::<u64>()).sum();
     assert_eq!(total, 600, "every service is counted");
 }

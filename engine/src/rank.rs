@@ -35,6 +35,8 @@ pub struct Ranker {
     orgs: BTreeMap<String, Org>,
     periods: BTreeSet<i64>,
     unassigned: Vec<Value>,
+    /// Service id → the position of the record that gave it first.
+    services: std::collections::HashMap<String, usize>,
 }
 
 /// One organisation in a ranking.
@@ -58,6 +60,9 @@ pub struct OrgResult {
 /// hands one of these to the ranker instead of the whole result.
 #[derive(Debug, Clone)]
 pub struct RankEntry {
+    position: usize,
+    name: String,
+    service_id: Option<crate::fast::Text>,
     status: Status,
     organization_id: Option<crate::fast::Text>,
     organization_name: Option<crate::fast::Text>,
@@ -75,6 +80,9 @@ impl RankEntry {
             json!({ "record": a.position, "name": a.name, "status": a.status.as_str(), "errors": a.errors.iter().map(error_entry).collect::<Vec<_>>() })
         });
         RankEntry {
+            position: a.position,
+            name: a.name.clone(),
+            service_id: a.key_text(&a.pack().manifest().input.id_field),
             status: a.status,
             organization_id,
             organization_name: a.key_text("organization_name"),
@@ -98,7 +106,7 @@ pub struct Ranking {
 impl Ranker {
     /// A ranker for `pack`.
     pub fn new(pack: &Pack) -> Ranker {
-        Ranker { pack: pack.clone(), orgs: BTreeMap::new(), periods: BTreeSet::new(), unassigned: Vec::new() }
+        Ranker { pack: pack.clone(), orgs: BTreeMap::new(), periods: BTreeSet::new(), unassigned: Vec::new(), services: Default::default() }
     }
 
     /// Counts one service result towards its organisation.
@@ -123,6 +131,18 @@ impl Ranker {
         };
         if org.name.is_none() {
             org.name = e.organization_name.map(|n| n.to_string());
+        }
+        // A service given twice would count twice in its organisation's
+        // mean: the first record counts, a later one is invalid and named.
+        if let Some(id) = &e.service_id {
+            let first = *self.services.entry(id.to_string()).or_insert(e.position);
+            if first != e.position {
+                org.invalid += 1;
+                let message = format!("service `{}` is given twice (records {first} and {}); only the first is counted", &**id, e.position);
+                let id_field = &self.pack.manifest().input.id_field;
+                org.record_errors.push(Error::new(ErrorKind::Input, message).with_record(e.name).with_field(id_field.clone()));
+                return;
+            }
         }
         match (e.status, &e.score) {
             (Status::Assessed, Some(s)) => {

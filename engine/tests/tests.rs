@@ -1035,3 +1035,19 @@ fn an_empty_csv_file_is_an_error() {
     let fields: Vec<&str> = pack.manifest().input.fields.iter().map(|f| f.name.as_str()).collect();
     assert!(read(&format!("{}\n", fields.join(",")), InputFormat::Csv, &pack).is_empty());
 }
+
+#[test]
+fn a_service_given_twice_counts_once_in_its_organisations_score() {
+    let pack = pack2016();
+    let rec = worked_example();
+    let mut other = rec.clone();
+    other["completed_on_time"] = json!(150);
+    let once = pack.rank(std::slice::from_ref(&rec), &[]).unwrap().to_json();
+    let r = pack.rank(&[rec, other], &[]).unwrap().to_json();
+    let org = &r["organizations"][0];
+    assert_eq!(org["score"], once["organizations"][0]["score"], "{r}");
+    assert_eq!((org["services_assessed"].clone(), org["services_invalid"].clone()), (json!(1), json!(1)), "{r}");
+    let e = &org["errors"][0];
+    assert_eq!(e["field"], json!("service_id"), "{r}");
+    assert!(e["message"].as_str().unwrap().contains("given twice (records 1 and 2)"), "{r}");
+}
