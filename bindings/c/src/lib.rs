@@ -116,6 +116,13 @@ fn guard_or<T>(fallback: T, f: impl FnOnce() -> T) -> T {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or(fallback)
 }
 
+/// A string of `err`, lent to the caller (valid until `mezon_error_free`):
+/// NULL when `err` is NULL or has no such string.
+fn lend(err: *const mezon_error, pick: impl FnOnce(&mezon_error) -> Option<&CString>) -> *const c_char {
+    // SAFETY: `err` is NULL or an error from this library not yet freed.
+    guard_or(ptr::null(), || unsafe { err.as_ref() }.and_then(pick).map_or(ptr::null(), |s| s.as_ptr()))
+}
+
 fn str_arg<'a>(p: *const c_char, name: &str) -> Result<&'a str, Error> {
     if p.is_null() {
         return Err(input_error(format!("`{name}` is NULL")));
@@ -228,10 +235,7 @@ pub extern "C" fn mezon_pack_free(pack: *mut mezon_pack) {
 /// `mezon_error_free`. NULL when `err` is NULL.
 #[no_mangle]
 pub extern "C" fn mezon_error_message(err: *const mezon_error) -> *const c_char {
-    guard_or(ptr::null(), || match unsafe { err.as_ref() } {
-        Some(e) => e.rendered.as_ptr(),
-        None => ptr::null(),
-    })
+    lend(err, |e| Some(&e.rendered))
 }
 
 /// The error as JSON for machines: `type` (the kind), `message`, `pack`,
@@ -250,40 +254,28 @@ pub extern "C" fn mezon_error_json(err: *const mezon_error) -> *mut c_char {
 /// Borrowed from `err`. NULL when `err` is NULL.
 #[no_mangle]
 pub extern "C" fn mezon_error_kind(err: *const mezon_error) -> *const c_char {
-    guard_or(ptr::null(), || match unsafe { err.as_ref() } {
-        Some(e) => e.kind.as_ptr(),
-        None => ptr::null(),
-    })
+    lend(err, |e| Some(&e.kind))
 }
 
 /// The pack file the error points at (`tables/timeliness.table`), or NULL
 /// when it has none. Borrowed from `err`.
 #[no_mangle]
 pub extern "C" fn mezon_error_file(err: *const mezon_error) -> *const c_char {
-    guard_or(ptr::null(), || match unsafe { err.as_ref() } {
-        Some(e) => e.file.as_ref().map_or(ptr::null(), |f| f.as_ptr()),
-        None => ptr::null(),
-    })
+    lend(err, |e| e.file.as_ref())
 }
 
 /// The input record the error is about (its id, or its place such as
 /// `organization 1`), or NULL when it has none. Borrowed from `err`.
 #[no_mangle]
 pub extern "C" fn mezon_error_record(err: *const mezon_error) -> *const c_char {
-    guard_or(ptr::null(), || match unsafe { err.as_ref() } {
-        Some(e) => e.record.as_ref().map_or(ptr::null(), |r| r.as_ptr()),
-        None => ptr::null(),
-    })
+    lend(err, |e| e.record.as_ref())
 }
 
 /// The input field the error is about, or NULL when it has none. Borrowed
 /// from `err`.
 #[no_mangle]
 pub extern "C" fn mezon_error_field(err: *const mezon_error) -> *const c_char {
-    guard_or(ptr::null(), || match unsafe { err.as_ref() } {
-        Some(e) => e.field.as_ref().map_or(ptr::null(), |f| f.as_ptr()),
-        None => ptr::null(),
-    })
+    lend(err, |e| e.field.as_ref())
 }
 
 /// The 1-based line the error points at, or 0 when it has none.
