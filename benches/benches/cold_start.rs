@@ -15,7 +15,7 @@ fn cold_start(c: &mut Criterion) {
     let dir = pack_dir();
     let files = read_dir_files(&dir).expect("pack files");
     let first = services(1, 2016).next().expect("one record");
-    let raw = RawRecord { position: 1, locator: "line 2".into(), data: Ok(first.to_map(0)) };
+    let raw = RawRecord { given_twice: None, position: 1, locator: "line 2".into(), data: Ok(first.to_map(0)) };
 
     let mut g = c.benchmark_group("cold_start");
     g.bench_function("load_pack", |b| b.iter(|| Pack::load(&Engine::default(), black_box(&dir)).expect("pack")));

@@ -16,7 +16,7 @@ use mezon_benches::{load_pack, services};
 fn worked_example() -> RawRecord {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../test-data/records/worked-example-1.json");
     let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).expect("test data")).expect("JSON");
-    RawRecord { position: 1, locator: "line 2".into(), data: Ok(v.as_object().expect("an object").clone()) }
+    RawRecord { given_twice: None, position: 1, locator: "line 2".into(), data: Ok(v.as_object().expect("an object").clone()) }
 }
 
 fn per_record(c: &mut Criterion) {
@@ -24,7 +24,7 @@ fn per_record(c: &mut Criterion) {
     let example = worked_example();
     assert_eq!(pack.assess_raw(&example, &AssessOptions::default()).published_score().as_deref(), Some("78.78"));
     let generated: Vec<RawRecord> =
-        services(1000, 2016).enumerate().map(|(i, s)| RawRecord { position: i + 1, locator: format!("line {}", i + 2), data: Ok(s.to_map(i)) }).collect();
+        services(1000, 2016).enumerate().map(|(i, s)| RawRecord { given_twice: None, position: i + 1, locator: format!("line {}", i + 2), data: Ok(s.to_map(i)) }).collect();
 
     let mut g = c.benchmark_group("per_record");
     g.throughput(Throughput::Elements(1));

@@ -111,10 +111,10 @@ impl Pack {
     pub fn assess(&self, record: &Value) -> Assessment {
         let opts = AssessOptions::default();
         match record {
-            Value::Object(m) => self.assess_source(1, &"record 1", &Source::Json(m), &opts, false),
+            Value::Object(m) => self.assess_source(1, &"record 1", &Source::Json(m), &opts, false, None),
             _ => {
                 let e = Error::new(ErrorKind::Input, "a record must be a JSON object").with_record("record 1");
-                self.assess_raw(&RawRecord { position: 1, locator: "record 1".into(), data: Err(e) }, &opts)
+                self.assess_raw(&RawRecord { given_twice: None, position: 1, locator: "record 1".into(), data: Err(e) }, &opts)
             }
         }
     }
@@ -127,7 +127,7 @@ impl Pack {
     pub fn assess_json(&self, text: &str) -> std::result::Result<Assessment, serde_json::Error> {
         match self.assess_text(1, &"record 1", text, &AssessOptions::default()) {
             Some(a) => Ok(a),
-            None => Ok(self.assess(&serde_json::from_str::<Value>(text)?)),
+            None => self.assess_json_via_value(text),
         }
     }
 
@@ -136,11 +136,9 @@ impl Pack {
     /// size) and about 2 µs more per record.
     pub fn assess_json_via_value(&self, text: &str) -> std::result::Result<Assessment, serde_json::Error> {
         Ok(match crate::input::read_record(text)? {
-            crate::input::Record { twice: Some(key), .. } => {
-                let data = Err(crate::input::given_twice(&key).with_record("record 1"));
-                self.assess_raw(&RawRecord { position: 1, locator: "record 1".into(), data }, &AssessOptions::default())
+            crate::input::Record { map: Some(m), twice } => {
+                self.assess_source(1, &"record 1", &Source::Json(&m), &AssessOptions::default(), false, twice.as_deref())
             }
-            crate::input::Record { map: Some(m), .. } => self.assess(&Value::Object(m)),
             // Not an object: the same result whatever it is.
             crate::input::Record { map: None, .. } => self.assess(&Value::Null),
         })
@@ -160,7 +158,7 @@ impl Pack {
 
     fn assess_with(&self, raw: &RawRecord, opts: &AssessOptions, interpreter_only: bool) -> Assessment {
         match &raw.data {
-            Ok(m) => self.assess_source(raw.position, &raw.locator, &Source::Json(m), opts, interpreter_only),
+            Ok(m) => self.assess_source(raw.position, &raw.locator, &Source::Json(m), opts, interpreter_only, raw.given_twice.as_deref()),
             Err(e) => {
                 let mut a = self.empty(raw.position, raw.locator.clone());
                 a.errors.push(e.clone());
@@ -189,7 +187,16 @@ impl Pack {
         }
     }
 
-    pub(crate) fn assess_source(&self, position: usize, locator: &dyn std::fmt::Display, src: &Source, opts: &AssessOptions, interpreter_only: bool) -> Assessment {
+    /// `twice`: a field the record's text gave more than once.
+    pub(crate) fn assess_source(
+        &self,
+        position: usize,
+        locator: &dyn std::fmt::Display,
+        src: &Source,
+        opts: &AssessOptions,
+        interpreter_only: bool,
+        twice: Option<&str>,
+    ) -> Assessment {
         let p = &self.0;
         let schema = &p.manifest.input;
         // The fields as given, in schema order; on the stack for schemas of
@@ -206,7 +213,11 @@ impl Pack {
         let warnings = src.place(schema, &p.field_index, given);
         let mut a = self.empty(position, src.name(schema, locator, p.plan.id_slot().map(|i| given[i])));
         a.warnings = warnings;
-        let (values, errors) = input::validate(schema, &p.plan, given, &a.name);
+        let (values, mut errors) = input::validate(schema, &p.plan, given, &a.name);
+        if let Some(field) = twice {
+            // First: the record as read is not what its author wrote.
+            errors.insert(0, input::given_twice(field).with_record(&a.name));
+        }
         if !errors.is_empty() || !p.plan.keys_from_values {
             a.raw = src.keys(&p.plan);
         }

@@ -25,6 +25,9 @@ pub struct RawRecord {
     pub locator: String,
     /// The fields, or why the record could not be read at all.
     pub data: std::result::Result<Map<String, Value>, Error>,
+    /// A field the record's text gave more than once (`data` holds its last
+    /// value): the record is invalid, with its id and keys as read.
+    pub given_twice: Option<String>,
 }
 
 /// Input file format, chosen by file extension.
@@ -98,7 +101,8 @@ enum Item {
     /// Row `.1` of a block of CSV rows read together.
     Csv(std::sync::Arc<CsvBlock>, u32),
     Line(String),
-    Value(Value),
+    /// A record of a JSON array, and the first key it gave twice.
+    Value(Map<String, Value>, Option<String>),
     Failed(Error),
 }
 
@@ -276,7 +280,7 @@ impl crate::Pack {
         match &row.item {
             Item::Csv(block, i) => {
                 let r = CsvRow { block, row: *i as usize };
-                (r.len() == r.layout().headers.len()).then(|| self.assess_source(row.position, &row.locator, &Source::Csv(r), opts, false))
+                (r.len() == r.layout().headers.len()).then(|| self.assess_source(row.position, &row.locator, &Source::Csv(r), opts, false, None))
             }
             Item::Line(l) => self.assess_text(row.position, &row.locator, l, opts),
             _ => None,
@@ -287,18 +291,8 @@ impl crate::Pack {
     /// assessed; `None` when it is not one JSON object (the caller goes the
     /// general way, which says what is wrong).
     pub(crate) fn assess_text(&self, position: usize, locator: &dyn std::fmt::Display, text: &str, opts: &crate::AssessOptions) -> Option<crate::Assessment> {
-        let twice = match Fields::read(text, &self.0.manifest.input, &self.0.field_index) {
-            Some(f) if f.twice.is_none() => return Some(self.assess_source(position, locator, &Source::Fields(&f), opts, false)),
-            Some(f) => f.twice,
-            // Text this reader leaves to the general way (serde_json's
-            // markers): a key given twice is caught here all the same, since
-            // callers such as `assess_json` then read a `Value`, which keeps
-            // only the last value.
-            None if text.trim_start().starts_with('{') => parse_line(text).err().and_then(|e| e.field().map(str::to_owned)),
-            None => None,
-        }?;
-        let raw = RawRecord { position, locator: locator.to_string(), data: Err(given_twice(&twice).with_record(locator.to_string())) };
-        Some(self.assess_raw(&raw, opts))
+        let f = Fields::read(text, &self.0.manifest.input, &self.0.field_index)?;
+        Some(self.assess_source(position, locator, &Source::Fields(&f), opts, false, f.twice.as_deref()))
     }
 }
 
@@ -306,6 +300,12 @@ impl Row {
     /// The record's fields, typed by the schema for CSV cells.
     pub fn parse(self) -> RawRecord {
         let locator = self.locator.to_string();
+        self.parse_as(locator)
+    }
+
+    /// [`Row::parse`], the record named `locator` when it has no id.
+    pub(crate) fn parse_as(self, locator: String) -> RawRecord {
+        let mut twice = None;
         let data = match self.item {
             Item::Failed(e) => Err(e),
             Item::Csv(block, row) => {
@@ -324,12 +324,17 @@ impl Row {
                         .collect())
                 }
             }
-            Item::Line(l) => parse_line(&l),
-            Item::Value(Value::Object(m)) => Ok(m),
-            Item::Value(_) => Err(Error::new(ErrorKind::Input, "a record must be a JSON object")),
+            Item::Line(l) => parse_line(&l).map(|(m, t)| {
+                twice = t;
+                m
+            }),
+            Item::Value(m, t) => {
+                twice = t;
+                Ok(m)
+            }
         };
         let data = data.map_err(|e| if e.record().is_none() { e.with_record(&locator) } else { e });
-        RawRecord { position: self.position, locator, data }
+        RawRecord { given_twice: twice, position: self.position, locator, data }
     }
 }
 
@@ -413,8 +418,7 @@ pub(crate) fn json_array_rows(text: &str) -> Result<Vec<Row>> {
         .enumerate()
         .map(|(i, record)| {
             let item = match record {
-                Record { twice: Some(k), .. } => Item::Failed(given_twice(&k)),
-                Record { map: Some(m), .. } => Item::Value(Value::Object(m)),
+                Record { map: Some(m), twice } => Item::Value(m, twice),
                 Record { map: None, .. } => Item::Failed(not_an_object()),
             };
             Row { position: i + 1, locator: Locator::Item(i + 1), item }
@@ -438,10 +442,9 @@ const BOM: &str = "\u{feff}";
 /// One JSON Lines record read from its text. A key given twice is an error
 /// naming it: a `Value` keeps only the last value, which would then be
 /// scored as if the first had never been given.
-fn parse_line(text: &str) -> std::result::Result<Map<String, Value>, Error> {
+fn parse_line(text: &str) -> std::result::Result<(Map<String, Value>, Option<String>), Error> {
     match read_record(text) {
-        Ok(Record { twice: Some(k), .. }) => Err(given_twice(&k)),
-        Ok(Record { map: Some(m), .. }) => Ok(m),
+        Ok(Record { map: Some(m), twice }) => Ok((m, twice)),
         Ok(Record { map: None, .. }) => Err(not_an_object()),
         Err(e) => Err(Error::new(ErrorKind::Input, format!("not valid JSON: {e}"))),
     }

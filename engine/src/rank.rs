@@ -166,7 +166,10 @@ impl Ranker {
             Err(e) => return Err(e.clone()),
         };
         let name = input::record_name(&schema, &raw.locator, Some(rec));
-        let errors = input::validate_map(&schema, rec, &name);
+        let mut errors = input::validate_map(&schema, rec, &name);
+        if let Some(field) = &raw.given_twice {
+            errors.insert(0, input::given_twice(field).with_record(&name));
+        }
         let Some(Value::String(id)) = rec.get(&schema.id_field) else {
             return Err(errors.into_iter().next().unwrap_or_else(|| Error::new(ErrorKind::Input, "organisation record without an id").with_record(&name)));
         };
@@ -325,12 +328,12 @@ impl Pack {
         let mut r = Ranker::new(self);
         for (i, s) in services.iter().enumerate() {
             let data = s.as_object().cloned().ok_or_else(|| Error::new(ErrorKind::Input, "a record must be a JSON object"));
-            let raw = RawRecord { position: i + 1, locator: format!("item {}", i + 1), data };
+            let raw = RawRecord { given_twice: None, position: i + 1, locator: format!("item {}", i + 1), data };
             r.add(&self.assess_raw(&raw, &crate::AssessOptions { trace: false }));
         }
         for (i, o) in organizations.iter().enumerate() {
             let data = o.as_object().cloned().ok_or_else(|| Error::new(ErrorKind::Input, "an organisation record must be a JSON object"));
-            r.add_organization(&RawRecord { position: i + 1, locator: format!("organization {}", i + 1), data })?;
+            r.add_organization(&RawRecord { given_twice: None, position: i + 1, locator: format!("organization {}", i + 1), data })?;
         }
         r.finish()
     }
@@ -353,8 +356,7 @@ impl Pack {
             r.add(&self.assess_raw(&row.parse(), &crate::AssessOptions { trace: false }));
         }
         for (i, row) in organizations.map(|o| rows(o, "the organisation records")).transpose()?.into_iter().flatten().enumerate() {
-            let raw = RawRecord { locator: format!("organization {}", i + 1), ..row.parse() };
-            r.add_organization(&raw)?;
+            r.add_organization(&row.parse_as(format!("organization {}", i + 1)))?;
         }
         r.finish()
     }

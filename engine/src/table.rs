@@ -268,13 +268,13 @@ impl Table {
         })
     }
 
-    /// Static check: for a one-input table with a declared domain, the rows
-    /// cover the domain with no gaps and no overlaps.
     /// Whether coverage can be checked: one input, with a declared domain.
     pub(crate) fn has_domain(&self) -> bool {
         self.inputs.len() == 1 && self.domains.iter().any(|(c, ..)| *c == self.inputs[0])
     }
 
+    /// Static check: for a one-input table with a declared domain, the rows
+    /// cover the domain with no gaps and no overlaps.
     pub(crate) fn check_coverage(&self) -> Vec<Finding> {
         let mut out = Vec::new();
         if self.inputs.len() != 1 {

@@ -53,7 +53,7 @@ fn pack_with(rule: &str, libs: &[(&str, &str)]) -> Pack {
 }
 
 fn rec(i: usize, v: &Value) -> RawRecord {
-    RawRecord { position: i + 1, locator: format!("record {i}"), data: Ok(v.as_object().unwrap().clone()) }
+    RawRecord { given_twice: None, position: i + 1, locator: format!("record {i}"), data: Ok(v.as_object().unwrap().clone()) }
 }
 
 fn modes(ms: &[&str]) -> Vec<Value> {

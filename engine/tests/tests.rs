@@ -272,13 +272,14 @@ fn a_failed_indicator_is_not_reported_as_not_applicable() {
 fn rank_from_text_sees_a_field_given_twice() {
     let pack = pack2016();
     let rec = mezon::to_json_line(&worked_example());
-    let twice = format!("{},\"period\":2017}}", rec.trim_end_matches('}'));
+    let other = rec.replace("SRV-", "SRV-X");
+    assert_ne!(other, rec);
+    let twice = format!("{},\"completed\":100}}", other.trim_end_matches('}'));
     let r = pack.rank_json(&format!("[{rec},{twice}]"), None).unwrap().to_json();
-    assert_eq!(r["organizations"][0]["services_assessed"], json!(1), "{r}");
-    // Read no further than the key given twice, it is not placed in an
-    // organisation; it is listed, with its error.
-    assert_eq!(r["unassigned"][0]["record"], json!(2), "{r}");
-    assert_eq!(r["unassigned"][0]["errors"][0]["field"], json!("period"), "{r}");
+    // Counted in its organisation, as invalid; nothing unassigned.
+    let org = &r["organizations"][0];
+    assert_eq!((org["services_assessed"].clone(), org["services_invalid"].clone()), (json!(1), json!(1)), "{r}");
+    assert_eq!(r["unassigned"], json!([]), "{r}");
     let bad = pack.rank_json("[{", None).err().unwrap();
     assert!(bad.message().starts_with("the service records: not valid JSON"), "{bad}");
 }
@@ -528,7 +529,7 @@ fn ranking_streams_assessments_and_applies_penalties() {
     }
     r.add(&pack.assess(&with(a.clone(), json!({ "service_id": "S9", "organization_id": "ORG-D", "completed_on_time": 999 }))));
     let org = |id: &str, late: bool, unreliable: bool| mezon::RawRecord {
-        position: 1,
+        given_twice: None, position: 1,
         locator: "line 2".into(),
         data: Ok(json!({ "organization_id": id, "period": 2016, "data_submitted_on_time": !late, "data_unreliable": unreliable }).as_object().unwrap().clone()),
     };
@@ -594,7 +595,7 @@ fn the_fast_path_equals_the_interpreter_on_golden_cases_and_example_data() {
         .unwrap()
         .into_iter()
         .enumerate()
-        .map(|(i, (_, name, v))| mezon::RawRecord { position: i + 1, locator: name, data: Ok(v.as_object().unwrap().clone()) })
+        .map(|(i, (_, name, v))| mezon::RawRecord { given_twice: None, position: i + 1, locator: name, data: Ok(v.as_object().unwrap().clone()) })
         .collect();
     let mut n = assert_same_on_both_paths(&pack, golden);
     for f in ["examples/2016/services.csv", "examples/2016/invalid.csv"] {
@@ -603,7 +604,7 @@ fn the_fast_path_equals_the_interpreter_on_golden_cases_and_example_data() {
     }
     let hostile = hostile();
     let modes = ["ok", "loop", "recurse", "string", "array", "import", "library", "overmax", "text", "divzero", "undeclared", "table"];
-    let records = modes.iter().enumerate().map(|(i, m)| mezon::RawRecord { position: i + 1, locator: m.to_string(), data: Ok(json!({ "id": m, "mode": m }).as_object().unwrap().clone()) }).collect();
+    let records = modes.iter().enumerate().map(|(i, m)| mezon::RawRecord { given_twice: None, position: i + 1, locator: m.to_string(), data: Ok(json!({ "id": m, "mode": m }).as_object().unwrap().clone()) }).collect();
     n += assert_same_on_both_paths(&hostile, records);
     assert!(n > 700);
 }
@@ -666,7 +667,7 @@ if m == "tail" { for p in [1, 2] { p + 0 } } else { r }
     assert_eq!(pack.fast_path_indicators(), ["attack"]);
     let modes = ["ok", "neg", "range", "whole", "list", "tail", "sum", "zero"];
     let records =
-        modes.iter().enumerate().map(|(i, m)| mezon::RawRecord { position: i + 1, locator: m.to_string(), data: Ok(json!({ "id": m, "mode": m }).as_object().unwrap().clone()) }).collect();
+        modes.iter().enumerate().map(|(i, m)| mezon::RawRecord { given_twice: None, position: i + 1, locator: m.to_string(), data: Ok(json!({ "id": m, "mode": m }).as_object().unwrap().clone()) }).collect();
     assert_same_on_both_paths(&pack, records);
     let ok = pack.assess(&json!({ "id": "ok", "mode": "ok" }));
     assert_eq!(ok.indicators[0].points.as_ref().unwrap().fraction_text(), "16");
@@ -894,7 +895,7 @@ r + v + num("0.5") * 2 + q * 0 - (x + 7)
     assert_eq!(pack.fast_path_indicators(), ["attack"], "the coverage rule must compile for the fast path");
     let modes = ["and", "or", "na", "early", "overflow", "negative", "index", "ratio", "expr", "zzz"];
     let records =
-        modes.iter().enumerate().map(|(i, m)| mezon::RawRecord { position: i + 1, locator: m.to_string(), data: Ok(json!({ "id": m, "mode": m }).as_object().unwrap().clone()) }).collect();
+        modes.iter().enumerate().map(|(i, m)| mezon::RawRecord { given_twice: None, position: i + 1, locator: m.to_string(), data: Ok(json!({ "id": m, "mode": m }).as_object().unwrap().clone()) }).collect();
     assert_same_on_both_paths(&pack, records);
     let a = pack.assess(&json!({ "id": "e", "mode": "early" }));
     assert_eq!(a.indicators[0].points.as_ref().unwrap().fraction_text(), "9");
@@ -912,7 +913,7 @@ fn assessed_as_read(pack: &Pack, text: &str) -> String {
     assert!(rows.next().is_none());
     let a = pack.assess_raw(&raw, &AssessOptions::default());
     // Without a key given twice, exactly what the parsed value gives.
-    if raw.data.is_ok() {
+    if raw.data.is_ok() && raw.given_twice.is_none() {
         assert_eq!(a.to_json_line(), pack.assess(&serde_json::from_str::<Value>(text).unwrap()).to_json_line(), "{text}");
     }
     a.to_json_line()
@@ -922,7 +923,7 @@ fn assessed_as_read(pack: &Pack, text: &str) -> String {
 fn an_organisation_record_of_another_period_takes_no_penalty() {
     let pack = pack2016();
     let org = |n: usize, id: &str, period: i64| mezon::RawRecord {
-        position: n,
+        given_twice: None, position: n,
         locator: format!("line {}", n + 1),
         data: Ok(json!({ "organization_id": id, "period": period, "data_submitted_on_time": false, "data_unreliable": true }).as_object().unwrap().clone()),
     };
@@ -973,6 +974,9 @@ fn a_field_given_twice_is_an_error_in_every_format() {
         assert_eq!(a.status, Status::Invalid, "{what}");
         assert_eq!((a.errors[0].field(), a.errors[0].message()), (Some("period"), "given twice; a record must give each field once"), "{what}");
         assert!(a.errors[0].record().is_some(), "{what}");
+        // Read as far as it goes: the result still names the service.
+        assert_eq!(a.to_json()["service_id"], rec["service_id"], "{what}");
+        assert_eq!(a.to_json()["organization_id"], rec["organization_id"], "{what}");
     };
     // JSON Lines and JSON arrays: the general reader, the direct one, and
     // the one-record entry point; the record after it is unaffected.
@@ -1005,8 +1009,11 @@ fn a_field_given_twice_is_an_error_in_every_format() {
     let orgs = "{\"organization_id\": \"ORG-1\", \"period\": 2016, \"data_submitted_on_time\": true, \"data_unreliable\": false, \"data_unreliable\": true}\n";
     let raw = mezon::read(std::io::Cursor::new(orgs), InputFormat::Jsonl, &org_schema).unwrap().next().unwrap();
     let mut r = Ranker::new(&pack);
-    let e = r.add_organization(&raw).expect_err("refused");
-    assert_eq!((e.field(), e.record()), (Some("data_unreliable"), Some("line 1")));
+    r.add_organization(&raw).unwrap();
+    let ranking = r.finish().unwrap().to_json();
+    let org = &ranking["organizations"][0];
+    assert_eq!((&org["organization_id"], &org["penalty_points"]), (&json!("ORG-1"), &json!(0)), "{ranking}");
+    assert_eq!(org["errors"][0]["field"], json!("data_unreliable"), "{ranking}");
 }
 
 #[test]

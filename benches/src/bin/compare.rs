@@ -183,7 +183,7 @@ fn main() -> ExitCode {
     }
 
     let generated: Vec<_> = services(args.records, args.seed).collect();
-    let raws: Vec<RawRecord> = generated.iter().enumerate().map(|(i, s)| RawRecord { position: i + 1, locator: format!("line {}", i + 2), data: Ok(s.to_map(i)) }).collect();
+    let raws: Vec<RawRecord> = generated.iter().enumerate().map(|(i, s)| RawRecord { given_twice: None, position: i + 1, locator: format!("line {}", i + 2), data: Ok(s.to_map(i)) }).collect();
     // Mezon is timed on what `mezon assess services.csv` streams to its
     // workers: CSV rows, read and split into cells but not parsed. The same
     // records as JSON objects (`raws`) are timed too, and both must give

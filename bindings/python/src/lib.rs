@@ -94,7 +94,7 @@ fn value_at(obj: &Bound<'_, PyAny>, depth: usize, field: Option<&str>) -> PyResu
             None => e,
         })
     };
-    if depth > MAX_DEPTH {
+    if depth >= MAX_DEPTH {
         return Err(bad(format!("values nest deeper than {MAX_DEPTH} levels (or a list contains itself)")));
     }
     if obj.is_none() {
@@ -123,10 +123,12 @@ fn value_at(obj: &Bound<'_, PyAny>, depth: usize, field: Option<&str>) -> PyResu
         return json_number(&text).ok_or_else(|| bad(format!("{text} is not a number JSON can carry")));
     }
     if is_decimal(obj)? {
-        let text = obj.str()?.to_string();
         if !obj.call_method0("is_finite")?.is_truthy()? {
-            return Err(bad(format!("Decimal {text} is not a number JSON can carry")));
+            return Err(bad(format!("Decimal {} is not a number JSON can carry", obj.str()?)));
         }
+        // Positional notation (`format(d, "f")`): the engine reads decimals,
+        // not exponents, and `str` writes 1E-7 for some.
+        let text = obj.call_method1("__format__", ("f",))?.str()?.to_string();
         // A Decimal that a double holds exactly (99.2, 150.5) is that
         // number, as in JSON text. Any other goes as its text, which the
         // engine reads exactly (as a CSV cell) rather than through a double:
