@@ -125,6 +125,8 @@ impl Pack {
     /// given twice makes the record invalid (a parsed value keeps only the
     /// last). The error is `serde_json`'s when the text is not JSON.
     pub fn assess_json(&self, text: &str) -> std::result::Result<Assessment, serde_json::Error> {
+        // A byte order mark is not part of the record, as in a file.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         match self.assess_text(1, &"record 1", text, &AssessOptions::default()) {
             Some(a) => Ok(a),
             None => self.assess_json_via_value(text),
@@ -135,6 +137,7 @@ impl Pack {
     /// less code (the browser's WebAssembly build, where code is download
     /// size) and about 2 µs more per record.
     pub fn assess_json_via_value(&self, text: &str) -> std::result::Result<Assessment, serde_json::Error> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         Ok(match crate::input::read_record(text)? {
             crate::input::Record { map: Some(m), twice } => {
                 self.assess_source(1, &"record 1", &Source::Json(&m), &AssessOptions::default(), false, twice.as_deref())

@@ -278,7 +278,14 @@ impl Ranker {
             o.insert("penalty_points".into(), json!(penalty_total));
             o.insert("penalties".into(), Value::Array(penalties));
             o.insert("organization_record".into(), json!(record.is_some()));
-            o.insert("errors".into(), Value::Array(org.record_errors.iter().map(error_entry).collect()));
+            // Each names the record it is about: an organisation's errors
+            // come from several records (its own and its services').
+            let named = |e: &Error| {
+                let mut v = error_entry(e);
+                v["record"] = json!(e.record());
+                v
+            };
+            o.insert("errors".into(), Value::Array(org.record_errors.iter().map(named).collect()));
             out.push(OrgResult { organization_id: id, score, published, published_text, rank: None, json: o });
         }
         // Published score descending, ties listed by id; then the not assessed.

@@ -943,7 +943,7 @@ fn an_organisation_record_of_another_period_takes_no_penalty() {
     let orgs = rank(&[org(1, "ORG-A", 2017), org(2, "ORG-B", 2017), org(3, "ORG-B", 2016), org(4, "ORG-C", 2016), org(5, "ORG-C", 2016)]);
     let a = &orgs["ORG-A"];
     assert_eq!((&a["score"], &a["penalty_points"], &a["organization_record"]), (&json!(78.78), &json!(0), &json!(false)));
-    assert_eq!(a["errors"], json!([{ "kind": "input", "field": "period", "message": "period 2017 is not the ranked period 2016; no penalty was taken from this record" }]));
+    assert_eq!(a["errors"], json!([{ "kind": "input", "field": "period", "message": "period 2017 is not the ranked period 2016; no penalty was taken from this record", "record": "ORG-A" }]));
     let b = &orgs["ORG-B"];
     assert_eq!((&b["score"], &b["penalty_points"], &b["organization_record"]), (&json!(63.78), &json!(15), &json!(true)));
     assert_eq!(b["errors"].as_array().unwrap().len(), 1, "{b}");
@@ -1026,6 +1026,10 @@ fn a_byte_order_mark_before_json_is_skipped() {
         let rows: Vec<mezon::Row> = mezon::read_rows(std::io::Cursor::new(text.clone()), format, &pack.manifest().input).unwrap().collect();
         assert_eq!(pack.assess_row(&rows[0], &AssessOptions::default()).to_json_line(), read[0].to_json_line());
     }
+    // One record's text given to the bindings' entry points, too.
+    let with_bom = format!("\u{feff}{rec}");
+    assert_eq!(pack.assess_json(&with_bom).unwrap().status, Status::Assessed);
+    assert_eq!(pack.assess_json_via_value(&with_bom).unwrap().status, Status::Assessed);
     // Only at the start: elsewhere it is not JSON.
     let read = read(&format!("{rec}\n\u{feff}{rec}\n"), InputFormat::Jsonl, &pack);
     assert_eq!(read[1].status, Status::Invalid);
@@ -1055,6 +1059,6 @@ fn a_service_given_twice_counts_once_in_its_organisations_score() {
     assert_eq!(org["score"], once["organizations"][0]["score"], "{r}");
     assert_eq!((org["services_assessed"].clone(), org["services_invalid"].clone()), (json!(1), json!(1)), "{r}");
     let e = &org["errors"][0];
-    assert_eq!(e["field"], json!("service_id"), "{r}");
+    assert_eq!((e["field"].clone(), e["record"].clone()), (json!("service_id"), json!("SRV-1")), "{r}");
     assert!(e["message"].as_str().unwrap().contains("given twice (records 1 and 2)"), "{r}");
 }
