@@ -652,8 +652,8 @@ fn aggregation_ref(m: &crate::manifest::Manifest) -> Value {
 
 /// Whether the grade bands are provisional, and their clause.
 fn grading_ref(m: &crate::manifest::Manifest) -> Value {
-    let g = m.grading.clone().unwrap_or_default();
-    json!({ "provisional": g.provisional, "clause": g.clause })
+    let g = m.grading.as_ref();
+    json!({ "provisional": g.is_some_and(|g| g.provisional), "clause": g.and_then(|g| g.clause.as_ref()) })
 }
 
 /// The end of every JSON result line of a pack, after the warnings:

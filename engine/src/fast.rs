@@ -960,6 +960,15 @@ struct Run<'a> {
     lines: usize,
 }
 
+impl Run<'_> {
+    /// Counts a trace line; `None` past `max`, where Rhai takes the rule
+    /// over and fails it.
+    fn trace_line(&mut self, max: usize) -> C<()> {
+        self.lines += 1;
+        (self.lines <= max).then_some(())
+    }
+}
+
 /// Where a traced run records what happened: events, and the values that
 /// fill `explain` templates (rendered only when the trace is read).
 pub(crate) struct Trace<'a> {
@@ -1676,8 +1685,8 @@ impl Link<'_> {
                     // Rhai fails a string over the size limit, and a rule past
                     // its trace lines; past these bounds the fast path leaves
                     // the decision to it.
-                    r.lines += 1;
-                    if len > max || r.lines > max_lines {
+                    r.trace_line(max_lines)?;
+                    if len > max {
                         return None;
                     }
                     if let Some(tr) = &mut r.trace {
@@ -1690,10 +1699,7 @@ impl Link<'_> {
             E::Table(t, a) => {
                 let (t, a, max_lines) = (*t, self.opd(a), self.max_trace_lines);
                 Box::new(move |r, f| {
-                    r.lines += 1;
-                    if r.lines > max_lines {
-                        return None;
-                    }
+                    r.trace_line(max_lines)?;
                     let v = a.get(r, f)?;
                     let x = num_of(&v);
                     discard(v);

@@ -401,8 +401,7 @@ pub fn read_rows(reader: impl Read + Send + 'static, format: InputFormat, schema
 }
 
 /// The records of a JSON array's text (a `.json` input, or `rank` given
-/// text). The text is looked at twice: for the values, and for keys given
-/// twice, which a `Value` cannot show.
+/// text), each read as [`read_record`] reads one.
 pub(crate) fn json_array_rows(text: &str) -> Result<Vec<Row>> {
     // As text, not bytes: one JSON reader in the WebAssembly module.
     let text = text.strip_prefix(BOM).unwrap_or(text);
@@ -439,9 +438,8 @@ pub(crate) fn read_record(text: &str) -> std::result::Result<Record, serde_json:
 /// A byte order mark: CSV readers skip it; JSON ones must too.
 const BOM: &str = "\u{feff}";
 
-/// One JSON Lines record read from its text. A key given twice is an error
-/// naming it: a `Value` keeps only the last value, which would then be
-/// scored as if the first had never been given.
+/// One JSON Lines record read from its text: its fields, and the first key
+/// it gives twice.
 fn parse_line(text: &str) -> std::result::Result<(Map<String, Value>, Option<String>), Error> {
     match read_record(text) {
         Ok(Record { map: Some(m), twice }) => Ok((m, twice)),

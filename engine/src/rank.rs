@@ -61,7 +61,6 @@ pub struct OrgResult {
 #[derive(Debug, Clone)]
 pub struct RankEntry {
     position: usize,
-    name: String,
     service_id: Option<crate::fast::Text>,
     status: Status,
     organization_id: Option<crate::fast::Text>,
@@ -81,7 +80,6 @@ impl RankEntry {
         });
         RankEntry {
             position: a.position,
-            name: a.name.clone(),
             service_id: a.key_text(&a.pack().manifest().input.id_field),
             status: a.status,
             organization_id,
@@ -140,7 +138,8 @@ impl Ranker {
                 org.invalid += 1;
                 let message = format!("service `{}` is given twice (records {first} and {}); only the first is counted", &**id, e.position);
                 let id_field = &self.pack.manifest().input.id_field;
-                org.record_errors.push(Error::new(ErrorKind::Input, message).with_record(e.name).with_field(id_field.clone()));
+                // Named by its id, which is the record's name when it has one.
+                org.record_errors.push(Error::new(ErrorKind::Input, message).with_record(&**id).with_field(id_field.clone()));
                 return;
             }
         }

@@ -173,6 +173,14 @@ fn trace_overflowed() -> Option<usize> {
     (n > max).then_some(max)
 }
 
+/// [`record`] for a function that can fail: past the limit, the rule does.
+fn traced(event: impl FnOnce() -> Event) -> RResult<()> {
+    if record(event) {
+        return Ok(());
+    }
+    Err(too_many_lines(LINES.get().1))
+}
+
 fn too_many_lines(max: usize) -> Box<EvalAltResult> {
     host_error(ErrorKind::Limit, format!("the rule wrote more than {max} trace lines (explain, print, table)"))
 }
@@ -284,12 +292,7 @@ pub(crate) fn build(limits: &Limits, fields: &[String], tables: Arc<Vec<Table>>,
 
     e.register_type_with_name::<NotApplicable>("NotApplicable");
     e.register_fn("na", |reason: &str| NotApplicable(reason.to_owned()));
-    e.register_fn("explain", |s: &str| -> RResult<()> {
-        if record(|| Event::Note(s.to_owned())) {
-            return Ok(());
-        }
-        Err(too_many_lines(LINES.get().1))
-    });
+    e.register_fn("explain", |s: &str| traced(|| Event::Note(s.to_owned())));
 
     let t = tables.clone();
     e.register_fn("table", move |name: &str, value: Dynamic| -> RResult<Num> {
@@ -302,9 +305,7 @@ pub(crate) fn build(limits: &Limits, fields: &[String], tables: Arc<Vec<Table>>,
         let table = &t[ti];
         let row = table.lookup(&inputs).map_err(|err| EvalAltResult::ErrorRuntime(Dynamic::from(err), Position::NONE))?;
         let outcome = table.rows[row].outcome.clone();
-        if !record(|| Event::Table { table: ti, inputs, row }) {
-            return Err(too_many_lines(LINES.get().1));
-        }
+        traced(|| Event::Table { table: ti, inputs, row })?;
         Ok(outcome)
     });
     e
