@@ -194,7 +194,15 @@ impl Pack {
             .as_object()
             .ok_or_else(|| bad("`files` must be an object of path to text"))?
             .iter()
-            .map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_owned())).ok_or_else(|| bad(&format!("file `{k}` is not text"))))
+            .map(|(k, v)| {
+                // Paths as `mezon bundle` writes them: relative, `/`-separated,
+                // inside the pack. Anything else was not made from a folder.
+                let inside = !k.is_empty() && !k.starts_with('/') && !k.contains('\\') && k.split('/').all(|c| !c.is_empty() && c != "." && c != "..");
+                if !inside {
+                    return Err(bad(&format!("file path `{k}` is not a relative path inside the pack")));
+                }
+                v.as_str().map(|s| (k.clone(), s.to_owned())).ok_or_else(|| bad(&format!("file `{k}` is not text")))
+            })
             .collect::<Result<_>>()?;
         let recorded = v["digest"].as_str().ok_or_else(|| bad("`digest` is missing"))?;
         let actual = digest(&files);
@@ -203,7 +211,15 @@ impl Pack {
         }
         // The digest just checked is the pack's: not hashed a second time
         // (about a tenth of loading a pack in the browser).
-        Pack::compile_files(engine, files, actual)
+        let pack = Pack::compile_files(engine, files, actual)?;
+        // The bundle's `id` and `version` (what a page lists) are labels
+        // outside the digest: they must name the pack the files are.
+        for (key, label, real) in [("id", &v["id"], pack.id()), ("version", &v["version"], pack.version())] {
+            if !label.is_null() && label.as_str() != Some(real) {
+                return Err(bad(&format!("`{key}` is {label} but pack.toml says \"{real}\"")));
+            }
+        }
+        Ok(pack)
     }
 
     /// Compiles a pack from an in-memory map of relative path → file text.

@@ -306,6 +306,20 @@ fn a_bundle_round_trips_and_a_tampered_one_is_refused() {
     let e = Pack::from_bundle(&Engine::default(), &tampered).err().unwrap();
     assert_eq!(e.kind(), ErrorKind::Manifest);
     assert!(e.message().contains("digest mismatch"), "{e}");
+    // Its id and version labels must name the pack its files are.
+    let mut v: serde_json::Value = serde_json::from_str(&bundle).unwrap();
+    v["version"] = json!("2017.1");
+    let e = Pack::from_bundle(&Engine::default(), &v.to_string()).err().unwrap();
+    assert!(e.message().contains("`version` is \"2017.1\" but pack.toml says \"2016.1\""), "{e}");
+    // Paths are relative and inside the pack, as `mezon bundle` writes them.
+    for path in ["../evil.rhai", "/etc/x", "lib/./x.rhai", "lib//x.rhai", "lib\\x.rhai", ""] {
+        let mut v: serde_json::Value = serde_json::from_str(&bundle).unwrap();
+        v["files"][path] = json!("42");
+        let files: BTreeMap<String, String> = serde_json::from_value(v["files"].clone()).unwrap();
+        v["digest"] = json!(mezon::digest(&files));
+        let e = Pack::from_bundle(&Engine::default(), &v.to_string()).err().unwrap();
+        assert!(e.message().contains("is not a relative path inside the pack"), "{path}: {e}");
+    }
 }
 
 #[test]

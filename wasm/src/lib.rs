@@ -24,6 +24,9 @@ mod text;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
+/** A value as JSON carries it. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
 /** Labels in the pack's languages. */
 export interface Labels { uz?: string; ru?: string; en?: string; [lang: string]: string | undefined }
 
@@ -59,7 +62,7 @@ export interface PackInfo {
 
 /** One entry of a result's `errors`. */
 export interface ResultError {
-  kind: "manifest" | "table" | "parse" | "runtime" | "limit" | "security" | "input" | "io";
+  kind: "manifest" | "table" | "parse" | "runtime" | "limit" | "security" | "input" | "io" | "internal";
   field: string | null;
   message: string;
   indicator?: string | null;
@@ -79,11 +82,16 @@ export interface IndicatorOutcome {
   trace: string[];
 }
 
-/** One result: the same object as a line of `mezon assess --format jsonl`. */
+/**
+ * One result: the same object as a line of `mezon assess --format jsonl`.
+ * The record's keys are echoed as given: in a valid record `service_id` is
+ * text or a number, `organization_id` text and `period` a whole number; an
+ * invalid record's are whatever it held (an array, an object, text).
+ */
 export interface Assessment {
-  service_id: string | number | null;
-  organization_id: string | null;
-  period: number | null;
+  service_id: JsonValue;
+  organization_id: JsonValue;
+  period: JsonValue;
   status: "assessed" | "not_assessed" | "invalid" | "error";
   score: number | null;
   score_exact: string | null;
@@ -220,9 +228,12 @@ impl Pack {
 
     /// Assesses one record (a plain object, or its JSON text). A record with
     /// bad fields does not throw: the result has status `invalid` and its
-    /// `errors` name the fields. It throws (kind `input`) only when the
-    /// argument cannot be read as JSON at all: not an object or JSON text,
-    /// text that is not JSON, or a field that is NaN or ±Infinity.
+    /// `errors` name the fields; so does a value that is not an object (a
+    /// number, `null`, an array), as a JSON line that is not an object does
+    /// in `mezon assess`. It throws (kind `input`) only when the argument
+    /// cannot be read as JSON at all: text that is not JSON, a `Map` (it
+    /// would read as `{}`), or a field JSON cannot carry (NaN, ±Infinity, a
+    /// BigInt), naming the field.
     pub fn assess(&self, record: RecordArg) -> Result<AssessmentJs, JsValue> {
         parse(self.assess_line(&record)?).map(JsCast::unchecked_into)
     }
@@ -254,32 +265,79 @@ fn json_text(v: &JsValue, what: &str) -> Result<String, JsValue> {
     if v.is_string() {
         return text::utf8(v).ok_or_else(unreadable);
     }
-    let text = JSON::stringify(v)
-        .ok()
-        .and_then(|s| text::utf8(&s))
-        .ok_or_else(unreadable)?;
+    // `JSON.stringify` writes a Map as `{}`: every field would be reported
+    // missing, for a record that has them all.
+    if v.is_instance_of::<js_sys::Map>() {
+        return Err(input_error(&format!("{what} is a Map; pass a plain object (Object.fromEntries(map))")));
+    }
+    let Ok(s) = JSON::stringify(v) else {
+        // It throws on a BigInt: say which field holds one.
+        let bigint = |x: &JsValue| x.is_bigint().then(|| "a BigInt is not a number JSON can carry; give it as decimal text".to_owned());
+        return Err(field_error(v, bigint).map_or_else(unreadable, |e| to_js_error(&e)));
+    };
+    let mut text = text::utf8(&s).ok_or_else(unreadable)?;
     // JSON.stringify writes NaN and ±Infinity as null, which the engine would
     // read as "missing": a figure computed by dividing by zero would be
     // reported as not filled in. Only text with a null can hide one.
     if text.contains("null") {
-        if let Some(e) = non_finite(v) {
+        if let Some(e) = field_error(v, non_finite) {
             return Err(to_js_error(&e));
         }
+    }
+    // A lone surrogate in a string value is written as a `\udXXX` escape,
+    // which is not JSON's Unicode; the same record given as text reads it
+    // as U+FFFD, and so does this.
+    if text.contains("\\ud") {
+        text = lone_surrogates_replaced(&text);
     }
     Ok(text)
 }
 
-/// The first NaN or ±Infinity among the fields of a record, or of the
-/// records of a list, as the error that names it.
-fn non_finite(v: &JsValue) -> Option<mezon::Error> {
+/// `text` (JSON) with each escaped lone surrogate (`\ud800`…`\udfff` not in
+/// a high-low pair) written as `\ufffd`.
+fn lone_surrogates_replaced(text: &str) -> String {
+    let b = text.as_bytes();
+    // The UTF-16 unit of a `\uXXXX` escape starting at `i`.
+    let unit = |i: usize| b.get(i..i + 6).filter(|e| e.starts_with(b"\\u")).and_then(|e| u16::from_str_radix(std::str::from_utf8(&e[2..]).ok()?, 16).ok());
+    let mut out = String::with_capacity(text.len());
+    let (mut i, mut copied) = (0, 0);
+    while i < b.len() {
+        if b[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        // An escape: `\\` is one character, so the next backslash starts anew.
+        match unit(i) {
+            Some(0xD800..=0xDBFF) if unit(i + 6).is_some_and(|l| (0xDC00..=0xDFFF).contains(&l)) => i += 12,
+            Some(0xD800..=0xDFFF) => {
+                out.push_str(&text[copied..i]);
+                out.push_str("\\ufffd");
+                i += 6;
+                copied = i;
+            }
+            _ => i += 2,
+        }
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+/// NaN or ±Infinity, said as an error message.
+fn non_finite(x: &JsValue) -> Option<String> {
+    let n = x.as_f64().filter(|n| !n.is_finite())?;
+    let shown = if n.is_nan() { "NaN" } else if n > 0.0 { "Infinity" } else { "-Infinity" };
+    Some(format!("{shown} is not a number JSON can carry"))
+}
+
+/// The first field, of a record or of the records of a list, whose value
+/// `bad` has a message for, as the error that names it (and its record).
+fn field_error(v: &JsValue, bad: impl Fn(&JsValue) -> Option<String>) -> Option<mezon::Error> {
     let in_record = |rec: &JsValue| {
         let obj = rec.dyn_ref::<js_sys::Object>()?;
         js_sys::Object::entries(obj).iter().find_map(|entry| {
             let entry: Array = entry.unchecked_into();
-            let n = entry.get(1).as_f64().filter(|n| !n.is_finite())?;
-            let shown = if n.is_nan() { "NaN" } else if n > 0.0 { "Infinity" } else { "-Infinity" };
-            let field = entry.get(0).as_string().unwrap_or_default();
-            Some(mezon::Error::new(mezon::ErrorKind::Input, format!("{shown} is not a number JSON can carry")).with_field(field))
+            let message = bad(&entry.get(1))?;
+            Some(mezon::Error::new(mezon::ErrorKind::Input, message).with_field(entry.get(0).as_string().unwrap_or_default()))
         })
     };
     if !Array::is_array(v) {
@@ -341,4 +399,22 @@ fn to_js_error(e: &mezon::Error) -> JsValue {
         let _ = Reflect::set(&err, &JsValue::from_str(k), &v);
     }
     err.into()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn lone_surrogates_become_the_replacement_character() {
+        let cases = [
+            (r#""a\ud800b""#, r#""a\ufffdb""#),
+            (r#""\udc00\ud800""#, r#""\ufffd\ufffd""#),
+            (r#""end\udbff""#, r#""end\ufffd""#),
+            // A pair stays; so does an escaped backslash before `ud800`.
+            (r#""\ud83d\ude00 \\ud800 \\\ud800""#, r#""\ud83d\ude00 \\ud800 \\\ufffd""#),
+            (r#"{"k":"\u0041\ud800"}"#, r#"{"k":"\u0041\ufffd"}"#),
+        ];
+        for (text, want) in cases {
+            assert_eq!(super::lone_surrogates_replaced(text), want, "{text}");
+        }
+    }
 }

@@ -206,7 +206,11 @@ try {
   await step('ranges are enforced while typing', async () => {
     const stage = page.locator('#f-maturity_stage');
     await stage.fill('');
-    await stage.pressSequentially('x-.5');
+    await stage.pressSequentially('x');
+    // Refused, and said beside the field: never dropped unsaid.
+    assert.equal(await stage.inputValue(), '');
+    assert.match(await fieldError(page, 'maturity_stage').textContent(), /^“x” was not entered: whole numbers only/);
+    await stage.pressSequentially('-.5');
     assert.equal(await stage.inputValue(), '5', 'letters, sign and point refused in an int field with min 0');
     await fieldError(page, 'maturity_stage').filter({ hasText: /above the maximum 4/ }).waitFor({ timeout: 5_000 });
     await stage.fill('3');
@@ -227,6 +231,35 @@ try {
     await fieldError(page, 'period').filter({ hasText: 'below the minimum 2000' }).waitFor({ timeout: 5_000 });
     await period.fill('2016');
     await page.locator('#score', { hasText: '78.78' }).waitFor({ timeout: 5_000 });
+    // A paste that is no whole number leaves the value as it was, and says
+    // so; digit-group spaces and full-width digits are read.
+    const paste = (name, data) => page.evaluate(([name, data]) => {
+      const input = document.getElementById(`f-${name}`);
+      input.select();
+      input.dispatchEvent(new InputEvent('beforeinput', { inputType: 'insertFromPaste', data, cancelable: true, bubbles: true }));
+      return input.value;
+    }, [name, data]);
+    assert.equal(await paste('applications_total', '2,500'), '1000');
+    assert.match(await fieldError(page, 'applications_total').textContent(), /^“2,500” was not entered/);
+    assert.equal(await paste('applications_total', '1 000'), '1000');
+    assert.equal(await fieldError(page, 'applications_total').textContent(), '');
+    assert.equal(await paste('applications_total', '１０００'), '1000');
+    assert.equal(await paste('availability_pct', '99,2.5'), '99.2');
+    assert.match(await fieldError(page, 'availability_pct').textContent(), /numbers only/);
+    await page.locator('#f-availability_pct').fill('99.2');
+    await page.locator('#score', { hasText: '78.78' }).waitFor({ timeout: 5_000 });
+    assert.equal(await fieldError(page, 'availability_pct').textContent(), '');
+    // The bars are labelled by the indicator's title alone.
+    assert.equal(await page.locator('#title-satisfaction').textContent(), 'Applicant satisfaction');
+  });
+
+  await step('a narrow screen keeps the score in sight while typing', async () => {
+    await page.setViewportSize({ width: 360, height: 740 });
+    assert.ok(await page.locator('#mini').isVisible());
+    assert.match(await page.locator('#mini').textContent(), /78\.78.*good/);
+    await page.screenshot({ path: join(OUT, 'narrow.png') });
+    await page.setViewportSize({ width: 1280, height: 1400 });
+    assert.ok(!(await page.locator('#mini').isVisible()));
   });
 
   await step('a pack that fails to load leaves the one in use working', async () => {
@@ -236,6 +269,9 @@ try {
     await page.route('**/packs/index.json', (route) => route.fulfill({ contentType: 'application/json', body: JSON.stringify(index) }));
     await page.reload();
     await page.locator('body[data-ready="true"]').waitFor({ timeout: 30_000 });
+    // What was typed survived the reload.
+    assert.equal(await page.locator('#f-completed_on_time').inputValue(), '194');
+    assert.equal(await page.locator('#score').textContent(), '78.78');
     await page.click('#sample');
     await page.locator('#score', { hasText: '78.78' }).waitFor({ timeout: 5_000 });
     const select = page.locator('#pack-select');

@@ -4,6 +4,7 @@
 //   3. a rule that does not compile throws with file, line and column
 //   4. bad arguments throw kind "input"
 //   5. NaN and ±Infinity (which JSON.stringify writes as null) throw naming the field
+//   6. values JSON.stringify mangles or refuses: a Map, a BigInt, a lone surrogate
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
@@ -107,5 +108,33 @@ for (const [target, { Pack }] of Object.entries(modules)) describe(`the ${target
     const r = pack.assess({ ...rec, availability_pct: null });
     assert.equal(r.status, 'invalid');
     assert.ok(r.errors.some((x) => x.field === 'availability_pct'), JSON.stringify(r.errors));
+  });
+
+  test('a Map, a BigInt and a lone surrogate: an error naming it, or read as text reads it', () => {
+    const pack = Pack.fromBundle(bundleText(PACK_2016).text);
+    const rec = { service_id: 'S1', organization_id: 'O1', period: 2016 };
+    // JSON.stringify writes a Map as {}: every field would read as missing.
+    let e = throws(() => pack.assess(new Map(Object.entries(rec))));
+    assert.equal(e.kind, 'input');
+    assert.match(e.detail, /Map/);
+    // JSON.stringify throws on a BigInt: the error names the field.
+    e = throws(() => pack.assess({ ...rec, marks_1: 5n }));
+    assert.equal(e.kind, 'input');
+    assert.equal(e.field, 'marks_1');
+    e = throws(() => pack.rank([rec, { ...rec, marks_2: 1n }]));
+    assert.equal(e.record, 'record 2');
+    assert.equal(e.field, 'marks_2');
+    // A lone surrogate reads as U+FFFD in an object as in text (the text
+    // path's conversion); a pair escaped in text stays the character.
+    for (const name of ['a\ud800b', 'x\udc00', '\ud800\ud800', 'end\udbff']) {
+      const fromObject = pack.assessJson({ ...rec, service_id: name });
+      assert.equal(fromObject, pack.assessJson(JSON.stringify({ ...rec, service_id: name.toWellFormed() })), name);
+      assert.equal(fromObject, pack.assessJson(`{"service_id":"${name}","organization_id":"O1","period":2016}`));
+    }
+    const paired = pack.assessJson({ ...rec, service_id: '😀 \\ud800' });
+    assert.equal(paired, pack.assessJson('{"service_id":"\\ud83d\\ude00 \\\\ud800","organization_id":"O1","period":2016}'));
+    assert.match(paired, /"service_id":"😀 \\\\ud800"/);
+    // Not an object: an invalid result, as a JSON line that is not an object.
+    for (const v of [5, null, true]) assert.equal(pack.assess(v).status, 'invalid', String(v));
   });
 });

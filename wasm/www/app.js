@@ -13,6 +13,10 @@ const UI = {
     toFill: (n) => `${n} required field${n === 1 ? '' : 's'} still to fill in.`, ready: 'Scored live as you type.',
     invalid: 'Correct the fields marked in red.', error: 'A rule failed; see below.', of: 'of',
     yes: 'yes', no: 'no', loadFailed: 'This pack could not be loaded; the previous one is still in use.',
+    notAssessed: 'Not scored: too few indicators apply (see the reason below).', languages: 'Language',
+    onlyInt: (t) => `“${t}” was not entered: whole numbers only (digits 0–9).`,
+    onlyNumber: (t) => `“${t}” was not entered: numbers only (digits and one decimal point or comma).`,
+    failed: 'The record could not be scored:',
   },
   ru: {
     pack: 'Методика', version: 'Версия', digest: 'Дайджест', score: 'Балл', grade: 'Оценка', loading: 'Загрузка…',
@@ -22,6 +26,10 @@ const UI = {
     yes: 'да', no: 'нет', loadFailed: 'Эту методику не удалось загрузить; используется прежняя.',
     required: 'Обязательное поле.', notInt: 'Введите целое число.', notNumber: 'Введите число.',
     below: (min) => `Не меньше ${min}.`, above: (max) => `Не больше ${max}.`,
+    notAssessed: 'Балл не рассчитан: применимо слишком мало показателей (причина ниже).', languages: 'Язык',
+    onlyInt: (t) => `«${t}» не введено: только целое число (цифры 0–9).`,
+    onlyNumber: (t) => `«${t}» не введено: только число (цифры и одна запятая или точка).`,
+    failed: 'Запись не удалось оценить:',
   },
   uz: {
     pack: 'Metodika', version: 'Versiya', digest: 'Dayjest', score: 'Ball', grade: 'Baho', loading: 'Yuklanmoqda…',
@@ -31,6 +39,10 @@ const UI = {
     yes: 'ha', no: "yo'q", loadFailed: "Bu metodikani yuklab bo'lmadi; avvalgisi ishlatilmoqda.",
     required: "Majburiy maydon.", notInt: 'Butun son kiriting.', notNumber: 'Son kiriting.',
     below: (min) => `Kamida ${min}.`, above: (max) => `Ko'pi bilan ${max}.`,
+    notAssessed: "Ball hisoblanmadi: qo'llaniladigan ko'rsatkichlar juda kam (sababi pastda).", languages: 'Til',
+    onlyInt: (t) => `“${t}” kiritilmadi: faqat butun son (0–9 raqamlari).`,
+    onlyNumber: (t) => `“${t}” kiritilmadi: faqat son (raqamlar va bitta nuqta yoki vergul).`,
+    failed: 'Yozuvni baholab boʻlmadi:',
   },
 };
 
@@ -46,12 +58,14 @@ const SAMPLES = {
   },
 };
 
-// The chosen language is remembered where storage is allowed (a sandboxed
-// frame throws on any use of localStorage).
+// The chosen language, and what was typed for each pack (a reload or a
+// visit elsewhere must not lose an officer's figures), are remembered where
+// storage is allowed (a sandboxed frame throws on any use of localStorage).
 const stored = {
-  get() { try { return localStorage.getItem('mezon.lang'); } catch { return null; } },
-  set(v) { try { localStorage.setItem('mezon.lang', v); } catch { /* not remembered */ } },
+  get(key = 'mezon.lang') { try { return localStorage.getItem(key); } catch { return null; } },
+  set(v, key = 'mezon.lang') { try { if (v === null) localStorage.removeItem(key); else localStorage.setItem(key, v); } catch { /* not remembered */ } },
 };
+const draftKey = () => `mezon.draft.${state.info.id}`;
 
 const state = {
   lang: UI[stored.get()] ? stored.get() : 'en',
@@ -71,6 +85,9 @@ const state = {
  * 2016 does not flash "2 is below the minimum 2000" on the way. */
 const ERROR_DELAY_MS = 700;
 let editTimer = null;
+/** Text refused while typing or pasting, per field: said beside the field
+ * (never dropped unsaid) until the field's next accepted change. */
+const refused = new Map();
 /** Timings for the page's own diagnostics and the browser test. */
 const timing = (window.mezonTiming = { wasmReadyMs: null, packReadyMs: null, firstResultMs: null, firstScoreMs: null, lastAssessMs: null });
 
@@ -137,6 +154,7 @@ function buildForm() {
 
 /** A keystroke: scored at once; the field's errors shown after a pause. */
 function typed(name) {
+  refused.delete(name);
   state.touched.add(name);
   state.editing = name;
   clearTimeout(editTimer);
@@ -159,19 +177,29 @@ function rangeText(f) {
 }
 
 /**
- * Refuses typed characters that cannot belong to a valid value of the field.
- * Pasted text loses its digit-group spaces first ("1 000" is 1000).
+ * Refuses typed or pasted text that would make the field's value something
+ * no valid value starts with (a letter in a number, a second decimal
+ * separator), and says so beside the field: the officer's value is never
+ * changed silently. Pasted text first loses digit-group spaces ("1 000" is
+ * 1000) and has full-width and Arabic-Indic digits read as 0–9.
  */
 function refuseBadChars(ev, f) {
   if (!ev.data || !ev.inputType.startsWith('insert')) return;
-  const negative = f.min == null || Number(f.min) < 0;
-  const allowed = f.type === 'int' ? (negative ? /^[0-9-]+$/ : /^[0-9]+$/) : (negative ? /^[0-9.,-]+$/ : /^[0-9.,]+$/);
-  const data = ev.inputType === 'insertFromPaste' ? ev.data.replace(/[\s\u00a0\u202f]/g, '') : ev.data;
-  if (!allowed.test(data)) {
+  const input = ev.target;
+  let data = ev.data;
+  if (ev.inputType === 'insertFromPaste' || ev.inputType === 'insertReplacementText') {
+    data = data.trim().replace(/[\s\u00a0\u202f]/g, '')
+      .replace(/[\uff10-\uff19\u0660-\u0669\u06f0-\u06f9]/g, (d) => String(d.charCodeAt(0) & 0xf)); // each block starts at …0
+  }
+  const value = input.value.slice(0, input.selectionStart) + data + input.value.slice(input.selectionEnd);
+  const sign = f.min == null || Number(f.min) < 0 ? '-?' : '';
+  const ok = new RegExp(f.type === 'int' ? `^${sign}\\d*$` : `^${sign}\\d*([.,]\\d*)?$`).test(value);
+  if (!ok) {
     ev.preventDefault();
+    refused.set(f.name, ev.data.trim().slice(0, 40) || ev.data);
+    if (state.result) render(state.result);
   } else if (data !== ev.data) {
     ev.preventDefault();
-    const input = ev.target;
     input.setRangeText(data, input.selectionStart, input.selectionEnd, 'end');
     input.dispatchEvent(new Event('input', { bubbles: true }));
   }
@@ -181,6 +209,7 @@ function relabel() {
   document.documentElement.lang = state.lang;
   for (const b of document.querySelectorAll('[data-lang]')) b.setAttribute('aria-pressed', String(b.dataset.lang === state.lang));
   for (const n of document.querySelectorAll('[data-t]')) n.textContent = ui(n.dataset.t);
+  $('.langs').setAttribute('aria-label', ui('languages'));
   showStatus();
   if (!state.info) return;
   $('#pack-title').textContent = label(state.info.title, state.info.id);
@@ -209,6 +238,7 @@ function collect() {
 }
 
 function fill(rec) {
+  refused.clear();
   for (const f of state.info.input.fields) {
     const input = document.getElementById(`f-${f.name}`);
     const v = rec[f.name];
@@ -221,20 +251,56 @@ function fill(rec) {
 // ---- evaluation and rendering -------------------------------------------------
 
 function evaluate() {
+  saveDraft();
   const a = performance.now();
-  const result = state.pack.assess(collect());
+  let result;
+  try {
+    result = state.pack.assess(collect());
+  } catch (e) {
+    // The engine refused the record as a whole (it throws only for input it
+    // cannot read at all): no result is shown rather than the last one.
+    console.warn(e);
+    state.result = null;
+    clearResult();
+    state.status = { key: 'failed', detail: `${e.kind ?? 'error'}: ${e.detail ?? e.message}`, fatal: true };
+    showStatus();
+    return;
+  }
   const b = performance.now();
   timing.lastAssessMs = b - a;
   if (timing.firstResultMs === null) timing.firstResultMs = b;
   if (timing.firstScoreMs === null && result.score !== null) timing.firstScoreMs = b;
   state.result = result;
+  if (state.status.key === 'failed') state.status = { key: 'ready' };
   render(result);
 }
 
+/** The form's text per field, kept for this pack (empty fields left out). */
+function saveDraft() {
+  const draft = {};
+  for (const f of state.info.input.fields) {
+    const v = document.getElementById(`f-${f.name}`).value;
+    if (v !== '') draft[f.name] = v;
+  }
+  stored.set(Object.keys(draft).length ? JSON.stringify(draft) : null, draftKey());
+}
+
+function restoredDraft() {
+  try { return JSON.parse(stored.get(draftKey()) ?? 'null'); } catch { return null; }
+}
+
+function clearResult() {
+  for (const id of ['#score', '#grade', '#mini-score', '#mini-grade']) $(id).textContent = '—';
+  $('#grade').dataset.grade = '';
+  $('#reason').textContent = '';
+  $('#general-errors').replaceChildren();
+  $('#indicators').replaceChildren();
+}
+
 function render(r) {
-  $('#score').textContent = r.score === null ? '—' : String(r.score);
+  $('#score').textContent = $('#mini-score').textContent = r.score === null ? '—' : String(r.score);
   const grade = state.info.grades.find((g) => g.id === r.grade);
-  $('#grade').textContent = grade ? label(grade.label, grade.id) : '—';
+  $('#grade').textContent = $('#mini-grade').textContent = grade ? label(grade.label, grade.id) : '—';
   $('#grade').dataset.grade = r.grade ?? '';
   // The score's aggregation and the grade bands are rules too: marked when
   // provisional, their clause on hover.
@@ -255,19 +321,20 @@ function render(r) {
   let shownFields = 0;
   for (const f of state.info.input.fields) {
     const errs = byField.get(f.name) ?? [];
-    const shown = state.touched.has(f.name) && state.editing !== f.name ? errs : [];
+    const shown = state.touched.has(f.name) && state.editing !== f.name ? errs.map((e) => localMessage(e, f)) : [];
     missing += errs.length && !state.touched.has(f.name) ? 1 : 0;
     shownFields += shown.length ? 1 : 0;
+    if (refused.has(f.name)) shown.unshift(ui(f.type === 'int' ? 'onlyInt' : 'onlyNumber')(refused.get(f.name)));
     const row = document.querySelector(`.field[data-field="${f.name}"]`);
     row.classList.toggle('invalid', shown.length > 0);
-    row.querySelector('.field-error').textContent = shown.map((e) => localMessage(e, f)).join('; ');
+    row.querySelector('.field-error').textContent = shown.join('; ');
     document.getElementById(`f-${f.name}`).setAttribute('aria-invalid', String(shown.length > 0));
   }
   $('#general-errors').replaceChildren(...general.map((e) =>
     el('li', { text: `${e.kind}${e.indicator ? ` (${e.indicator})` : ''}: ${e.message}${e.file ? ` at ${e.file}:${e.line}:${e.column}` : ''}` })));
   if (!state.status.keep) {
     state.status = r.status === 'error' ? { key: 'error' } : shownFields ? { key: 'invalid' }
-      : missing ? { key: 'toFill', arg: missing } : { key: 'ready' };
+      : missing ? { key: 'toFill', arg: missing } : r.status === 'not_assessed' ? { key: 'notAssessed' } : { key: 'ready' };
   }
   showStatus();
 
@@ -275,11 +342,13 @@ function render(r) {
     const o = r.indicators[ind.id];
     const pts = o?.points ?? null;
     const pct = pts === null ? 0 : Math.max(0, Math.min(100, (100 * pts) / ind.max));
-    const shownPts = o && !o.applicable && !r.errors.some((e) => e.indicator === ind.id) ? ui('na') : pts === null ? '—' : String(pts);
+    const na = o && !o.applicable && !r.errors.some((e) => e.indicator === ind.id);
+    const shownPts = na ? ui('na') : `${pts === null ? '—' : String(pts)} ${ui('of')} ${ind.max}`;
     return el('li', { class: o && !o.applicable ? 'na' : '', 'data-indicator': ind.id },
       el('div', { class: 'ind-head' },
-        el('span', { id: `title-${ind.id}` }, label(ind.title, ind.id), ind.provisional ? el('span', { class: 'badge', title: ind.clause, text: ui('provisional') }) : ''),
-        el('span', { class: 'points', text: `${shownPts} ${ui('of')} ${ind.max}` })),
+        el('span', {}, el('span', { id: `title-${ind.id}`, text: label(ind.title, ind.id) }),
+          ind.provisional ? el('span', { class: 'badge', title: ind.clause, text: ui('provisional') }) : ''),
+        el('span', { class: 'points', text: shownPts })),
       el('div', { class: 'bar', role: 'meter', 'aria-labelledby': `title-${ind.id}`, 'aria-valuemin': 0, 'aria-valuemax': ind.max, 'aria-valuenow': pts ?? 0 },
         Object.assign(el('span'), { style: `width:${pct}%` })),
       el('ul', { class: 'trace' }, ...(o?.trace ?? []).map((line) => el('li', { text: line }))));
@@ -369,7 +438,9 @@ async function loadPack(file, text) {
     document.getElementById(`f-${f.name}`).value = kept[f.name];
     if (keptTouched.has(f.name)) state.touched.add(f.name);
   }
+  const draft = restoredDraft();
   if (new URLSearchParams(location.search).has('sample') && SAMPLES[info.id] && load === 1) fill(SAMPLES[info.id]);
+  else if (draft && Object.keys(kept).every((k) => !kept[k])) fill(draft); // what was typed before a reload
   else evaluate();
 }
 
