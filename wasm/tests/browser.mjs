@@ -13,6 +13,7 @@
 //   6. a pack that fails to load leaves the page working on the one in use
 //   7. the hostile pack in the page's context: a limit error, no hang
 //   8. time per assess in Chromium over the example data set
+//   9. after one visit, the page reloads offline and still scores
 // Screenshots go to wasm/test-output/. No request may leave 127.0.0.1. The
 // server sends build.sh's precompressed copies (.br, .gz) as a production
 // static server would.
@@ -98,8 +99,10 @@ async function step(name, fn) {
   }
 }
 
-async function newPage() {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 1400 } });
+// Service workers blocked: requests they make would pass the routes below
+// (the last step lets the page's own run).
+async function newPage(serviceWorkers = 'block') {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 1400 }, serviceWorkers });
   const page = await context.newPage();
   const external = [];
   const consoleErrors = [];
@@ -334,6 +337,22 @@ try {
     figures.chromiumUsPerAssess = r.usPerAssess;
     figures.chromiumUsPerAssessJsonText = r.usPerAssessText;
     figures.chromiumAssessCount = r.n;
+  });
+
+  await step('after one visit the page reloads and scores offline', async () => {
+    const { page, context, consoleErrors } = await newPage('allow');
+    await page.goto(`${BASE}/?sample`);
+    await page.locator('#score', { hasText: '78.78' }).waitFor({ timeout: 30_000 });
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    await context.setOffline(true);
+    await page.reload();
+    await page.locator('body[data-ready="true"]').waitFor({ timeout: 30_000 });
+    // The form as it was (the draft), scored by the module from the worker's copy.
+    assert.equal(await page.locator('#score').textContent(), '78.78');
+    await page.locator('#f-completed_on_time').fill('300');
+    await fieldError(page, 'completed_on_time').filter({ hasText: /cannot exceed/ }).waitFor({ timeout: 5_000 });
+    assert.deepEqual(consoleErrors, []);
+    await context.close();
   });
 
   await step('no request left 127.0.0.1; no console errors', async () => {

@@ -480,6 +480,9 @@ async function main() {
   $('#sample').addEventListener('click', () => fill(SAMPLES[state.info.id]));
   $('#clear').addEventListener('click', () => { state.touched.clear(); fill({}); state.touched.clear(); evaluate(); });
   document.body.dataset.ready = 'true';
+  // Offline after this visit (sw.js); a page where workers are not allowed
+  // (a sandboxed frame, a file: URL) simply goes without.
+  navigator.serviceWorker?.register('sw.js').catch(() => {});
   console.info(`mezon: ready in ${(performance.now() - t0).toFixed(1)} ms after the script started`);
 }
 

@@ -1,0 +1,41 @@
+// The page's service worker: after one visit the page also loads offline
+// (a reload with no network). Each file of the page's own origin comes from
+// the network when it can, so an updated module or pack is used at once,
+// and from the copy kept at the last successful fetch when it cannot.
+// Nothing else is fetched or kept.
+const CACHE = 'mezon-page';
+// The files the first page view fetched before this worker ran.
+const PAGE = ['./', 'index.html', 'app.js', 'style.css', 'pkg/mezon_wasm.js', 'pkg/mezon_wasm_bg.wasm', 'packs/index.json'];
+
+self.addEventListener('install', (event) => {
+  event.waitUntil((async () => {
+    const cache = await caches.open(CACHE);
+    await cache.addAll(PAGE);
+    // The pack bundles the page lists.
+    const index = await (await cache.match('packs/index.json')).json();
+    await cache.addAll(index.packs.map((p) => `packs/${p.file}`));
+    await self.skipWaiting();
+  })());
+});
+
+self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
+
+self.addEventListener('fetch', (event) => {
+  const request = event.request;
+  if (request.method !== 'GET' || new URL(request.url).origin !== self.location.origin) return;
+  event.respondWith((async () => {
+    try {
+      const response = await fetch(request);
+      if (response.ok) {
+        const copy = response.clone();
+        event.waitUntil(caches.open(CACHE).then((cache) => cache.put(request, copy)));
+      }
+      return response;
+    } catch (offline) {
+      // `?sample` and the like are the same file.
+      const kept = await caches.match(request, { ignoreSearch: true, ignoreVary: true });
+      if (kept) return kept;
+      throw offline;
+    }
+  })());
+});
