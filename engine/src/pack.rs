@@ -94,7 +94,9 @@ pub fn digest(files: &BTreeMap<String, String>) -> String {
     format!("sha256:{hex}")
 }
 
-/// Reads every file of a pack folder (dot files skipped) as `relative/path` → text.
+/// Reads every file of a pack folder as `relative/path` → text, skipping
+/// hidden files and editors' leftovers (`*~`, `#*`, `*.swp`, `*.swo`, `*.bak`,
+/// `*.orig`, `*.rej`).
 pub fn read_dir_files(dir: &Path) -> Result<BTreeMap<String, String>> {
     fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, String>) -> Result<()> {
         let mut entries: Vec<_> = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?.collect::<std::io::Result<_>>().map_err(|e| Error::io(dir, e))?;
@@ -102,7 +104,11 @@ pub fn read_dir_files(dir: &Path) -> Result<BTreeMap<String, String>> {
         for entry in entries {
             let name = entry.file_name();
             let name = name.to_string_lossy();
-            if name.starts_with('.') {
+            // Hidden files and editors' backup, swap and autosave files are
+            // not the pack: left beside a rule, they would change its digest.
+            let leftover = name.starts_with('.') || name.starts_with('#') || name.ends_with('~')
+                || [".swp", ".swo", ".bak", ".orig", ".rej"].iter().any(|ext| name.ends_with(ext));
+            if leftover {
                 continue;
             }
             let path = entry.path();
@@ -171,13 +177,20 @@ impl Pack {
             }
             return Ok(pack);
         }
+        // A new version supersedes the earlier ones from its effective_from:
+        // of those in force, the latest to take effect. The old version is
+        // not edited (an `effective_to` set afterwards would change the
+        // digest its published results carry); two taking effect on the same
+        // day are ambiguous.
         let in_force: Vec<_> = versions_in(path)?.into_iter().filter(|(_, m)| m.in_force(date)).collect();
-        match in_force.as_slice() {
+        let Some(latest) = in_force.iter().map(|(_, m)| m.effective_from.as_str()).max() else {
+            return Err(Error::new(ErrorKind::Manifest, format!("{}: no version is in force on {date}", path.display())));
+        };
+        match in_force.iter().filter(|(_, m)| m.effective_from == latest).collect::<Vec<_>>().as_slice() {
             [(dir, _)] => Pack::from_files(engine, read_dir_files(dir)?),
-            [] => Err(Error::new(ErrorKind::Manifest, format!("{}: no version is in force on {date}", path.display()))),
             many => Err(Error::new(
                 ErrorKind::Manifest,
-                format!("{}: versions {} are all in force on {date}; their effective dates overlap", path.display(), many.iter().map(|(_, m)| m.version.as_str()).collect::<Vec<_>>().join(", ")),
+                format!("{}: versions {} all take effect on {latest}; which is in force on {date} is ambiguous", path.display(), many.iter().map(|(_, m)| m.version.as_str()).collect::<Vec<_>>().join(", ")),
             )),
         }
     }
@@ -321,6 +334,12 @@ fn versions_in(dir: &Path) -> Result<Vec<(std::path::PathBuf, Manifest)>> {
         if toml_path.is_file() {
             let text = std::fs::read_to_string(&toml_path).map_err(|e| Error::io(&toml_path, e))?;
             let m = Manifest::parse(&text).map_err(|e| e.with_file(toml_path.display().to_string()))?;
+            // Picked by date, a version must be what its folder says: a
+            // copied folder still saying the old version would publish
+            // results under the wrong label.
+            if p.file_name().is_some_and(|f| *f != *m.version) {
+                return Err(Error::new(ErrorKind::Manifest, format!("the folder {} holds version \"{}\": a version folder is named by its version", p.display(), m.version)).with_file(toml_path.display().to_string()));
+            }
             out.push((p, m));
         }
     }

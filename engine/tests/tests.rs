@@ -323,6 +323,23 @@ fn a_bundle_round_trips_and_a_tampered_one_is_refused() {
 }
 
 #[test]
+fn editor_leftovers_beside_a_rule_are_not_the_pack() {
+    let dir = std::env::temp_dir().join(format!("mezon-leftovers-{}", std::process::id()));
+    let src = root().join("rules/uz-egov-quality/2016.1");
+    for (path, text) in mezon::read_dir_files(&src).unwrap() {
+        let to = dir.join(&path);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::write(to, text).unwrap();
+    }
+    for junk in ["indicators/timeliness.rhai~", "indicators/.timeliness.rhai.swp", "indicators/#timeliness.rhai#", "tables/uptake.table.orig", "pack.toml.bak"] {
+        std::fs::write(dir.join(junk), "junk").unwrap();
+    }
+    let digest = Pack::load(&Engine::default(), &dir).unwrap().digest().to_owned();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(digest, pack2016().digest());
+}
+
+#[test]
 fn any_edit_changes_the_digest() {
     let pack = pack2016();
     let mut files: BTreeMap<String, String> = pack.files().clone();
@@ -346,21 +363,32 @@ fn the_version_in_force_on_a_date_is_picked() {
     assert!(Pack::load_as_of(&e, dir.join("2019.1"), "2022-05-01").is_err());
     // Without a date an id folder with several versions is ambiguous.
     assert!(Pack::load(&e, &dir).unwrap_err().message().contains("2019.1, 2021.1"));
-    // Overlapping effective dates are an error, not a silent pick.
+    // A new version supersedes the old one from its effective_from, the old
+    // one left as it is (no effective_to: its digest stays); two versions
+    // taking effect on the same day are an error, not a silent pick; a
+    // folder must be named by its version.
     let tmp = std::env::temp_dir().join(format!("mezon-overlap-{}", std::process::id()));
-    for v in ["2019.1", "2021.1"] {
-        let files = mezon::read_dir_files(&dir.join(v)).unwrap();
-        for (path, mut text) in files {
-            if path == "pack.toml" {
-                text = text.replace("effective_to = \"2021-01-01\"", "effective_to = \"2022-01-01\"");
+    let copy = |edit: &dyn Fn(&str, String) -> String| {
+        let _ = std::fs::remove_dir_all(&tmp);
+        for v in ["2019.1", "2021.1"] {
+            for (path, text) in mezon::read_dir_files(&dir.join(v)).unwrap() {
+                let text = if path == "pack.toml" { edit(v, text) } else { text };
+                let p = tmp.join(v).join(&path);
+                std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+                std::fs::write(p, text).unwrap();
             }
-            let p = tmp.join(v).join(&path);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, text).unwrap();
         }
-    }
-    let err = Pack::load_as_of(&e, &tmp, "2021-06-01").unwrap_err();
-    assert!(err.message().contains("overlap"), "{err}");
+    };
+    copy(&|_, text| text.replace("effective_to = \"2021-01-01\"\n", ""));
+    let v = |d: &str| Pack::load_as_of(&e, &tmp, d).map(|p| p.version().to_owned());
+    assert_eq!(v("2020-12-31").unwrap(), "2019.1");
+    assert_eq!(v("2021-06-01").unwrap(), "2021.1");
+    copy(&|_, text| text.replace("effective_from = \"2021-01-01\"", "effective_from = \"2019-01-01\""));
+    let err = v("2020-06-01").unwrap_err();
+    assert!(err.message().contains("versions 2019.1, 2021.1 all take effect on 2019-01-01"), "{err}");
+    copy(&|v, text| if v == "2021.1" { text.replace("version = \"2021.1\"", "version = \"2019.1\"") } else { text });
+    let err = v("2021-06-01").unwrap_err();
+    assert!(err.message().contains("holds version \"2019.1\": a version folder is named by its version"), "{err}");
     std::fs::remove_dir_all(tmp).unwrap();
 }
 
