@@ -153,7 +153,7 @@ enum AssessFormat {
 /// Output formats of `rank`.
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum RankFormat {
-    /// `{"pack", "period", "organizations": [...]}`.
+    /// `{"pack", "period", the provenance of the rules applied, "organizations": [...], "unassigned", "input_errors"}`.
     Json,
     /// One CSV row per organisation.
     Csv,
@@ -197,6 +197,30 @@ impl Progress {
     }
 }
 
+/// Standard output that ends the process quietly, with exit code 0, when
+/// its reader has gone (`mezon assess … | head -1`), as ripgrep does: the
+/// reader asked for no more, which is not an error. (Rust ignores SIGPIPE,
+/// so the write fails with EPIPE instead of the process being killed.)
+struct Stdout<W>(W);
+
+impl<W: Write> Stdout<W> {
+    fn ended(e: std::io::Error) -> std::io::Error {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        e
+    }
+}
+
+impl<W: Write> Write for Stdout<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf).map_err(Self::ended)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush().map_err(Self::ended)
+    }
+}
+
 fn io_err(e: std::io::Error) -> Error {
     Error::new(mezon::ErrorKind::Io, format!("cannot write the output: {e}"))
 }
@@ -211,7 +235,7 @@ fn exit_for(any_bad: bool) -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode, Error> {
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut out = std::io::BufWriter::new(Stdout(stdout.lock()));
     match cli.command {
         Command::Assess { pack, input, format, no_trace, threads } => {
             let pack = pack.load()?;
@@ -247,16 +271,20 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             })?;
             if let Some(path) = organizations {
                 let schema = pack.manifest().organization_input.clone().ok_or_else(|| Error::new(mezon::ErrorKind::Input, "this pack declares no organisation records"))?;
-                for raw in mezon::read_file(&path, &schema)? {
-                    if let Err(e) = ranker.add_organization(&raw) {
-                        eprintln!("{e}");
-                        bad = true;
-                    }
+                for mut raw in mezon::read_file(&path, &schema)? {
+                    // A record without an id is named by its place: say in
+                    // which file, as the services file is a different one.
+                    let locator = format!("{} {}", path.display(), raw.locator);
+                    raw.data = raw.data.map_err(|e| if e.record() == Some(raw.locator.as_str()) { e.with_record(&locator) } else { e });
+                    raw.locator = locator;
+                    ranker.add_organization(&raw)?;
                 }
             }
             progress.done();
             let ranking = ranker.finish()?;
-            bad |= ranking.organizations.iter().any(|o| o.to_json()["errors"].as_array().is_some_and(|e| !e.is_empty()));
+            let j = ranking.to_json();
+            let any = |v: &serde_json::Value| v.as_array().is_some_and(|e| !e.is_empty());
+            bad |= any(&j["input_errors"]) || j["organizations"].as_array().into_iter().flatten().any(|o| any(&o["errors"]));
             output::write_ranking(&mut out, &ranking, format).map_err(io_err)?;
             out.flush().map_err(io_err)?;
             Ok(exit_for(bad))

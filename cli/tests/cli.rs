@@ -3,6 +3,8 @@
 //! 1. assess: formats, input order, exit codes 0 / 2 / 1
 //! 2. rank: the bundled example, organisations file, formats
 //! 3. check, test, explain, bundle, sample
+//! 4. regressions: provenance, input errors and warnings in every format,
+//!    mixed periods named, a closed stdout
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -77,11 +79,12 @@ fn assess_csv_and_table_formats_show_points_per_indicator() {
     let mut lines = out.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "record,service_id,organization_id,status,score,grade,satisfaction,timeliness,optimization,interagency,uptake,maturity,portal_info,availability,complaints,errors"
+        "record,service_id,organization_id,status,score,grade,satisfaction,timeliness,optimization,interagency,uptake,maturity,portal_info,availability,complaints,errors,warnings,provisional,pack_id,pack_version,pack_digest"
     );
-    assert_eq!(lines.next().unwrap(), "1,SRV-900001,ORG-MJ,assessed,78.78,good,24.975,16,13,4.8,5,4,5,4,2,");
+    assert!(lines.next().unwrap().starts_with("1,SRV-900001,ORG-MJ,assessed,78.78,good,24.975,16,13,4.8,5,4,5,4,2,,,aggregation; grading; satisfaction;"));
     let o = mezon(&["assess", "--pack", PACK, "--input", "examples/2016/invalid.csv", "--format", "table"]);
-    assert!(stdout(&o).lines().nth(1).unwrap().starts_with("1       SRV-900001  ORG-MJ           assessed  78.78  good"));
+    // Under the pack line and the provisional rules.
+    assert!(stdout(&o).lines().nth(3).unwrap().starts_with("1       SRV-900001  ORG-MJ           assessed  78.78  good"));
 }
 
 // 2. rank -----------------------------------------------------------------------
@@ -185,7 +188,7 @@ fn rank_table_and_csv_show_every_record_the_json_has() {
     let rows: Vec<Vec<String>> = csv.lines().map(csv_fields).collect();
     assert_eq!(
         rows[0].join(","),
-        "rank,organization_id,organization_name,status,score,grade,services_assessed,services_not_assessed,services_invalid,services_error,penalty_points,record,record_name,errors"
+        "rank,organization_id,organization_name,status,score,grade,services_assessed,services_not_assessed,services_invalid,services_error,penalty_points,record,record_name,errors,provisional"
     );
     assert!(rows.iter().all(|r| r.len() == rows[0].len()), "{csv}");
     let col = |name: &str| rows[0].iter().position(|c| c == name).unwrap();
@@ -209,7 +212,7 @@ fn rank_table_and_csv_show_every_record_the_json_has() {
     let table = run("table");
     let lines: Vec<&str> = table.lines().collect();
     let words = |l: &str| l.split_whitespace().map(String::from).collect::<Vec<_>>();
-    assert!(lines[1].ends_with("assessed  not assessed  invalid  error  penalty  input errors"), "{table}");
+    assert!(lines[2].ends_with("assessed  not assessed  invalid  error  penalty  input errors"), "{table}");
     let b = lines.iter().find(|l| l.contains("ORG-B")).unwrap();
     assert_eq!(words(b)[1..], ["not_assessed", "0", "0", "0", "1", "0", "1"].map(String::from), "{table}");
     let a = lines.iter().find(|l| l.contains("ORG-A")).unwrap();
@@ -228,7 +231,7 @@ fn rank_table_of_the_bundled_example_has_no_extra_sections() {
     let out = stdout(&o);
     assert!(out.starts_with("uz-egov-quality 2016.1 (sha256:"), "{out}");
     assert!(!out.contains("unassigned") && !out.contains("input errors:"), "{out}");
-    let total: u64 = out.lines().skip(2).map(|l| l.split_whitespace().rev().skip(2).take(4).map(|n| n.parse::<u64>().unwrap()).sum::<u64>()).sum();
+    let total: u64 = out.lines().skip(3).map(|l| l.split_whitespace().rev().skip(2).take(4).map(|n| n.parse::<u64>().unwrap()).sum::<u64>()).sum();
     assert_eq!(total, 600, "every service is counted");
 }
 
@@ -294,4 +297,174 @@ fn sample_regenerates_the_bundled_example_byte_for_byte() {
     for f in ["services.csv", "organizations.csv"] {
         assert_eq!(std::fs::read(dir.join(f)).unwrap(), std::fs::read(root().join("examples/2016").join(f)).unwrap(), "{f}");
     }
+}
+
+// 4. regressions ----------------------------------------------------------------
+
+fn json_of(o: &Output) -> serde_json::Value {
+    serde_json::from_str(&stdout(o)).unwrap_or_else(|e| panic!("{e}: {}", stdout(o)))
+}
+
+#[test]
+fn rank_says_which_of_its_rules_are_provisional_in_every_format() {
+    let args = ["rank", "--pack", PACK, "--input", "examples/2016/services.csv", "--organizations", "examples/2016/organizations.csv", "--format"];
+    let run = |format: &str| mezon(&[&args[..], &[format]].concat());
+    let j = json_of(&run("json"));
+    let keys: Vec<&str> = j.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, ["pack", "period", "aggregation", "organization_score", "grading", "ranking", "organizations", "unassigned", "input_errors"]);
+    // As the pack says, and in the shape of an assessment's provenance.
+    let pack = mezon::Pack::load(&mezon::Engine::default(), root().join(PACK)).unwrap();
+    let assessed = json_of(&mezon(&["assess", "--pack", PACK, "--input", "examples/2016/invalid.csv", "--format", "json"]))[0].clone();
+    assert_eq!(j["aggregation"], assessed["aggregation"]);
+    assert_eq!(j["grading"], assessed["grading"]);
+    let org = pack.manifest().organization.as_ref().unwrap();
+    assert_eq!(j["organization_score"], serde_json::json!({ "provisional": true, "clause": org.clause }));
+    assert!(j["organization_score"]["clause"].as_str().unwrap().starts_with("Annex (reconstructed): organisation score = arithmetic mean"));
+    assert_eq!(j["ranking"], serde_json::json!({ "provisional": true, "clause": null }));
+
+    let table = stdout(&run("table"));
+    let line = table.lines().nth(1).unwrap();
+    assert!(line.starts_with("provisional rules: aggregation (Annex (reconstructed): score = 100 × Σ points"), "{line}");
+    assert!(line.contains("; organization_score (Annex (reconstructed): organisation score = arithmetic mean"), "{line}");
+    assert!(line.contains("; grading (Annex (reconstructed): ≥ 86 excellent") && line.ends_with("; ranking (no clause given)"), "{line}");
+
+    let csv = stdout(&run("csv"));
+    let rows: Vec<Vec<String>> = csv.lines().map(csv_fields).collect();
+    assert_eq!(rows[0].last().unwrap(), "provisional");
+    assert!(rows[1..].iter().all(|r| r.last().unwrap() == "aggregation; organization_score; grading; ranking"), "{csv}");
+}
+
+#[test]
+fn rank_reports_organisation_records_that_name_no_organisation_and_goes_on() {
+    let dir = tmp("orgs-without-id");
+    let orgs = dir.join("orgs.json");
+    std::fs::write(&orgs, r#"[5, null, "x", {"period": 2016}, {"organization_id": "ORG-MJ", "period": 2016, "data_submitted_on_time": false, "data_unreliable": false}]"#).unwrap();
+    let run = |format: &str| {
+        let o = mezon(&["rank", "--pack", PACK, "--input", "examples/2016/services.csv", "--organizations", orgs.to_str().unwrap(), "--format", format]);
+        assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(o.stderr.is_empty(), "reported in the output only: {}", String::from_utf8_lossy(&o.stderr));
+        o
+    };
+    let j = json_of(&run("json"));
+    let errors = j["input_errors"].as_array().unwrap();
+    let file = orgs.display().to_string();
+    for (i, e) in errors.iter().take(3).enumerate() {
+        assert_eq!(e["record"], format!("{file} item {}", i + 1));
+        assert_eq!(e["message"], "a record must be a JSON object");
+    }
+    assert_eq!((errors[3]["record"].as_str(), errors[3]["field"].as_str()), (Some(&*format!("{file} item 4")), Some("organization_id")));
+    // The good record after them still counts: its penalty is taken.
+    let mj = j["organizations"].as_array().unwrap().iter().find(|o| o["organization_id"] == "ORG-MJ").unwrap();
+    assert!(mj["penalty_points"].as_i64().unwrap() > 0, "{mj}");
+
+    let table = stdout(&run("table"));
+    assert!(table.contains(&format!("\n-             {file} item 1: a record must be a JSON object\n")), "{table}");
+    assert!(table.contains(&format!("{file} item 4: organization_id: required field is missing")), "{table}");
+    let csv = stdout(&run("csv"));
+    let rows: Vec<Vec<String>> = csv.lines().map(csv_fields).collect();
+    let col = |name: &str| rows[0].iter().position(|c| c == name).unwrap();
+    let bad: Vec<&Vec<String>> = rows.iter().filter(|r| r[col("status")] == "input_error").collect();
+    assert_eq!(bad.len(), errors.len(), "{csv}");
+    assert_eq!((bad[0][col("record_name")].as_str(), bad[0][col("errors")].as_str()), (&*format!("{file} item 1"), "a record must be a JSON object"));
+}
+
+/// `Pack::rank_json`, which the C, Python and WebAssembly bindings call,
+/// reports such records as the command line does, named `organization N`.
+#[test]
+fn rank_json_reports_organisation_records_that_name_no_organisation_and_goes_on() {
+    let pack = mezon::Pack::load(&mezon::Engine::default(), root().join(PACK)).unwrap();
+    // The README's library example.
+    let record = serde_json::json!({
+        "service_id": "SRV-1", "organization_id": "ORG-1", "period": 2016,
+        "applications_total": 1000, "applications_electronic": 420,
+        "completed": 200, "completed_on_time": 194,
+        "marks_1": 2, "marks_2": 3, "marks_3": 5, "marks_4": 40, "marks_5": 50,
+        "optimized": true, "documents_required": 5, "documents_interagency": 3, "maturity_stage": 3,
+        "info_description": true, "info_documents": true, "info_deadline": true,
+        "info_cost": true, "info_legal_basis": true, "info_appeal": false,
+        "availability_pct": 99.2, "justified_complaints": 1
+    });
+    let services = serde_json::json!([record]).to_string();
+    for orgs in ["[5]", "[null]", "[\"x\"]", "[{\"period\": 2016}]"] {
+        let r = pack.rank_json(&services, Some(orgs)).unwrap_or_else(|e| panic!("{orgs}: {e}")).to_json();
+        assert_eq!(r["input_errors"][0]["record"], "organization 1", "{orgs}: {r}");
+        assert_eq!(r["organizations"][0]["rank"], 1, "{orgs}: {r}");
+        let orgs: Vec<serde_json::Value> = serde_json::from_str(orgs).unwrap();
+        assert_eq!(pack.rank(std::slice::from_ref(&record), &orgs).unwrap().to_json()["input_errors"], r["input_errors"], "{orgs:?}");
+    }
+}
+
+#[test]
+fn mixed_periods_name_the_records_of_the_minority_period() {
+    let dir = tmp("mixed-periods");
+    let example = std::fs::read_to_string(root().join("examples/2016/services.csv")).unwrap();
+    let one = dir.join("one.csv");
+    let lines: Vec<String> = example.lines().enumerate().map(|(i, l)| if i == 3 { l.replacen(",2016,", ",2015,", 1) } else { l.to_string() }).collect();
+    std::fs::write(&one, lines.join("\n") + "\n").unwrap();
+    let o = mezon(&["rank", "--pack", PACK, "--input", one.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("the input mixes periods 2015, 2016; rank one period at a time: 599 records are of period 2016; 1 of period 2015: record 3 (SRV-000003)\n"), "{err}");
+
+    let many = dir.join("many.csv");
+    let lines: Vec<String> = example.lines().enumerate().map(|(i, l)| if i > 0 && i % 100 == 0 { l.replacen(",2016,", ",2015,", 1) } else { l.to_string() }).collect();
+    std::fs::write(&many, lines.join("\n") + "\n").unwrap();
+    let err = String::from_utf8_lossy(&mezon(&["rank", "--pack", PACK, "--input", many.to_str().unwrap()]).stderr).into_owned();
+    assert!(
+        err.contains("6 of period 2015: record 100 (SRV-000100), record 200 (SRV-000200), record 300 (SRV-000300), record 400 (SRV-000400), record 500 (SRV-000500) and 1 more"),
+        "{err}"
+    );
+}
+
+#[test]
+fn assess_table_csv_and_explain_show_the_pack_digest_provisional_rules_and_warnings() {
+    let dir = tmp("warnings");
+    let f = dir.join("warn.csv");
+    let example = std::fs::read_to_string(root().join("examples/2016/invalid.csv")).unwrap();
+    let lines: Vec<String> = example.lines().take(3).enumerate().map(|(i, l)| format!("{},{l}", if i == 0 { "service_nam" } else { "x" })).collect();
+    std::fs::write(&f, lines.join("\n") + "\n").unwrap();
+    let warning = "field `service_nam` is not in the pack's input schema and was not used";
+    let digest = mezon::Pack::load(&mezon::Engine::default(), root().join(PACK)).unwrap().digest().to_owned();
+    let run = |cmd: &[&str]| stdout(&mezon(&[cmd, &["--pack", PACK, "--input", f.to_str().unwrap()]].concat()));
+
+    let table = run(&["assess", "--format", "table"]);
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines[0], format!("uz-egov-quality 2016.1 ({digest})"));
+    assert!(lines[1].starts_with("provisional rules: aggregation (Annex (reconstructed): score = 100") && lines[1].contains("; indicators satisfaction, timeliness,"), "{table}");
+    assert!(lines[2].starts_with("record  service_id") && lines[2].ends_with("  warnings"), "{table}");
+    assert!(lines[3..].iter().all(|l| l.ends_with(warning)), "{table}");
+
+    let csv = run(&["assess", "--format", "csv"]);
+    let rows: Vec<Vec<String>> = csv.lines().map(csv_fields).collect();
+    assert_eq!(rows[0][rows[0].len() - 5..], ["warnings", "provisional", "pack_id", "pack_version", "pack_digest"].map(String::from));
+    for r in &rows[1..] {
+        assert_eq!(r[r.len() - 5], warning);
+        assert_eq!(r[r.len() - 3..], ["uz-egov-quality".to_owned(), "2016.1".to_owned(), digest.clone()]);
+    }
+
+    let explain = run(&["explain", "--id", "SRV-900001"]);
+    assert!(explain.contains(&format!("pack   uz-egov-quality 2016.1 {digest}\n")), "{explain}");
+    assert!(explain.contains("\naggregation     [provisional]\n    clause: Annex (reconstructed): score = 100"), "{explain}");
+    assert!(explain.contains("\ngrading         [provisional]\n    clause: Annex (reconstructed): ≥ 86 excellent"), "{explain}");
+    assert!(explain.contains(&format!("\nwarning: {warning}\n")), "{explain}");
+}
+
+#[test]
+fn a_closed_stdout_ends_the_run_quietly() {
+    use std::io::BufRead;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mezon"))
+        .args(["assess", "--pack", PACK, "--input", "examples/2016/services.csv", "--threads", "2"])
+        .current_dir(root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Megabytes of output: far more than a pipe holds, so mezon is still
+    // writing when the reader goes (`| head -1`).
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    assert!(first.starts_with("{\"service_id\":\"SRV-000001\""), "{first}");
+    let o = child.wait_with_output().unwrap();
+    assert_eq!((o.status.code(), String::from_utf8_lossy(&o.stderr).as_ref()), (Some(0), ""));
 }

@@ -646,12 +646,12 @@ pub(crate) fn indicator_json_parts(def: &crate::manifest::IndicatorDef) -> [Box<
 }
 
 /// Whether the score's aggregation is provisional, and its clause.
-fn aggregation_ref(m: &crate::manifest::Manifest) -> Value {
+pub(crate) fn aggregation_ref(m: &crate::manifest::Manifest) -> Value {
     json!({ "provisional": m.aggregation.provisional, "clause": m.aggregation.clause })
 }
 
 /// Whether the grade bands are provisional, and their clause.
-fn grading_ref(m: &crate::manifest::Manifest) -> Value {
+pub(crate) fn grading_ref(m: &crate::manifest::Manifest) -> Value {
     let g = m.grading.as_ref();
     json!({ "provisional": g.is_some_and(|g| g.provisional), "clause": g.and_then(|g| g.clause.as_ref()) })
 }

@@ -4,7 +4,7 @@
 //! exact sum per organisation, so a ranking of a million services needs no
 //! more memory than the list of organisations.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
@@ -29,12 +29,26 @@ struct Org {
     record_errors: Vec<Error>,
 }
 
+/// How many records of a period the error about mixed periods names.
+const NAMED_PER_PERIOD: usize = 5;
+
+/// The records seen of one period: their count and the first few (number
+/// and id), so an error about mixed periods can point at them.
+#[derive(Default)]
+struct PeriodSeen {
+    count: usize,
+    first: Vec<(usize, Option<String>)>,
+}
+
 /// Accumulates assessments and organisation records into a ranking.
 pub struct Ranker {
     pack: Pack,
     orgs: BTreeMap<String, Org>,
-    periods: BTreeSet<i64>,
+    periods: BTreeMap<i64, PeriodSeen>,
     unassigned: Vec<Value>,
+    /// Organisation records that cannot be hung on an organisation (not
+    /// an object, no id), each naming its record.
+    input_errors: Vec<Error>,
     /// Service id → the position of the record that gave it first.
     services: std::collections::HashMap<String, usize>,
 }
@@ -98,13 +112,16 @@ pub struct Ranking {
     pub organizations: Vec<OrgResult>,
     pack: Value,
     period: Option<i64>,
+    /// Whether each rule the ranking applied is provisional, and its clause.
+    rules: [(&'static str, Value); 4],
     unassigned: Vec<Value>,
+    input_errors: Vec<Value>,
 }
 
 impl Ranker {
     /// A ranker for `pack`.
     pub fn new(pack: &Pack) -> Ranker {
-        Ranker { pack: pack.clone(), orgs: BTreeMap::new(), periods: BTreeSet::new(), unassigned: Vec::new(), services: Default::default() }
+        Ranker { pack: pack.clone(), orgs: BTreeMap::new(), periods: BTreeMap::new(), unassigned: Vec::new(), input_errors: Vec::new(), services: Default::default() }
     }
 
     /// Counts one service result towards its organisation.
@@ -121,7 +138,12 @@ impl Ranker {
             return;
         };
         if let (Some(p), true) = (e.period, e.status != Status::Invalid) {
-            self.periods.insert(p);
+            let seen = self.periods.entry(p).or_default();
+            seen.count += 1;
+            // Entries come in input order: the first few are the earliest.
+            if seen.first.len() < NAMED_PER_PERIOD {
+                seen.first.push((e.position, e.service_id.as_ref().map(|id| id.to_string())));
+            }
         }
         let org = match self.orgs.get_mut(&**org_id) {
             Some(org) => org,
@@ -155,14 +177,21 @@ impl Ranker {
     }
 
     /// Adds an organisation-level record (penalty fields). A bad record is
-    /// reported on its organisation and no penalty is taken from it.
+    /// reported on its organisation and no penalty is taken from it; one
+    /// that names no organisation (not an object, no id) is reported in the
+    /// ranking's `input_errors`, named by `raw.locator`. Fails only when
+    /// the pack declares no organisation records.
     pub fn add_organization(&mut self, raw: &RawRecord) -> Result<()> {
         let Some(schema) = self.pack.manifest().organization_input.clone() else {
             return Err(Error::new(ErrorKind::Input, "this pack declares no organisation records"));
         };
         let rec = match &raw.data {
             Ok(r) => r,
-            Err(e) => return Err(e.clone()),
+            Err(e) => {
+                // One unreadable record must not cost the whole ranking.
+                self.input_errors.push(if e.record().is_some() { e.clone() } else { e.clone().with_record(&raw.locator) });
+                return Ok(());
+            }
         };
         let name = input::record_name(&schema, &raw.locator, Some(rec));
         let mut errors = input::validate_map(&schema, rec, &name);
@@ -170,7 +199,11 @@ impl Ranker {
             errors.insert(0, input::given_twice(field).with_record(&name));
         }
         let Some(Value::String(id)) = rec.get(&schema.id_field) else {
-            return Err(errors.into_iter().next().unwrap_or_else(|| Error::new(ErrorKind::Input, "organisation record without an id").with_record(&name)));
+            if errors.is_empty() {
+                errors.push(Error::new(ErrorKind::Input, "organisation record without an id").with_record(&name).with_field(schema.id_field.clone()));
+            }
+            self.input_errors.extend(errors);
+            return Ok(());
         };
         let org = self.orgs.entry(id.clone()).or_default();
         if errors.is_empty() {
@@ -190,16 +223,33 @@ impl Ranker {
         schema.period_field.clone().or_else(|| m.input.period_field.clone().filter(|p| schema.fields.iter().any(|f| f.name == *p)))
     }
 
+    /// The error for services of several periods: it names the records of
+    /// every period but the one most records have, where a stray record is
+    /// to be found.
+    fn mixed_periods(&self) -> Error {
+        let listed = self.periods.keys().map(i64::to_string).collect::<Vec<_>>().join(", ");
+        let (&main, seen) = self.periods.iter().max_by_key(|(_, s)| s.count).expect("several periods");
+        let others: Vec<String> = self
+            .periods
+            .iter()
+            .filter(|(p, _)| **p != main)
+            .map(|(p, s)| {
+                let named: Vec<String> = s.first.iter().map(|(n, id)| id.as_ref().map_or(format!("record {n}"), |id| format!("record {n} ({id})"))).collect();
+                let more = if s.count > named.len() { format!(" and {} more", s.count - named.len()) } else { String::new() };
+                format!("{} of period {p}: {}{more}", s.count, named.join(", "))
+            })
+            .collect();
+        let records = if seen.count == 1 { "record is" } else { "records are" };
+        Error::new(ErrorKind::Input, format!("the input mixes periods {listed}; rank one period at a time: {} {records} of period {main}; {}", seen.count, others.join("; ")))
+    }
+
     /// Computes scores, penalties, grades and ranks. Fails when the
     /// services span more than one period (rank one period at a time).
     pub fn finish(self) -> Result<Ranking> {
         if self.periods.len() > 1 {
-            return Err(Error::new(
-                ErrorKind::Input,
-                format!("the input mixes periods {}; rank one period at a time", self.periods.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")),
-            ));
+            return Err(self.mixed_periods());
         }
-        let period = self.periods.iter().next().copied();
+        let period = self.periods.keys().next().copied();
         let period_field = self.org_period_field();
         let m = self.pack.manifest();
         let decimals = m.aggregation.publish_decimals;
@@ -277,13 +327,6 @@ impl Ranker {
             o.insert("penalty_points".into(), json!(penalty_total));
             o.insert("penalties".into(), Value::Array(penalties));
             o.insert("organization_record".into(), json!(record.is_some()));
-            // Each names the record it is about: an organisation's errors
-            // come from several records (its own and its services').
-            let named = |e: &Error| {
-                let mut v = error_entry(e);
-                v["record"] = json!(e.record());
-                v
-            };
             o.insert("errors".into(), Value::Array(org.record_errors.iter().map(named).collect()));
             out.push(OrgResult { organization_id: id, score, published, published_text, rank: None, json: o });
         }
@@ -304,8 +347,35 @@ impl Ranker {
             out[i].rank = rank;
             out[i].json.insert("rank".into(), json!(rank));
         }
-        Ok(Ranking { organizations: out, pack: self.pack.reference(), period: self.periods.into_iter().next(), unassigned: self.unassigned })
+        let input_errors = self.input_errors.iter().map(named).collect();
+        Ok(Ranking { organizations: out, pack: self.pack.reference(), period, rules: rules_of(m), unassigned: self.unassigned, input_errors })
     }
+}
+
+/// `{provisional, clause}` of each rule a ranking applies, in the shape of
+/// an assessment's `aggregation` and `grading`: the services' score, the
+/// organisation score (mean, penalties, clamp), the grade bands, the order;
+/// keyed as in a ranking's JSON, in its order.
+fn rules_of(m: &crate::manifest::Manifest) -> [(&'static str, Value); 4] {
+    // The score's aggregation and the grade bands as every result of
+    // `assess` states them; then the ranking's own two rules.
+    let rule = |provisional: bool, clause: Option<&String>| json!({ "provisional": provisional, "clause": clause });
+    let (org, ranking) = (m.organization.as_ref(), m.ranking.as_ref());
+    [
+        ("aggregation", crate::assess::aggregation_ref(m)),
+        ("organization_score", rule(org.is_some_and(|r| r.provisional), org.and_then(|r| r.clause.as_ref()))),
+        ("grading", crate::assess::grading_ref(m)),
+        ("ranking", rule(ranking.is_some_and(|r| r.provisional), ranking.and_then(|r| r.clause.as_ref()))),
+    ]
+}
+
+/// An error as listed in a ranking. Each names the record it is about: an
+/// organisation's errors come from several records (its own and its
+/// services').
+fn named(e: &Error) -> Value {
+    let mut v = error_entry(e);
+    v["record"] = json!(e.record());
+    v
 }
 
 impl OrgResult {
@@ -316,14 +386,21 @@ impl OrgResult {
 }
 
 impl Ranking {
-    /// `{"pack", "period", "organizations", "unassigned"}`.
+    /// `{"pack", "period", "aggregation", "organization_score", "grading",
+    /// "ranking", "organizations", "unassigned", "input_errors"}`: the four
+    /// rules applied are each `{"provisional", "clause"}`; `input_errors`
+    /// lists organisation records that name no organisation.
     pub fn to_json(&self) -> Value {
-        json!({
-            "pack": self.pack,
-            "period": self.period,
-            "organizations": self.organizations.iter().map(OrgResult::to_json).collect::<Vec<_>>(),
-            "unassigned": self.unassigned,
-        })
+        let mut j = Map::new();
+        j.insert("pack".into(), self.pack.clone());
+        j.insert("period".into(), json!(self.period));
+        for (key, rule) in &self.rules {
+            j.insert((*key).into(), rule.clone());
+        }
+        j.insert("organizations".into(), self.organizations.iter().map(OrgResult::to_json).collect());
+        j.insert("unassigned".into(), json!(self.unassigned));
+        j.insert("input_errors".into(), json!(self.input_errors));
+        Value::Object(j)
     }
 }
 
@@ -338,7 +415,8 @@ impl Pack {
             r.add(&self.assess_raw(&raw, &crate::AssessOptions { trace: false }));
         }
         for (i, o) in organizations.iter().enumerate() {
-            let data = o.as_object().cloned().ok_or_else(|| Error::new(ErrorKind::Input, "an organisation record must be a JSON object"));
+            // Worded as the JSON readers word it, so rank and rank_json agree.
+            let data = o.as_object().cloned().ok_or_else(|| Error::new(ErrorKind::Input, "a record must be a JSON object"));
             r.add_organization(&RawRecord { given_twice: None, position: i + 1, locator: format!("organization {}", i + 1), data })?;
         }
         r.finish()

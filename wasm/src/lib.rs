@@ -103,18 +103,28 @@ export interface Assessment {
   errors: ResultError[];
   warnings: string[];
   /** Whether the rule that made the score is provisional, and its clause. */
-  aggregation: { provisional: boolean; clause: string | null };
+  aggregation: RuleRef;
   /** Whether the grade bands are provisional, and their clause. */
-  grading: { provisional: boolean; clause: string | null };
+  grading: RuleRef;
   pack: { id: string; version: string; digest: string };
 }
+
+/** Whether a rule is provisional, and the clause it implements. */
+export interface RuleRef { provisional: boolean; clause: string | null }
 
 /** The same content as `mezon rank --format json`. */
 export interface Ranking {
   pack: { id: string; version: string; digest: string };
   period: number | null;
+  /** The rules the ranking applied, each marked when provisional. */
+  aggregation: RuleRef;
+  organization_score: RuleRef;
+  grading: RuleRef;
+  ranking: RuleRef;
   organizations: Record<string, unknown>[];
   unassigned: unknown[];
+  /** Organisation records that name no organisation (not an object, no id). */
+  input_errors: (ResultError & { record: string | null })[];
 }
 
 /** A pack bundle, as written by `mezon bundle`. */
