@@ -848,7 +848,7 @@ impl<'a> Source<'a> {
                     };
                     match i {
                         Some(i) => {
-                            given[i] = Some(Given::Json(v)).filter(|_| !v.is_null());
+                            given[i] = given_json(v);
                             next = i + 1;
                         }
                         None => unknown(k),
@@ -857,8 +857,8 @@ impl<'a> Source<'a> {
             }
             Source::Fields(f) => {
                 for (g, v) in given.iter_mut().zip(&f.slots) {
-                    if let Some(v) = v.as_ref().filter(|v| !v.is_null()) {
-                        *g = Some(Given::Json(v));
+                    if let Some(v) = v.as_ref() {
+                        *g = given_json(v);
                     }
                 }
                 for (k, _) in &f.unknown {
@@ -886,11 +886,13 @@ impl<'a> Source<'a> {
             .iter()
             .filter_map(|(k, slot)| {
                 let v = match self {
-                    Source::Json(m) => m.get(k)?.clone(),
+                    Source::Json(m) => m.get(k).filter(|v| !blank(v))?.clone(),
                     Source::Fields(f) => match slot {
-                        Some(i) => f.slots[*i].clone()?,
-                        None => f.unknown.iter().find(|(u, _)| u == k)?.1.clone(),
-                    },
+                        Some(i) => f.slots[*i].as_ref(),
+                        None => f.unknown.iter().find(|(u, _)| u == k).map(|(_, v)| v),
+                    }
+                    .filter(|v| !blank(v))?
+                    .clone(),
                     Source::Csv(r) => {
                         let layout = r.layout();
                         let c = layout.column_of(k)?;
@@ -901,6 +903,17 @@ impl<'a> Source<'a> {
             })
             .collect()
     }
+}
+
+/// A JSON value as given, or `None` when it counts as absent: null, or
+/// text that is empty or only spaces, as a blank CSV cell is absent (so a
+/// required field given `""` is missing, and `has` is false for it).
+fn given_json(v: &Value) -> Option<Given<'_>> {
+    (!v.is_null() && !blank(v)).then_some(Given::Json(v))
+}
+
+fn blank(v: &Value) -> bool {
+    matches!(v, Value::String(s) if s.trim().is_empty())
 }
 
 fn nonempty(cell: &str) -> Option<&str> {
@@ -1007,7 +1020,7 @@ fn typed(ty: FieldType, v: Given) -> std::result::Result<Val, String> {
             let text = || quoted(c);
             return match ty {
                 FieldType::String => Ok(Val::Str(c.into())),
-                FieldType::Int => c.parse::<i64>().map(Val::Int).map_err(|_| format!("expected a whole number, got {}", text())),
+                FieldType::Int => int_text(c).map(Val::Int),
                 FieldType::Bool => match c {
                     "true" => Ok(Val::Bool(true)),
                     "false" => Ok(Val::Bool(false)),
@@ -1020,7 +1033,17 @@ fn typed(ty: FieldType, v: Given) -> std::result::Result<Val, String> {
     match (ty, v) {
         (FieldType::String, Value::String(s)) => Ok(Val::Str(s.as_str().into())),
         (FieldType::Bool, Value::Bool(b)) => Ok(Val::Bool(*b)),
-        (FieldType::Int, Value::Number(n)) => n.as_i64().map(Val::Int).ok_or_else(|| format!("expected a whole number, got {n}")),
+        (FieldType::Int, Value::Number(n)) => match (n.as_i64(), n.as_f64()) {
+            (Some(x), _) => Ok(Val::Int(x)),
+            // JSON has one kind of number: 200.0 is 200, as writers that
+            // keep every number a double give it. 2^63 is a whole double
+            // that `as` would saturate, hence the bound below it.
+            (None, Some(f)) if f.fract() == 0.0 && f.abs() < 9_223_372_036_854_775_808.0 => Ok(Val::Int(f as i64)),
+            (None, Some(f)) if f.fract() == 0.0 => Err(too_large(&n.to_string())),
+            _ => Err(format!("expected a whole number, got {n}")),
+        },
+        // Text, as a CSV cell gives it.
+        (FieldType::Int, Value::String(s)) => int_text(s).map(Val::Int),
         (FieldType::Number, Value::Number(n)) => match n.as_i64().map(Num::int).or_else(|| n.as_f64().and_then(Num::from_f64_text)) {
             Some(x) => Ok(Val::Num(x)),
             None => Err(format!("expected a number, got {n}")),
@@ -1032,6 +1055,19 @@ fn typed(ty: FieldType, v: Given) -> std::result::Result<Val, String> {
         (FieldType::Number, other) => Err(format!("expected a number, got {}", describe(other))),
         (FieldType::Bool, other) => Err(format!("expected true or false, got {}", describe(other))),
     }
+}
+
+/// A whole-number field's value given as text (a CSV cell, a JSON string).
+fn int_text(t: &str) -> std::result::Result<i64, String> {
+    let t = t.trim();
+    t.parse::<i64>().map_err(|e| match e.kind() {
+        std::num::IntErrorKind::PosOverflow | std::num::IntErrorKind::NegOverflow => too_large(&quoted(t)),
+        _ => format!("expected a whole number, got {}", quoted(t)),
+    })
+}
+
+fn too_large(given: &str) -> String {
+    format!("expected a whole number, got {given}, which is too large (beyond ±{})", i64::MAX)
 }
 
 fn num_of(v: &Val) -> Option<Num> {

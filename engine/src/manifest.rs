@@ -300,12 +300,29 @@ fn bad(msg: String) -> Error {
     Error::new(ErrorKind::Manifest, msg).with_file("pack.toml")
 }
 
+/// Whether `s` is a calendar date written `YYYY-MM-DD`. Dates are compared
+/// as text (`in_force`), so a day that does not exist, such as 2021-02-30,
+/// would still pick a version: it is refused.
 pub(crate) fn is_date(s: &str) -> bool {
     let b = s.as_bytes();
-    b.len() == 10
+    let shape = b.len() == 10
         && b[4] == b'-'
         && b[7] == b'-'
-        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if !shape {
+        return false;
+    }
+    let n = |r: std::ops::Range<usize>| s[r].parse::<u32>().expect("digits");
+    let (year, month, day) = (n(0..4), n(5..7), n(8..10));
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&day)
 }
 
 impl Manifest {

@@ -434,13 +434,37 @@ pub(crate) fn convert_parse(err: rhai::ParseError, file: &str, source: &str) -> 
         ref t @ rhai::ParseErrorType::UnknownOperator(ref s) if s == "/=" => {
             (ErrorKind::Parse, format!("{t}: `/` is exact in rules, `/=` is not available; write `x = x / y`"))
         }
-        ref t => (ErrorKind::Parse, t.to_string()),
+        ref t => match pos.line().zip(pos.position()).and_then(|(l, c)| decimal_at(source, l, c)) {
+            // Rhai is built without floats, so `0.98` reads as a property
+            // of `0`; the rule's author meant an exact decimal.
+            Some(literal) => (ErrorKind::Parse, format!("{t}: rules have no floating-point numbers; write the decimal `{literal}` as `num(\"{literal}\")`")),
+            None => (ErrorKind::Parse, t.to_string()),
+        },
     };
     let mut e = Error::new(kind, msg).with_file(file);
     if let Some(l) = pos.line() {
         e = e.with_position(l as u32, pos.position().unwrap_or(1) as u32, None).with_source(source);
     }
     e
+}
+
+/// The decimal literal (`0.98`) that a parse error at 1-based `line` and
+/// `column` of `source` falls on: at its `.` or the digit after it.
+fn decimal_at(source: &str, line: usize, column: usize) -> Option<String> {
+    let chars: Vec<char> = source.lines().nth(line.checked_sub(1)?)?.chars().collect();
+    let at = column.checked_sub(1)?;
+    let dot = match chars.get(at)? {
+        '.' => at,
+        c if c.is_ascii_digit() && at > 0 && chars[at - 1] == '.' => at - 1,
+        _ => return None,
+    };
+    let start = chars[..dot].iter().rposition(|c| !c.is_ascii_digit()).map_or(0, |i| i + 1);
+    let end = chars[dot + 1..].iter().position(|c| !c.is_ascii_digit()).map_or(chars.len(), |i| dot + 1 + i);
+    // Digits on both sides, not part of a name (`x1.5`) or an exponent
+    // (`2.5e3`), which `num` would not read.
+    let word = |c: Option<&char>| c.is_some_and(|c| c.is_alphanumeric() || *c == '_');
+    let whole = start < dot && end > dot + 1 && !word(start.checked_sub(1).and_then(|i| chars.get(i))) && !word(chars.get(end));
+    whole.then(|| chars[start..end].iter().collect())
 }
 
 /// Turns a rule's returned value into points, not-applicable, or an error.

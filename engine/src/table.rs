@@ -103,10 +103,13 @@ pub(crate) struct Table {
     pub(crate) file: String,
     pub(crate) inputs: Vec<String>,
     domains: Vec<(String, Test, u32)>,
+    /// Each input's declared domain, in input order: a value outside it is
+    /// an error, not the nearest open-ended band.
+    input_domains: Vec<Option<Test>>,
     pub(crate) rows: Vec<Row>,
     /// One-input tables whose bounds all fit machine words: the rows' bounds
-    /// side by side, for the per-record look-up.
-    bands: Option<Vec<Band>>,
+    /// side by side, for the per-record look-up, and the domain's.
+    bands: Option<(Vec<Band>, Option<Band>)>,
 }
 
 /// A row's interval as machine-word fractions (`d > 0`); `None` is infinite.
@@ -232,7 +235,16 @@ impl Table {
                 return Err(err_at(*line as usize, 1, format!("domain names `{col_name}`, which is not an input column")));
             }
         }
-        let bands = if header.len() == 1 { rows.iter().map(|r| Band::of(&r.tests[0])).collect() } else { None };
+        let input_domains: Vec<Option<Test>> = header.iter().map(|h| domains.iter().find(|(c, ..)| c == h).map(|(_, t, _)| t.clone())).collect();
+        let bands = if header.len() == 1 {
+            let domain = match &input_domains[0] {
+                None => Some(None),
+                Some(t) => Band::of(t).map(Some),
+            };
+            rows.iter().map(|r| Band::of(&r.tests[0])).collect::<Option<Vec<_>>>().zip(domain)
+        } else {
+            None
+        };
         for r in &mut rows {
             let condition = r.tests.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(", ");
             r.trace_head = format!("table {name} ({file}:{}): ", r.line);
@@ -240,15 +252,21 @@ impl Table {
             r.trace_head_json = crate::json::escaped_text(&r.trace_head);
             r.trace_tail_json = crate::json::escaped_text(&r.trace_tail);
         }
-        Ok(Table { name, file: file.to_owned(), inputs: header, domains, rows, bands })
+        Ok(Table { name, file: file.to_owned(), inputs: header, domains, input_domains, rows, bands })
     }
 
-    /// The first row matching one input, as its index; `None` when no row
-    /// matches (then [`Table::lookup`] gives the error). The same rows and
-    /// order as `lookup`, on machine words when the value and bounds fit.
+    /// The first row matching one input, as its index; `None` when the
+    /// value is outside the domain or no row matches (then
+    /// [`Table::lookup`] gives the error). The same rows and order as
+    /// `lookup`, on machine words when the value and bounds fit.
     pub(crate) fn lookup1(&self, x: &Num) -> Option<usize> {
         match (&self.bands, x.as_small()) {
-            (Some(bands), Some(x)) => bands.iter().position(|b| b.matches(x)),
+            (Some((bands, domain)), Some(x)) => {
+                if domain.is_some_and(|d| !d.matches(x)) {
+                    return None;
+                }
+                bands.iter().position(|b| b.matches(x))
+            }
             _ => self.lookup(std::slice::from_ref(x)).ok(),
         }
     }
@@ -260,6 +278,13 @@ impl Table {
                 ErrorKind::Table,
                 format!("table `{}` takes {} input(s) ({}), got {}", self.name, self.inputs.len(), self.inputs.join(", "), values.len()),
             ));
+        }
+        // The open-ended first and last bands would otherwise take any
+        // value, so a share of 2 would score as the top band.
+        for ((col, domain), v) in self.inputs.iter().zip(&self.input_domains).zip(values) {
+            if let Some(d) = domain.as_ref().filter(|d| !d.matches(v)) {
+                return Err(Error::new(ErrorKind::Table, format!("table `{}`: {col} = {v} is outside the table's domain {}", self.name, d.text)).with_file(&self.file));
+            }
         }
         self.rows.iter().position(|r| r.tests.iter().zip(values).all(|(t, v)| t.matches(v))).ok_or_else(|| {
             let shown: Vec<String> = values.iter().map(Num::to_string).collect();
@@ -461,6 +486,30 @@ domain share [0, 1]
         let t = Table::parse("t.table", &big).unwrap();
         assert!(t.bands.is_none());
         assert_eq!(t.lookup1(&n("0.5")), Some(4));
+    }
+
+    #[test]
+    fn a_value_outside_the_domain_is_an_error_not_the_end_band() {
+        let t = Table::parse("tables/timeliness.table", TIMELINESS).unwrap();
+        for x in ["2", "1.01", "-0.5", "-1/1000"] {
+            let e = t.lookup(&[n(x)]).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Table);
+            assert_eq!(e.message(), format!("table `timeliness`: share = {} is outside the table's domain [0, 1]", n(x)));
+            assert_eq!(t.lookup1(&n(x)), None, "{x}");
+        }
+        // The domain's own ends are in it.
+        assert_eq!(t.lookup1(&n("1")), Some(0));
+        assert_eq!(t.lookup1(&n("0")), Some(4));
+        // A domain bound past machine words is checked by the general look-up.
+        let big = TIMELINESS.replace("domain share [0, 1]", "domain share [0, 1.000000000000000000000000001]");
+        let t = Table::parse("t.table", &big).unwrap();
+        assert!(t.bands.is_none());
+        assert_eq!(t.lookup1(&n("1.000000000000000000000000001")), Some(0));
+        assert_eq!(t.lookup1(&n("2")), None);
+        // Without a domain, the open-ended bands take any value.
+        let t = Table::parse("t.table", &TIMELINESS.replace("domain share [0, 1]\n", "")).unwrap();
+        assert_eq!(t.lookup1(&n("2")), Some(0));
+        assert_eq!(t.lookup1(&n("-1")), Some(4));
     }
 
     #[test]

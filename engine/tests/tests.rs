@@ -8,6 +8,8 @@
 //! 6. exact arithmetic: both worked examples; integer division cannot truncate a score
 //! 7. ranking: penalties, ties, organisations without assessed services
 //! 8. the fast path gives exactly what Rhai's interpreter gives
+//! 9. review fixes: blank JSON text is missing; table domains hold at run time;
+//!    real calendar dates; a decimal literal's hint; whole-number fields
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -452,7 +454,7 @@ fn long_values_are_refused_quickly_and_quoted_short() {
     assert_eq!(
         msgs,
         [
-            format!("expected a whole number, got text \"{}…\" (61 characters)", "7".repeat(60)).as_str(),
+            format!("expected a whole number, got text \"{}…\" (61 characters), which is too large (beyond ±9223372036854775807)", "7".repeat(60)).as_str(),
             too_long(200_002).as_str(),
         ]
     );
@@ -1103,4 +1105,237 @@ fn a_service_given_twice_counts_once_in_its_organisations_score() {
     let e = &org["errors"][0];
     assert_eq!((e["field"].clone(), e["record"].clone()), (json!("service_id"), json!("SRV-1")), "{r}");
     assert!(e["message"].as_str().unwrap().contains("given twice (records 1 and 2)"), "{r}");
+}
+
+// 9. Review fixes -------------------------------------------------------------
+// Every assessment here is also compared with Rhai's interpreter.
+
+mod review_fixes {
+    use super::{pack2016, root, with, worked_example};
+    use mezon::{AssessOptions, Engine, ErrorKind, InputFormat, Pack, RawRecord, Status};
+    use serde_json::{json, Value};
+
+    /// Every record of `text` assessed, each as its JSON line; the fast path
+    /// and Rhai's interpreter must agree on each, and a JSON Lines row read
+    /// straight into the schema's slots must give what its parsed record gives.
+    fn assessed(pack: &Pack, text: &str, format: InputFormat) -> Vec<String> {
+        let opts = AssessOptions::default();
+        let rows: Vec<_> = mezon::read_rows(std::io::Cursor::new(text.to_owned()), format, &pack.manifest().input).unwrap().collect();
+        rows.into_iter()
+            .map(|row| {
+                let direct = pack.assess_row(&row, &opts).to_json_line();
+                let raw = row.parse();
+                let line = pack.assess_raw(&raw, &opts).to_json_line();
+                assert_eq!(direct, line);
+                assert_eq!(line, pack.assess_interpreted(&raw, &opts).to_json_line());
+                line
+            })
+            .collect()
+    }
+
+    /// The fields of the 2016 schema as a CSV header and one row of `rec`.
+    fn csv_of(pack: &Pack, recs: &[Value]) -> String {
+        let fields: Vec<&str> = pack.manifest().input.fields.iter().map(|f| f.name.as_str()).collect();
+        let cell = |v: &Value| match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let mut out = format!("{}\n", fields.join(","));
+        for rec in recs {
+            out.push_str(&fields.iter().map(|f| rec.get(*f).map(cell).unwrap_or_default()).collect::<Vec<_>>().join(","));
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The hostile fixture with `rule` as its indicator and an optional text
+    /// field `note`.
+    fn fixture_with(rule: &str) -> Pack {
+        let base = Pack::load(&Engine::default(), root().join("test-data/packs/hostile/1.0")).expect("fixture loads");
+        let mut files = base.files().clone();
+        let toml = files["pack.toml"].replacen("[[indicators]]", "[[input.fields]]\nname = \"note\"\ntype = \"string\"\n\n[[indicators]]", 1);
+        files.insert("pack.toml".into(), toml);
+        files.insert("indicators/attack.rhai".into(), rule.into());
+        Pack::from_files(&Engine::default(), files).unwrap_or_else(|e| panic!("pack compiles: {e}"))
+    }
+
+    // 1. Blank text -----------------------------------------------------------
+
+    #[test]
+    fn blank_text_in_a_required_json_field_is_missing_as_in_csv() {
+        let pack = pack2016();
+        let ok = worked_example();
+        let recs = [
+            with(ok.clone(), json!({ "service_id": "" })),
+            with(ok.clone(), json!({ "service_id": "   " })),
+            with(ok.clone(), json!({ "organization_id": "\t" })),
+            with(ok.clone(), json!({ "period": "" })),
+        ];
+        let jsonl: String = recs.iter().map(|r| format!("{r}\n")).collect();
+        let array = serde_json::to_string(&recs).unwrap();
+        let from_jsonl = assessed(&pack, &jsonl, InputFormat::Jsonl);
+        let from_array = assessed(&pack, &array, InputFormat::Json);
+        let from_csv = assessed(&pack, &csv_of(&pack, &recs), InputFormat::Csv);
+        for (i, field) in ["service_id", "service_id", "organization_id", "period"].into_iter().enumerate() {
+            let a = pack.assess(&recs[i]);
+            assert_eq!(a.status, Status::Invalid, "record {i}");
+            let errors: Vec<(Option<&str>, &str)> = a.errors.iter().map(|e| (e.field(), e.message())).collect();
+            assert_eq!(errors, [(Some(field), "required field is missing")], "record {i}");
+            // The key is absent, as from a blank CSV cell, not given as "".
+            assert_eq!(a.to_json()[field], Value::Null, "record {i}");
+            assert_eq!(a.to_json_line(), from_jsonl[i]);
+            assert_eq!(from_jsonl[i], from_array[i]);
+            // CSV names a record without an id by its line, JSON by its line or item.
+            if field == "service_id" {
+                assert_eq!(a.name, "record 1");
+            } else {
+                assert_eq!(from_jsonl[i], from_csv[i], "record {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn has_is_false_for_blank_text_on_both_paths() {
+        let pack = fixture_with("if has(input, \"note\") { 1 } else { 0 }\n");
+        let rec = |note: Value| RawRecord { given_twice: None, position: 1, locator: "r".into(), data: Ok(json!({ "id": "x", "mode": "ok", "note": note }).as_object().unwrap().clone()) };
+        for (note, points) in [(json!("a note"), "1"), (json!(""), "0"), (json!("  \t "), "0"), (Value::Null, "0")] {
+            let r = rec(note.clone());
+            let a = pack.assess_raw(&r, &AssessOptions::default());
+            assert_eq!(a.status, Status::Assessed, "{note}");
+            assert_eq!(a.indicators[0].points.as_ref().map(|p| p.to_string()).as_deref(), Some(points), "{note}");
+            assert_eq!(a.to_json_line(), pack.assess_interpreted(&r, &AssessOptions::default()).to_json_line());
+        }
+    }
+
+    // 2. Table domains ----------------------------------------------------------
+
+    #[test]
+    fn a_table_look_up_outside_its_domain_is_a_table_error_on_both_paths() {
+        let base = pack2016();
+        let mut files = base.files().clone();
+        files.insert("indicators/timeliness.rhai".into(), "table(\"timeliness\", 2)\n".into());
+        files.insert("indicators/availability.rhai".into(), "table(\"availability\", input.availability_pct + 50)\n".into());
+        let pack = Pack::from_files(&Engine::default(), files).unwrap();
+        // Both rules are still in the fast subset: it gives up and Rhai reports.
+        assert!(pack.fast_path_indicators().contains(&"timeliness"), "{:?}", pack.fast_path_indicators());
+        assert!(pack.fast_path_indicators().contains(&"availability"));
+        let line = serde_json::to_string(&worked_example()).unwrap();
+        let out = assessed(&pack, &format!("{line}\n"), InputFormat::Jsonl);
+        let a = pack.assess(&worked_example());
+        assert_eq!(a.to_json_line(), out[0]);
+        assert_eq!(a.status, Status::Error);
+        let errors: Vec<(ErrorKind, Option<&str>, &str)> = a.errors.iter().map(|e| (e.kind(), e.indicator(), e.message())).collect();
+        assert_eq!(
+            errors,
+            [
+                (ErrorKind::Table, Some("timeliness"), "table `timeliness`: share = 2 is outside the table's domain [0, 1]"),
+                (ErrorKind::Table, Some("availability"), "table `availability`: pct = 149.2 is outside the table's domain [0, 100]"),
+            ]
+        );
+        // Inside the domain the same rule scores.
+        let a = pack.assess(&with(worked_example(), json!({ "availability_pct": 49.2 })));
+        assert_eq!(a.indicators[7].points.as_ref().map(|p| p.to_string()).as_deref(), Some("4"));
+    }
+
+    // 3. Calendar dates -----------------------------------------------------------
+
+    #[test]
+    fn dates_that_do_not_exist_are_refused() {
+        let dir = root().join("test-data/packs/versioned");
+        let e = Engine::default();
+        let v = |d: &str| Pack::load_as_of(&e, &dir, d).map(|p| p.version().to_owned());
+        for bad in ["2021-02-30", "2021-13-01", "2021-00-10", "2021-04-31", "2021-01-00", "2021-02-29", "1900-02-29"] {
+            let err = v(bad).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Input, "{bad}");
+            assert_eq!(err.message(), format!("`{bad}` is not a YYYY-MM-DD date"));
+        }
+        // Leap days of leap years are dates.
+        assert_eq!(v("2024-02-29").unwrap(), "2021.1");
+        assert_eq!(v("2020-02-29").unwrap(), "2019.1");
+        assert!(v("2000-02-29").unwrap_err().message().ends_with("no version is in force on 2000-02-29"));
+        // In pack.toml too.
+        let files = Pack::load(&e, dir.join("2021.1")).unwrap().files().clone();
+        for (from, ok) in [("2021-02-29", false), ("2021-12-32", false), ("2020-02-29", true)] {
+            let mut f = files.clone();
+            let toml = f["pack.toml"].replace("effective_from = \"2021-01-01\"", &format!("effective_from = \"{from}\""));
+            f.insert("pack.toml".into(), toml);
+            match Pack::from_files(&e, f) {
+                Ok(_) => assert!(ok, "{from}"),
+                Err(err) => {
+                    assert!(!ok, "{from}: {err}");
+                    assert_eq!(err.kind(), ErrorKind::Manifest);
+                    assert_eq!(err.message(), format!("effective_from `{from}` is not a YYYY-MM-DD date"));
+                }
+            }
+        }
+    }
+
+    // 4. Decimal literals in rules --------------------------------------------------
+
+    #[test]
+    fn a_decimal_literal_in_a_rule_is_refused_with_a_hint() {
+        let files = pack2016().files().clone();
+        let with_rule = |file: &str, text: &str| {
+            let mut f = files.clone();
+            f.insert(file.into(), text.into());
+            Pack::from_files(&Engine::default(), f)
+        };
+        let hint = |lit: &str| format!("Expecting name of a property: rules have no floating-point numbers; write the decimal `{lit}` as `num(\"{lit}\")`");
+        let err = with_rule("indicators/timeliness.rhai", "let share = 1;\nif share >= 0.98 { 20 } else { 0 }\n").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Parse);
+        assert_eq!(err.message(), hint("0.98"));
+        assert_eq!((err.file(), err.line(), err.column()), (Some("indicators/timeliness.rhai"), Some(2), Some(15)));
+        // In a library file, at the start of a line.
+        let err = with_rule("lib/common.rhai", "fn half() {\n12.5\n}\n").unwrap_err();
+        assert_eq!(err.message(), hint("12.5"));
+        assert_eq!((err.file(), err.line()), (Some("lib/common.rhai"), Some(2)));
+        // No hint where the source is not digits.digits.
+        for text in ["let x = 1;\nx.1\n", "let x1 = [1];\nx1.5\n", "2.5e3\n"] {
+            let err = with_rule("indicators/timeliness.rhai", text).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Parse, "{text}");
+            assert!(!err.message().contains("num("), "{text}: {}", err.message());
+        }
+    }
+
+    // 5. Whole numbers ------------------------------------------------------------------
+
+    #[test]
+    fn whole_number_fields_read_integral_json_and_text_and_say_when_too_large() {
+        let pack = pack2016();
+        let ok = worked_example();
+        let expected = pack.assess(&ok).to_json_line();
+        // JSON has one kind of number (200.0 is 200); text as a CSV cell gives it.
+        for v in ["200.0", "2e2", "\"200\"", "\" 200 \""] {
+            let line = serde_json::to_string(&ok).unwrap().replace("\"completed\":200", &format!("\"completed\":{v}"));
+            assert_ne!(line, serde_json::to_string(&ok).unwrap());
+            assert_eq!(assessed(&pack, &format!("{line}\n"), InputFormat::Jsonl), std::slice::from_ref(&expected), "{v}");
+            assert_eq!(pack.assess(&serde_json::from_str(&line).unwrap()).to_json_line(), expected, "{v}");
+        }
+        let too_large = |given: &str| format!("expected a whole number, got {given}, which is too large (beyond ±9223372036854775807)");
+        for (v, message) in [
+            ("123456789012345678901", too_large("1.2345678901234567e+20")),
+            ("-123456789012345678901", too_large("-1.2345678901234567e+20")),
+            ("18446744073709551615", too_large("18446744073709551615")),
+            ("9223372036854775808.0", too_large("9.223372036854776e+18")),
+            ("\"123456789012345678901\"", too_large("text \"123456789012345678901\"")),
+            ("200.5", "expected a whole number, got 200.5".to_owned()),
+            ("\"200.0\"", "expected a whole number, got text \"200.0\"".to_owned()),
+            ("\"two\"", "expected a whole number, got text \"two\"".to_owned()),
+        ] {
+            let line = serde_json::to_string(&ok).unwrap().replace("\"completed\":200", &format!("\"completed\":{v}"));
+            let out = assessed(&pack, &format!("{line}\n"), InputFormat::Jsonl);
+            let a = pack.assess(&serde_json::from_str(&line).unwrap());
+            assert_eq!(a.to_json_line(), out[0]);
+            let errors: Vec<(Option<&str>, &str)> = a.errors.iter().map(|e| (e.field(), e.message())).collect();
+            assert_eq!(errors, [(Some("completed"), message.as_str())], "{v}");
+        }
+        // A CSV cell says the same.
+        let csv = "service_id,completed\nA,123456789012345678901\nB,-99999999999999999999\n";
+        let out = assessed(&pack, csv, InputFormat::Csv);
+        for (line, text) in out.iter().zip(["123456789012345678901", "-99999999999999999999"]) {
+            let json: Value = serde_json::from_str(line).unwrap();
+            let completed: Vec<&Value> = json["errors"].as_array().unwrap().iter().filter(|e| e["field"] == "completed").map(|e| &e["message"]).collect();
+            assert_eq!(completed, [&json!(too_large(&format!("text \"{text}\"")))]);
+        }
+    }
 }
