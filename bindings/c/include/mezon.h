@@ -26,6 +26,14 @@
  * thread is done with it. Errors and strings are owned by the caller and may
  * be passed between threads.
  *
+ * Stack: rules run on the calling thread, nested at most as deep as the
+ * engine's call limit (mezon::Limits max_call_levels, 32 by default). Call
+ * mezon_pack_assess_json and mezon_pack_rank_json from a thread with at least
+ * 256 KiB of stack: a hostile rule that recurses to the limit overflows
+ * musl's default thread stack of 128 KiB (Alpine) and crashes the process
+ * with SIGSEGV. The main thread and glibc's default (8 MiB) are enough; else
+ * set the size with pthread_attr_setstacksize.
+ *
  * Link: -lmezon_c (libmezon_c.so or libmezon_c.a; with the static library
  * also -lpthread -ldl -lm).
  */

@@ -4,15 +4,19 @@ Contents:
   golden    every golden case through assess_json, byte for byte against
             `mezon assess --format jsonl`; the dict path gives the same result
   decimals  exact decimals arrive as decimal.Decimal, never float
-  errors    typed exceptions with kind, file, line and column; values JSON
-            cannot carry, cycles and deep nesting raise InputError
+  errors    typed exceptions with kind, file, line, column and record; values
+            JSON cannot carry, cycles, deep nesting and oversized values raise
+            InputError naming the field (and, in a batch, the record)
+  stubs     __init__.pyi declares what the package has at run time
   hostile   a rule that loops ends its own record; the process goes on
   batch     the bundled example through assess_many (600 in, 600 out) and rank
 """
 
+import ast
 import json
 import shutil
 import threading
+import time
 from decimal import Decimal
 
 import pytest
@@ -127,11 +131,117 @@ def test_decimal_input_is_read_exactly_not_through_a_float(pack, tmp_path):
     assert as_decimal["indicators"]["availability"]["points"] == 4  # [99.0, 99.5), not 5
 
 
-@pytest.mark.parametrize("value", [float("nan"), float("inf"), Decimal("NaN"), Decimal("-Infinity"), 10**400])
+# 10**5000 has more digits than Python's int-to-str limit (ValueError from
+# str); "\ud800" is a lone surrogate, which has no UTF-8 form.
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), Decimal("NaN"), Decimal("-Infinity"), 10**400, 10**5000, "\ud800", ["ok", "\ud800"]],
+                         ids=["nan", "inf", "Decimal NaN", "Decimal -Infinity", "10**400", "10**5000", "surrogate", "surrogate in a list"])
 def test_values_json_cannot_carry_raise_input_error_naming_the_field(pack, value):
     with pytest.raises(mezon.InputError) as caught:
         pack.assess(dict(WORKED_EXAMPLE, availability_pct=value))
     assert caught.value.field == "availability_pct"
+    assert caught.value.record is None  # one record: nothing to tell apart
+
+
+def test_a_field_name_with_a_lone_surrogate_raises_input_error(pack):
+    with pytest.raises(mezon.InputError) as caught:
+        pack.assess(dict(WORKED_EXAMPLE, **{"\ud800": 1}))
+    assert "not valid Unicode" in caught.value.message
+
+
+@pytest.mark.parametrize("call", [
+    lambda pack: pack.assess_json('{"service_id": "\ud800"}'),
+    lambda pack: pack.rank_json('[{"service_id": "\ud800"}]'),
+    lambda pack: pack.rank_json("[]", '[{"organization_id": "\ud800"}]'),
+    lambda pack: mezon.Pack.from_bundle('{"format": "\ud800"}'),
+])
+def test_json_text_with_a_lone_surrogate_raises_input_error(pack, call):
+    with pytest.raises(mezon.InputError) as caught:
+        call(pack)
+    assert "is not valid Unicode" in caught.value.message
+
+
+def test_a_decimal_with_a_huge_exponent_is_refused_as_its_text_is_without_writing_it_out(pack):
+    # format(d, "f") of these would be half a gigabyte, or a MemoryError.
+    for text in ["1E+500000000", "1E+999999999999", "1E-500000000"]:
+        start = time.monotonic()
+        result = pack.assess(dict(WORKED_EXAMPLE, availability_pct=Decimal(text)))
+        assert time.monotonic() - start < 1
+        # What `mezon assess` says of the same value as JSON text.
+        assert result == pack.assess(dict(WORKED_EXAMPLE, availability_pct=text))
+        assert result["status"] == "invalid"
+        assert result["errors"] == [{"kind": "input", "field": "availability_pct", "message": f'expected a number, got text "{text}"'}]
+    # Long in positional notation but held exactly by a double: that number, as before.
+    assert pack.assess(dict(WORKED_EXAMPLE, availability_pct=Decimal("1E+200"))) == pack.assess(dict(WORKED_EXAMPLE, availability_pct=1e200))
+    assert pack.assess(dict(WORKED_EXAMPLE, availability_pct=Decimal("-0E+500000000")))["status"] == "assessed"
+
+
+def test_an_input_error_in_a_batch_names_its_record(pack):
+    records = [WORKED_EXAMPLE, WORKED_EXAMPLE, dict(WORKED_EXAMPLE, marks_1=float("nan"))]
+    with pytest.raises(mezon.InputError) as caught:
+        pack.assess_many(records)
+    assert (caught.value.record, caught.value.field) == ("item 3", "marks_1")
+    assert "= record: item 3" in str(caught.value)
+    with pytest.raises(mezon.InputError) as caught:
+        pack.rank(records)
+    assert caught.value.record == "item 3"
+    organizations = [{"organization_id": "ORG-A"}, {"organization_id": "ORG-B", "name": "\ud800"}]
+    with pytest.raises(mezon.InputError) as caught:
+        pack.rank([WORKED_EXAMPLE], organizations)
+    assert (caught.value.record, caught.value.field) == ("organization 2", "name")
+
+
+def test_errors_without_a_record_have_record_none(tmp_path):
+    with pytest.raises(mezon.Error) as caught:
+        mezon.Pack.load(tmp_path / "nothing-here")
+    assert caught.value.record is None
+
+
+def nested(levels, inner):
+    for _ in range(levels):
+        inner = [inner]
+    return inner
+
+
+@pytest.mark.parametrize("inner", [0, [], {}])
+def test_nesting_limit_is_the_json_texts_exactly(pack, inner):
+    def takes(method, levels):
+        record = dict(WORKED_EXAMPLE, extra=nested(levels, inner))
+        text = json.dumps(record, default=float)
+        try:
+            if method == "assess":
+                pack.assess(record)
+            elif method == "assess_json":
+                pack.assess_json(text)
+            elif method == "rank":
+                pack.rank([record])
+            else:
+                pack.rank_json(f"[{text}]")
+            return True
+        except mezon.InputError as e:
+            assert "nest" in e.message or "recursion limit" in e.message
+            return False
+
+    # The record and the innermost container count; a number does not.
+    deepest = 126 if inner == 0 else 125
+    for method in ("assess", "assess_json"):
+        assert [takes(method, n) for n in (deepest, deepest + 1)] == [True, False], method
+    # rank_json reads the records inside an array: one level less.
+    for method in ("rank", "rank_json"):
+        assert [takes(method, n) for n in (deepest - 1, deepest)] == [True, False], method
+
+
+def test_a_list_reused_within_itself_is_refused_promptly(pack):
+    reused = 0
+    for _ in range(60):
+        reused = [reused, reused]  # 2**61 values, 60 levels deep
+    start = time.monotonic()
+    with pytest.raises(mezon.InputError) as caught:
+        pack.assess(dict(WORKED_EXAMPLE, extra=reused))
+    assert time.monotonic() - start < 10
+    assert caught.value.field == "extra"
+    assert "more than 2000000 values" in caught.value.message
+    # A large but finite value is still taken.
+    assert pack.assess(dict(WORKED_EXAMPLE, extra=[0] * 100_000))["status"] == "assessed"
 
 
 def test_a_list_that_contains_itself_raises_instead_of_crashing(pack):
@@ -170,6 +280,28 @@ def test_a_record_changed_while_it_is_read_is_not_a_crash(pack):
     assert pack.assess(record)["score"] == Decimal("78.78")
 
 
+# stubs --------------------------------------------------------------------
+
+def test_stub_declares_what_the_package_has():
+    stub = ast.parse((ROOT / "bindings" / "python" / "python" / "mezon" / "__init__.pyi").read_text(encoding="utf-8"))
+    names = set()
+    for node in stub.body:
+        if isinstance(node, ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+    declared_all = next(ast.literal_eval(n.value) for n in stub.body if isinstance(n, ast.Assign) and n.targets[0].id == "__all__")
+    assert declared_all == mezon.__all__
+    assert all(hasattr(mezon, name) for name in names - {"__all__"}), names - set(dir(mezon))
+    assert set(mezon.__all__) <= names | {"__all__"}
+    pack_class = next(n for n in stub.body if isinstance(n, ast.ClassDef) and n.name == "Pack")
+    assert any(isinstance(d, ast.Name) and d.id == "final" for d in pack_class.decorator_list)
+    with pytest.raises(TypeError):
+        type("Sub", (mezon.Pack,), {})  # final at run time too
+
+
 # hostile ------------------------------------------------------------------
 
 def test_hostile_rule_is_contained():
@@ -182,6 +314,20 @@ def test_hostile_rule_is_contained():
     library = hostile.assess({"id": "z", "mode": "library"})
     assert library["status"] == "error"
     assert (library["errors"][0]["kind"], library["errors"][0]["file"], library["errors"][0]["line"]) == ("runtime", "lib/common.rhai", 4)
+
+
+def test_deep_recursion_on_the_smallest_stack_the_docs_allow():
+    # The docs ask for 256 KiB of stack; 128 KiB (musl's default) crashes.
+    hostile = mezon.Pack.load(HOSTILE)
+    out = []
+    before = threading.stack_size(256 * 1024)
+    try:
+        t = threading.Thread(target=lambda: out.append(hostile.assess({"id": "r", "mode": "recurse"})))
+        t.start()
+        t.join()
+    finally:
+        threading.stack_size(before)
+    assert out[0]["status"] == "error" and out[0]["errors"][0]["kind"] == "limit"
 
 
 # batch --------------------------------------------------------------------
