@@ -256,6 +256,20 @@ try {
     assert.equal(await page.locator('#title-satisfaction').textContent(), 'Applicant satisfaction');
   });
 
+  await step('too few indicators apply: not scored, said in the page language', async () => {
+    const values = { marks_1: '0', marks_2: '0', marks_3: '0', marks_4: '4', marks_5: '5', completed: '0', completed_on_time: '0', applications_electronic: '0', justified_complaints: '0' };
+    for (const [name, v] of Object.entries(values)) await page.locator(`#f-${name}`).fill(v);
+    await page.locator('#score', { hasText: '—' }).waitFor({ timeout: 5_000 });
+    assert.match(await page.locator('#status-line').textContent(), /^Not scored: too few indicators apply/);
+    assert.match(await page.locator('#reason').textContent(), /^insufficient data: the applicable indicators carry 45 points/);
+    await page.click('button[data-lang="ru"]');
+    assert.match(await page.locator('#reason').textContent(), /^Недостаточно данных: применимые показатели дают 45 балл/);
+    assert.match(await page.locator('#status-line').textContent(), /^Балл не рассчитан/);
+    await page.click('button[data-lang="en"]');
+    await page.click('#sample');
+    await page.locator('#score', { hasText: '78.78' }).waitFor({ timeout: 5_000 });
+  });
+
   await step('a narrow screen keeps the score in sight while typing', async () => {
     await page.setViewportSize({ width: 360, height: 740 });
     assert.ok(await page.locator('#mini').isVisible());

@@ -30,6 +30,7 @@ const UI = {
     onlyInt: (t) => `«${t}» не введено: только целое число (цифры 0–9).`,
     onlyNumber: (t) => `«${t}» не введено: только число (цифры и одна запятая или точка).`,
     failed: 'Запись не удалось оценить:',
+    insufficient: (a, b) => `Недостаточно данных: применимые показатели дают ${a} балл(ов) из необходимых ${b}.`,
   },
   uz: {
     pack: 'Metodika', version: 'Versiya', digest: 'Dayjest', score: 'Ball', grade: 'Baho', loading: 'Yuklanmoqda…',
@@ -43,6 +44,7 @@ const UI = {
     onlyInt: (t) => `“${t}” kiritilmadi: faqat butun son (0–9 raqamlari).`,
     onlyNumber: (t) => `“${t}” kiritilmadi: faqat son (raqamlar va bitta nuqta yoki vergul).`,
     failed: 'Yozuvni baholab boʻlmadi:',
+    insufficient: (a, b) => `Maʼlumot yetarli emas: qoʻllaniladigan koʻrsatkichlar ${a} ball beradi, kamida ${b} kerak.`,
   },
 };
 
@@ -308,7 +310,7 @@ function render(r) {
     $(badge).hidden = !rule?.provisional;
     $(badge).title = rule?.clause ?? '';
   }
-  $('#reason').textContent = r.reason ?? '';
+  $('#reason').textContent = localReason(r.reason);
 
   // Field errors beside their fields; required-but-untouched ones only counted.
   const byField = new Map();
@@ -377,6 +379,13 @@ function localMessage(e, f) {
   if (f.min != null && x < Number(f.min)) return ui('below')(f.min);
   if (f.max != null && x > Number(f.max)) return ui('above')(f.max);
   return e.message;
+}
+
+/** The engine's reason for not scoring, worded in the page's language when
+ * it is the common one (too few points apply); otherwise as it came. */
+function localReason(reason) {
+  const m = /^insufficient data: the applicable indicators carry (\S+) points, fewer than the (\S+) required$/.exec(reason ?? '');
+  return m && UI[state.lang].insufficient ? UI[state.lang].insufficient(m[1], m[2]) : reason ?? '';
 }
 
 /** The status line, in the page's language (an error's own text as it came). */
