@@ -50,7 +50,8 @@ enum Command {
     ///
     /// The input is CSV (header row of field names; booleans true/false),
     /// JSON (an array of objects) or JSON Lines, chosen by extension
-    /// (.csv, .json, .jsonl).
+    /// (.csv, .json, .jsonl). A record whose service id an earlier record
+    /// gave has a warning naming that record.
     Assess {
         #[command(flatten)]
         pack: PackArgs,
@@ -103,6 +104,8 @@ enum Command {
     },
     /// Show the full breakdown of one record: points per indicator, the band
     /// or branch that fired, the clause, and whether the rule is provisional.
+    /// Of several records with the id, the first is shown, with a warning
+    /// naming them all.
     Explain {
         #[command(flatten)]
         pack: PackArgs,
@@ -244,10 +247,26 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             let mut writer = output::AssessWriter::new(&pack, format);
             let mut progress = Progress::new();
             let mut bad = false;
-            let prepare = |a: Assessment| (matches!(a.status, Status::Invalid | Status::Error), output::AssessWriter::prepare(format, a));
-            pack.assess_stream_map(records, &opts, threads.unwrap_or_else(default_threads), prepare, |(failed, p)| {
+            // A service id given again is said on each later record, as rank
+            // counts only the first. The ids are kept as 128-bit hashes made
+            // on the worker threads: no allocation per record on the one
+            // thread that writes, and 32 bytes per id however long it is.
+            let id_field = &pack.manifest().input.id_field;
+            let mut first_of: std::collections::HashMap<u128, usize, std::hash::BuildHasherDefault<Hashed>> = Default::default();
+            let prepare = |a: Assessment| {
+                let id = a.field_text(id_field).map(id_hash);
+                (matches!(a.status, Status::Invalid | Status::Error), id, a.position, output::AssessWriter::prepare(format, a))
+            };
+            pack.assess_stream_map(records, &opts, threads.unwrap_or_else(default_threads), prepare, |(failed, id, position, mut p)| {
                 bad |= failed;
                 progress.tick();
+                if let Some(id) = id {
+                    let first = *first_of.entry(id).or_insert(position);
+                    if first != position {
+                        let text = p.field_text(id_field).unwrap_or_default();
+                        p.warn_first(format!("{id_field} \"{text}\" was given before, in record {first}"));
+                    }
+                }
                 writer.write(&mut out, &p).map_err(io_err)
             })?;
             writer.finish(&mut out).map_err(io_err)?;
@@ -325,10 +344,16 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Explain { pack, input, id } => {
             let pack = pack.load()?;
             let schema = &pack.manifest().input;
-            let found = mezon::read_file(&input, schema)?
-                .find(|r| r.data.as_ref().ok().and_then(|m| m.get(&schema.id_field)).and_then(|v| v.as_str()) == Some(id.as_str()))
-                .ok_or_else(|| Error::new(mezon::ErrorKind::Input, format!("no record with {} = {id} in {}", schema.id_field, input.display())))?;
-            let a = pack.assess_raw(&found, &AssessOptions::default());
+            // Every record with the id, not only the first: several are
+            // said, and the first (the one rank counts) is explained.
+            let mut found = mezon::read_file(&input, schema)?.filter(|r| r.data.as_ref().ok().and_then(|m| m.get(&schema.id_field)).and_then(|v| v.as_str()) == Some(id.as_str()));
+            let first = found.next().ok_or_else(|| Error::new(mezon::ErrorKind::Input, format!("no record with {} = {id} in {}", schema.id_field, input.display())))?;
+            let others: Vec<String> = found.map(|r| r.position.to_string()).collect();
+            let mut a = pack.assess_raw(&first, &AssessOptions::default());
+            if !others.is_empty() {
+                let warning = format!("{} \"{id}\" is given by records {}, {}; this is the first, record {}", schema.id_field, first.position, others.join(", "), first.position);
+                a.warnings.insert(0, warning);
+            }
             output::explain(&mut out, &a).map_err(io_err)?;
             out.flush().map_err(io_err)?;
             Ok(exit_for(matches!(a.status, Status::Invalid | Status::Error)))
@@ -352,6 +377,38 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             eprintln!("wrote {services} services and the organisations to {}", out_dir.display());
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// A service id as 128 bits: two SipHash digests of the id under different
+/// prefixes (`DefaultHasher::new` has fixed keys, so every thread hashes an
+/// id alike; results depend only on whether two ids hash alike). Two ids of
+/// one input agreeing on all 128 bits is not to be expected (about one
+/// chance in 10^20 for a billion records).
+fn id_hash(id: &str) -> u128 {
+    use std::hash::Hasher;
+    // Raw writes: `Hash for str` costs a second write per call.
+    let mut a = std::hash::DefaultHasher::new();
+    a.write(id.as_bytes());
+    let mut b = std::hash::DefaultHasher::new();
+    b.write_u8(1);
+    b.write(id.as_bytes());
+    (u128::from(a.finish()) << 64) | u128::from(b.finish())
+}
+
+/// The hasher of a map keyed by [`id_hash`]es: they are hashes already.
+#[derive(Default)]
+struct Hashed(u64);
+
+impl std::hash::Hasher for Hashed {
+    fn write(&mut self, _: &[u8]) {
+        unreachable!("only u128 keys are hashed")
+    }
+    fn write_u128(&mut self, i: u128) {
+        self.0 = i as u64;
+    }
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 

@@ -2,9 +2,9 @@
 //!
 //! 1. assess: formats, input order, exit codes 0 / 2 / 1
 //! 2. rank: the bundled example, organisations file, formats
-//! 3. check, test, explain, bundle, sample
+//! 3. check, test, explain, bundle, sample; a missing lib/ module
 //! 4. regressions: provenance, input errors and warnings in every format,
-//!    mixed periods named, a closed stdout
+//!    mixed periods named, a closed stdout, a service id given twice
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -299,6 +299,25 @@ fn sample_regenerates_the_bundled_example_byte_for_byte() {
     }
 }
 
+#[test]
+fn check_reports_an_import_of_a_module_not_in_lib_and_assess_refuses_the_pack() {
+    let dir = tmp("missing-module");
+    for (path, mut text) in mezon::read_dir_files(&root().join(PACK)).unwrap() {
+        if path == "indicators/timeliness.rhai" {
+            text = text.replacen("import \"common\"", "import \"commonx\"", 1);
+        }
+        let p = dir.join(&path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    let o = mezon(&["check", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stdout(&o).contains("indicators/timeliness.rhai:11: the rule imports module `commonx`, which is not in lib/"), "{}", stdout(&o));
+    let o = mezon(&["assess", "--pack", dir.to_str().unwrap(), "--input", "examples/2016/invalid.csv"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--> indicators/timeliness.rhai:11"), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
 // 4. regressions ----------------------------------------------------------------
 
 fn json_of(o: &Output) -> serde_json::Value {
@@ -467,4 +486,40 @@ fn a_closed_stdout_ends_the_run_quietly() {
     assert!(first.starts_with("{\"service_id\":\"SRV-000001\""), "{first}");
     let o = child.wait_with_output().unwrap();
     assert_eq!((o.status.code(), String::from_utf8_lossy(&o.stderr).as_ref()), (Some(0), ""));
+}
+
+#[test]
+fn assess_warns_on_a_service_id_given_before_and_explain_names_every_record_with_it() {
+    // Regression: rank counted only the first record of a service id, but
+    // assess said nothing and explain silently took the first.
+    let rec: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(root().join("test-data/records/worked-example-1.json")).unwrap()).unwrap();
+    let with = |id: &str, extra: &[(&str, &str)]| {
+        let mut r = rec.clone();
+        r["service_id"] = id.into();
+        for (k, v) in extra {
+            r[*k] = (*v).into();
+        }
+        format!("{r}\n")
+    };
+    let input = tmp("given-before").join("services.jsonl");
+    std::fs::write(&input, [with("SRV-1", &[]), with("SRV-2", &[]), with("SRV-1", &[("colour", "blue")]), with("SRV-1", &[])].concat()).unwrap();
+    let run = |format: &str| stdout(&mezon(&["assess", "--pack", PACK, "--input", input.to_str().unwrap(), "--format", format]));
+    let lines: Vec<serde_json::Value> = run("jsonl").lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let before = "service_id \"SRV-1\" was given before, in record 1";
+    let unknown = "field `colour` is not in the pack's input schema and was not used";
+    let warnings: Vec<serde_json::Value> = lines.iter().map(|l| l["warnings"].clone()).collect();
+    assert_eq!(warnings, [serde_json::json!([]), serde_json::json!([]), serde_json::json!([before, unknown]), serde_json::json!([before])]);
+    // Nothing else of the result changes.
+    let mut last = lines[3].clone();
+    last["warnings"] = serde_json::json!([]);
+    assert_eq!(last, lines[0]);
+    let json: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
+    assert_eq!(json[3]["warnings"], serde_json::json!([before]));
+    assert!(run("csv").lines().nth(3).unwrap().contains(&format!(",\"{}; {unknown}\",", before.replace('"', "\"\""))));
+    assert!(run("table").lines().last().unwrap().ends_with(before));
+
+    let explain = stdout(&mezon(&["explain", "--pack", PACK, "--input", input.to_str().unwrap(), "--id", "SRV-1"]));
+    assert!(explain.contains("\nwarning: service_id \"SRV-1\" is given by records 1, 3, 4; this is the first, record 1\n"), "{explain}");
+    let explain = stdout(&mezon(&["explain", "--pack", PACK, "--input", input.to_str().unwrap(), "--id", "SRV-2"]));
+    assert!(!explain.contains("warning"), "{explain}");
 }

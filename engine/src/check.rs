@@ -29,7 +29,8 @@ fn line_of(text: &str, needle: &str) -> Option<u32> {
 }
 
 /// Checks a compiled pack: the indicator maxima add up to `total_max`; every
-/// field a rule reads is declared; every table a rule calls exists and
+/// module a rule imports is in `lib/`; every field a rule reads is declared;
+/// every table a rule calls exists and
 /// covers its domain without gaps or overlaps; every rule file opens with a
 /// header comment; every indicator has a source clause and at least one
 /// golden test. An empty list means the pack is sound.
@@ -38,6 +39,10 @@ pub fn check(pack: &Pack) -> Vec<Finding> {
     let m = &p.manifest;
     let toml = &p.files["pack.toml"];
     let mut out = consistency(m, toml, &p.tables);
+    let has_lib = |name: &str| p.files.contains_key(&format!("lib/{name}.rhai"));
+    for (def, ind) in m.indicators.iter().zip(&p.indicators) {
+        out.extend(missing_imports(&def.script, &ind.ast, &has_lib));
+    }
     let mut add = |file: &str, line: Option<u32>, message: String| out.push(Finding { file: file.to_owned(), line, message });
     for t in p.tables.iter().filter(|t| !t.has_domain()) {
         for f in t.check_coverage() {
@@ -113,5 +118,30 @@ pub(crate) fn consistency(m: &crate::manifest::Manifest, toml: &str, tables: &[c
             out.extend(t.check_coverage().into_iter().map(|f| Finding { file: t.file.clone(), line: Some(f.line), message: f.message }));
         }
     }
+    out
+}
+
+/// The modules rule `file` imports by name that are not in the pack's
+/// `lib/` (`has_lib`), each at the line of its `import`: a pack with one
+/// is refused when compiled, as inconsistent (every record would fail with
+/// "Module not found"). An import of a path is left to the sandbox, which
+/// refuses it when the rule runs; so is a name computed at run time.
+pub(crate) fn missing_imports(file: &str, ast: &rhai::AST, has_lib: &dyn Fn(&str) -> bool) -> Vec<Finding> {
+    let mut out = Vec::new();
+    ast.walk(&mut |path: &[rhai::ASTNode]| {
+        if let Some(rhai::ASTNode::Stmt(rhai::Stmt::Import(x, pos))) = path.last() {
+            if let rhai::Expr::StringConstant(name, _) = &x.0 {
+                let plain = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+                if plain && !has_lib(name) {
+                    out.push(Finding {
+                        file: file.to_owned(),
+                        line: pos.line().map(|l| l as u32),
+                        message: format!("the rule imports module `{name}`, which is not in lib/ (no lib/{name}.rhai in the pack)"),
+                    });
+                }
+            }
+        }
+        true
+    });
     out
 }

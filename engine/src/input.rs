@@ -131,6 +131,9 @@ pub(crate) struct CsvBlock {
     cells: Vec<(u32, u32)>,
     /// Each row's span in `cells`.
     rows: Vec<(u32, u32)>,
+    /// The cells (indexes into `cells`, ascending) that are not UTF-8,
+    /// kept empty in `text`: almost always none.
+    not_utf8: Vec<u32>,
     layout: std::sync::Arc<CsvLayout>,
 }
 
@@ -166,13 +169,19 @@ impl<'a> CsvRow<'a> {
     fn layout(&self) -> &'a CsvLayout {
         &self.block.layout
     }
+
+    /// Whether cell `i` was not UTF-8 in the file.
+    fn not_utf8(&self, i: usize) -> bool {
+        let bad = &self.block.not_utf8;
+        !bad.is_empty() && bad.binary_search(&(self.block.rows[self.row].0 + i as u32)).is_ok()
+    }
 }
 
 /// Rows of a CSV reader, read a block at a time.
 struct CsvRows<R: Read> {
     rdr: csv::Reader<R>,
     layout: std::sync::Arc<CsvLayout>,
-    record: csv::StringRecord,
+    record: csv::ByteRecord,
     /// Rows read and not yet handed out, with their 0-based index and line.
     ready: std::collections::VecDeque<(usize, usize, Item)>,
     read: usize,
@@ -182,16 +191,22 @@ struct CsvRows<R: Read> {
 impl<R: Read> CsvRows<R> {
     /// Reads the next block of rows into `ready`.
     fn fill(&mut self) {
-        let mut block = CsvBlock { text: String::new(), cells: Vec::new(), rows: Vec::new(), layout: self.layout.clone() };
+        let mut block = CsvBlock { text: String::new(), cells: Vec::new(), rows: Vec::new(), not_utf8: Vec::new(), layout: self.layout.clone() };
         let mut lines = Vec::new();
         let mut failed = None;
         while block.rows.len() < BLOCK_ROWS {
-            match self.rdr.read_record(&mut self.record) {
+            // Bytes, checked cell by cell: a cell that is not UTF-8 (a
+            // Latin-1 or Windows-1251 export) is that record's error, named
+            // by its column, not a failure of the whole row.
+            match self.rdr.read_byte_record(&mut self.record) {
                 Ok(true) => {
                     let start = block.cells.len() as u32;
                     for cell in self.record.iter() {
                         let a = block.text.len() as u32;
-                        block.text.push_str(cell);
+                        match std::str::from_utf8(cell) {
+                            Ok(cell) => block.text.push_str(cell),
+                            Err(_) => block.not_utf8.push(block.cells.len() as u32),
+                        }
                         block.cells.push((a, block.text.len() as u32));
                     }
                     block.rows.push((start, block.cells.len() as u32));
@@ -319,12 +334,19 @@ impl Row {
                         .iter()
                         .zip(&layout.types)
                         .zip(r.iter())
-                        .filter(|(_, cell)| !cell.trim().is_empty())
-                        .map(|((name, ty), cell)| (name.clone(), csv_value(cell.trim(), *ty)))
+                        .enumerate()
+                        .filter_map(|(i, ((name, ty), cell))| match r.not_utf8(i) {
+                            true => Some((name.clone(), NOT_UTF8.clone())),
+                            false => (!cell.trim().is_empty()).then(|| (name.clone(), csv_value(cell.trim(), *ty))),
+                        })
                         .collect())
                 }
             }
-            Item::Line(l) => parse_line(&l).map(|(m, t)| {
+            Item::Line(l) => parse_line(&l, match self.locator {
+                Locator::Line(n) => n,
+                Locator::Item(_) => 1,
+            })
+            .map(|(m, t)| {
                 twice = t;
                 m
             }),
@@ -371,7 +393,7 @@ pub fn read_rows(reader: impl Read + Send + 'static, format: InputFormat, schema
             let slots = headers.iter().map(|h| schema.fields.iter().position(|f| f.name == *h)).collect();
             let id_column = headers.iter().position(|h| *h == schema.id_field);
             let layout = std::sync::Arc::new(CsvLayout { headers, types, slots, id_column });
-            Ok(Box::new(CsvRows { rdr, layout, record: csv::StringRecord::new(), ready: Default::default(), read: 0, done: false }))
+            Ok(Box::new(CsvRows { rdr, layout, record: csv::ByteRecord::new(), ready: Default::default(), read: 0, done: false }))
         }
         InputFormat::Jsonl => Ok(Box::new(
             BufReader::new(reader)
@@ -438,13 +460,22 @@ pub(crate) fn read_record(text: &str) -> std::result::Result<Record, serde_json:
 /// A byte order mark: CSV readers skip it; JSON ones must too.
 const BOM: &str = "\u{feff}";
 
-/// One JSON Lines record read from its text: its fields, and the first key
-/// it gives twice.
-fn parse_line(text: &str) -> std::result::Result<(Map<String, Value>, Option<String>), Error> {
+/// One JSON Lines record read from its text, file line `line`: its fields,
+/// and the first key it gives twice.
+fn parse_line(text: &str, line: usize) -> std::result::Result<(Map<String, Value>, Option<String>), Error> {
     match read_record(text) {
         Ok(Record { map: Some(m), twice }) => Ok((m, twice)),
         Ok(Record { map: None, .. }) => Err(not_an_object()),
-        Err(e) => Err(Error::new(ErrorKind::Input, format!("not valid JSON: {e}"))),
+        Err(e) => {
+            // serde_json counts lines within the text it was given, always
+            // line 1 here: the file's line is what a reader looks for. The
+            // line stays in the message because a result's errors carry the
+            // message alone, not the record's locator.
+            let what = e.to_string();
+            let what = what.strip_suffix(&format!(" at line {} column {}", e.line(), e.column())).unwrap_or(&what);
+            let line = line + e.line().max(1) - 1;
+            Err(Error::new(ErrorKind::Input, format!("not valid JSON: {what} at line {line} column {}", e.column())))
+        }
     }
 }
 
@@ -821,7 +852,7 @@ impl<'a> Source<'a> {
             Source::Csv(r) => {
                 let layout = r.layout();
                 // As `record_name` reads the cell once typed.
-                match layout.id_column.and_then(|c| Some(csv_value(nonempty(r.get(c)?)?, layout.types[c]))) {
+                match layout.id_column.filter(|c| !r.not_utf8(*c)).and_then(|c| Some(csv_value(nonempty(r.get(c)?)?, layout.types[c]))) {
                     Some(Value::String(s)) => s,
                     Some(Value::Number(n)) => n.to_string(),
                     _ => locator.to_string(),
@@ -867,10 +898,17 @@ impl<'a> Source<'a> {
             }
             Source::Csv(r) => {
                 let layout = r.layout();
-                for ((cell, slot), header) in r.iter().zip(&layout.slots).zip(&layout.headers) {
-                    let Some(cell) = nonempty(cell) else { continue };
+                for (k, ((cell, slot), header)) in r.iter().zip(&layout.slots).zip(&layout.headers).enumerate() {
+                    // As `Row::parse` gives such a cell.
+                    let given_as = match r.not_utf8(k) {
+                        true => Given::Json(&NOT_UTF8),
+                        false => match nonempty(cell) {
+                            Some(cell) => Given::Cell(cell),
+                            None => continue,
+                        },
+                    };
                     match slot {
-                        Some(i) => given[*i] = Some(Given::Cell(cell)),
+                        Some(i) => given[*i] = Some(given_as),
                         None => unknown(header),
                     }
                 }
@@ -886,7 +924,7 @@ impl<'a> Source<'a> {
             .iter()
             .filter_map(|(k, slot)| {
                 let v = match self {
-                    Source::Json(m) => m.get(k).filter(|v| !blank(v))?.clone(),
+                    Source::Json(m) => m.get(k).filter(|v| !blank(v) && !is_not_utf8(v))?.clone(),
                     Source::Fields(f) => match slot {
                         Some(i) => f.slots[*i].as_ref(),
                         None => f.unknown.iter().find(|(u, _)| u == k).map(|(_, v)| v),
@@ -895,7 +933,7 @@ impl<'a> Source<'a> {
                     .clone(),
                     Source::Csv(r) => {
                         let layout = r.layout();
-                        let c = layout.column_of(k)?;
+                        let c = layout.column_of(k).filter(|c| !r.not_utf8(*c))?;
                         csv_value(nonempty(r.get(c)?)?, layout.types[c])
                     }
                 };
@@ -987,6 +1025,18 @@ pub(crate) fn validate_map(schema: &InputSchema, rec: &Map<String, Value>, name:
     validate(schema, &plan, &given, name).1
 }
 
+/// What a CSV cell that is not UTF-8 is read as, in a record's fields and
+/// in the direct path alike: a value no field accepts, which validation
+/// names by its column with [`NOT_UTF8_MESSAGE`]. The rest of the record
+/// (its id, its organisation) is read as usual.
+static NOT_UTF8: std::sync::LazyLock<Value> = std::sync::LazyLock::new(|| serde_json::json!({ NOT_UTF8_KEY: true }));
+const NOT_UTF8_KEY: &str = "$mezon::not_utf8";
+const NOT_UTF8_MESSAGE: &str = "the file is not UTF-8; save it as UTF-8 (CSV UTF-8)";
+
+fn is_not_utf8(v: &Value) -> bool {
+    matches!(v, Value::Object(m) if m.len() == 1 && m.contains_key(NOT_UTF8_KEY))
+}
+
 /// A whole-number or boolean field as given: a plain copy, so taking it
 /// apart drops nothing (an `Option<Val>` here cost a drop call per field).
 #[derive(Clone, Copy)]
@@ -1014,6 +1064,7 @@ fn plain(ty: FieldType, v: Given) -> Plain {
 /// A value typed by its field, or what is wrong with it.
 fn typed(ty: FieldType, v: Given) -> std::result::Result<Val, String> {
     let v = match v {
+        Given::Json(v) if is_not_utf8(v) => return Err(NOT_UTF8_MESSAGE.into()),
         Given::Json(v) => v,
         // A CSV cell is text; `int`, `bool` and `number` cells are read as such.
         Given::Cell(c) => {

@@ -162,8 +162,9 @@ impl Pack {
     }
 
     /// Loads the version in force on `date` (`YYYY-MM-DD`): from a pack id
-    /// folder, the one version with `effective_from ≤ date < effective_to`
-    /// (an error when none or several are); from a version folder or bundle,
+    /// folder, the latest version to take effect on or before the date (an
+    /// error when none has, when two took effect that day, or when that one
+    /// has ended by its `effective_to`); from a version folder or bundle,
     /// that version, which must be in force on the date.
     pub fn load_as_of(engine: &Engine, path: impl AsRef<Path>, date: &str) -> Result<Pack> {
         let path = path.as_ref();
@@ -178,15 +179,16 @@ impl Pack {
             return Ok(pack);
         }
         // A new version supersedes the earlier ones from its effective_from:
-        // of those in force, the latest to take effect. The old version is
-        // not edited (an `effective_to` set afterwards would change the
-        // digest its published results carry); two taking effect on the same
-        // day are ambiguous.
-        let in_force: Vec<_> = versions_in(path)?.into_iter().filter(|(_, m)| m.in_force(date)).collect();
-        let Some(latest) = in_force.iter().map(|(_, m)| m.effective_from.as_str()).max() else {
-            return Err(Error::new(ErrorKind::Manifest, format!("{}: no version is in force on {date}", path.display())));
-        };
-        match in_force.iter().filter(|(_, m)| m.effective_from == latest).collect::<Vec<_>>().as_slice() {
+        // the latest to take effect by the date is the one, and the old
+        // version is not edited (an `effective_to` set afterwards would
+        // change the digest its published results carry). Once superseded a
+        // version never returns, even when its successor ends; two taking
+        // effect on the same day are ambiguous.
+        let none = || Error::new(ErrorKind::Manifest, format!("{}: no version is in force on {date}", path.display()));
+        let started: Vec<_> = versions_in(path)?.into_iter().filter(|(_, m)| m.effective_from.as_str() <= date).collect();
+        let latest = started.iter().map(|(_, m)| m.effective_from.clone()).max().ok_or_else(none)?;
+        match started.iter().filter(|(_, m)| m.effective_from == latest).collect::<Vec<_>>().as_slice() {
+            [(_, m)] if !m.in_force(date) => Err(none()),
             [(dir, _)] => Pack::from_files(engine, read_dir_files(dir)?),
             many => Err(Error::new(
                 ErrorKind::Manifest,
@@ -404,12 +406,14 @@ fn compile(engine: &Engine, manifest: Manifest, files: BTreeMap<String, String>,
         text_fields: manifest.input.fields.iter().map(|f| f.ty == crate::manifest::FieldType::String).collect(),
     };
     let mut indicators = Vec::new();
+    let mut missing_imports = Vec::new();
     for ind in &manifest.indicators {
         let text = files.get(&ind.script).ok_or_else(|| {
             Error::new(ErrorKind::Manifest, format!("indicator `{}`: script `{}` is not in the pack", ind.id, ind.script)).with_file("pack.toml")
         })?;
         let mut ast = rhai.compile_with_scope(&scope, text).map_err(|e| sandbox::convert_parse(e, &ind.script, text).with_indicator(&ind.id))?;
         ast.set_source(ind.script.as_str());
+        missing_imports.extend(crate::check::missing_imports(&ind.script, &ast, &|name| lib_asts.contains_key(name)));
         let fast = crate::fast::compile(&ast, &cx);
         let reads = scan_reads(text);
         let read_slots = reads.iter().filter_map(|(f, _)| field_index.get(f).copied()).collect();
@@ -418,9 +422,14 @@ fn compile(engine: &Engine, manifest: Manifest, files: BTreeMap<String, String>,
     }
 
     if !engine.accepts_inconsistent() {
-        let problems = crate::check::consistency(&manifest, &files["pack.toml"], &tables);
+        let mut problems = crate::check::consistency(&manifest, &files["pack.toml"], &tables);
+        problems.extend(missing_imports);
         if let Some(first) = problems.first() {
-            let kind = if first.file == "pack.toml" { ErrorKind::Manifest } else { ErrorKind::Table };
+            let kind = match first.file.as_str() {
+                "pack.toml" => ErrorKind::Manifest,
+                f if f.starts_with("tables/") => ErrorKind::Table,
+                _ => ErrorKind::Parse,
+            };
             let more = match problems.len() {
                 1 => String::new(),
                 n => format!(" (and {} more; `mezon check` lists them all)", n - 1),

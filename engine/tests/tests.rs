@@ -3,8 +3,10 @@
 //! 1. golden cases of every pack under rules/ and test-data/packs/ (data beside the rules)
 //! 2. the sandbox: hostile rules end their own record, the batch goes on; `eval` refused
 //! 3. errors: rendered frames (snapshot), JSON form, positions of parse, table and manifest errors
-//! 4. packs: digest, bundles, in-memory loading, version selection by date
-//! 5. input: CSV / JSON / JSON Lines, validation naming record and field, nothing dropped
+//! 4. packs: digest, bundles, in-memory loading, version selection by date;
+//!    an import of a module not in lib/ refused at load
+//! 5. input: CSV / JSON / JSON Lines, validation naming record and field, nothing dropped;
+//!    a JSON Lines error at the file's line; a CSV cell not UTF-8 named by its column
 //! 6. exact arithmetic: both worked examples; integer division cannot truncate a score
 //! 7. ranking: penalties, ties, organisations without assessed services
 //! 8. the fast path gives exactly what Rhai's interpreter gives
@@ -385,6 +387,13 @@ fn the_version_in_force_on_a_date_is_picked() {
     let v = |d: &str| Pack::load_as_of(&e, &tmp, d).map(|p| p.version().to_owned());
     assert_eq!(v("2020-12-31").unwrap(), "2019.1");
     assert_eq!(v("2021-06-01").unwrap(), "2021.1");
+    // A superseded version does not come back when its successor ends.
+    copy(&|v, text| {
+        let text = text.replace("effective_to = \"2021-01-01\"\n", "");
+        if v == "2021.1" { text.replace("effective_from = \"2021-01-01\"", "effective_from = \"2021-01-01\"\neffective_to = \"2022-01-01\"") } else { text }
+    });
+    assert_eq!(v("2021-06-01").unwrap(), "2021.1");
+    assert!(v("2022-06-01").unwrap_err().message().contains("no version is in force on 2022-06-01"));
     copy(&|_, text| text.replace("effective_from = \"2021-01-01\"", "effective_from = \"2019-01-01\""));
     let err = v("2020-06-01").unwrap_err();
     assert!(err.message().contains("versions 2019.1, 2021.1 all take effect on 2019-01-01"), "{err}");
@@ -392,6 +401,22 @@ fn the_version_in_force_on_a_date_is_picked() {
     let err = v("2021-06-01").unwrap_err();
     assert!(err.message().contains("holds version \"2019.1\": a version folder is named by its version"), "{err}");
     std::fs::remove_dir_all(tmp).unwrap();
+}
+
+#[test]
+fn a_rule_importing_a_module_not_in_lib_is_refused_at_load() {
+    // Regression: `mezon check` found nothing and every record failed with
+    // "Module not found".
+    let mut files = pack2016().files().clone();
+    let s = files.get_mut("indicators/timeliness.rhai").unwrap();
+    *s = s.replacen("import \"common\"", "import \"commonx\"", 1);
+    let line = s.lines().position(|l| l.contains("\"commonx\"")).unwrap() as u32 + 1;
+    let e = Pack::from_files(&Engine::default(), files.clone()).err().unwrap();
+    assert_eq!((e.kind(), e.file(), e.line()), (ErrorKind::Parse, Some("indicators/timeliness.rhai"), Some(line)));
+    assert_eq!(e.message(), "the rule imports module `commonx`, which is not in lib/ (no lib/commonx.rhai in the pack)");
+    let pack = Pack::from_files(&Engine::for_checking(), files).unwrap();
+    let f: Vec<String> = mezon::check(&pack).iter().map(ToString::to_string).collect();
+    assert_eq!(f, [format!("indicators/timeliness.rhai:{line}: the rule imports module `commonx`, which is not in lib/ (no lib/commonx.rhai in the pack)")]);
 }
 
 // 5. Input ------------------------------------------------------------------
@@ -522,6 +547,69 @@ fn unknown_fields_are_reported_as_warnings() {
     let a = pack2016().assess(&with(worked_example(), json!({ "colour": "blue" })));
     assert_eq!(a.status, Status::Assessed);
     assert_eq!(a.warnings, ["field `colour` is not in the pack's input schema and was not used"]);
+}
+
+#[test]
+fn a_json_lines_syntax_error_names_the_files_line_not_the_records() {
+    // Regression: serde_json counted within the line, so every bad line was
+    // "at line 1"; a blank line skipped must not shift the count either.
+    let pack = pack2016();
+    let rec = worked_example();
+    let text = format!("{rec}\n\n{{\"service_id\":\"SRV-2\",\"organization_id\" 5}}\n{rec}\n");
+    let results = read(&text, InputFormat::Jsonl, &pack);
+    assert_eq!(results.len(), 3);
+    assert_eq!(results[1].status, Status::Invalid);
+    assert_eq!(results[1].errors[0].message(), "not valid JSON: expected `:` at line 3 column 41");
+    assert_eq!(results[1].errors[0].record(), Some("line 3"));
+    assert_eq!(results[2].status, Status::Assessed);
+}
+
+#[test]
+fn a_csv_cell_that_is_not_utf8_names_its_column_and_keeps_the_records_id() {
+    // Regression: a Windows-1251 byte made the whole row a csv crate error
+    // ("field: 1, byte: 365", 0-based, no column name, no id).
+    let pack = pack2016();
+    let rec = worked_example();
+    let fields: Vec<&str> = pack.manifest().input.fields.iter().map(|f| f.name.as_str()).collect();
+    let row = |changes: &[(&str, &[u8])]| -> Vec<u8> {
+        let cells: Vec<Vec<u8>> = fields
+            .iter()
+            .map(|f| match changes.iter().find(|(c, _)| c == f) {
+                Some((_, v)) => v.to_vec(),
+                None => rec.get(*f).map(|v| v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string())).unwrap_or_default().into_bytes(),
+            })
+            .collect();
+        let mut out = cells.join(&b","[..]);
+        out.push(b'\n');
+        out
+    };
+    let mut text = format!("{}\n", fields.join(",")).into_bytes();
+    text.extend(row(&[("service_id", b"SRV-1"), ("service_name", b"\xd3\xf1\xeb\xf3\xe3\xe0")]));
+    text.extend(row(&[("service_id", b"SRV-\xc9"), ("organization_id", b"ORG-\xe9")]));
+    text.extend(row(&[("service_id", b"SRV-3")]));
+    let opts = AssessOptions::default();
+    let rows: Vec<_> = mezon::read_rows(std::io::Cursor::new(text), InputFormat::Csv, &pack.manifest().input).unwrap().collect();
+    let results: Vec<_> = rows
+        .into_iter()
+        .map(|row| {
+            let direct = pack.assess_row(&row, &opts);
+            let parsed = pack.assess_raw(&row.parse(), &opts);
+            assert_eq!(direct.to_json_line(), parsed.to_json_line());
+            direct
+        })
+        .collect();
+    assert_eq!(results.len(), 3);
+    let j = results[0].to_json();
+    assert_eq!((j["status"].as_str(), j["service_id"].as_str(), j["organization_id"].as_str()), (Some("invalid"), Some("SRV-1"), Some("ORG-1")));
+    assert_eq!(results[0].errors.len(), 1);
+    assert_eq!(results[0].errors[0].field(), Some("service_name"));
+    assert_eq!(results[0].errors[0].record(), Some("SRV-1"));
+    assert_eq!(results[0].errors[0].message(), "the file is not UTF-8; save it as UTF-8 (CSV UTF-8)");
+    // An id that is not UTF-8 is no id: the record goes by its line.
+    assert_eq!(results[1].errors.iter().map(|e| e.field().unwrap()).collect::<Vec<_>>(), ["service_id", "organization_id"]);
+    assert_eq!(results[1].errors[0].record(), Some("line 3"));
+    assert_eq!(results[1].to_json()["service_id"], Value::Null);
+    assert_eq!(results[2].status, Status::Assessed);
 }
 
 // 6. Exact arithmetic -----------------------------------------------------------

@@ -196,7 +196,7 @@ impl Pack {
     /// (`assess_json`), the browser build through a parsed value (about
     /// 5 KB less gzip, 2 µs more). Same results: the Node tests run both.
     fn assess_line(&self, record: &JsValue) -> Result<String, JsValue> {
-        let text = json_text(record, "the record")?;
+        let text = json_text(record, "the record", "item")?;
         let a = if cfg!(feature = "node") { self.inner.assess_json(&text) } else { self.inner.assess_json_via_value(&text) };
         Ok(a.map_err(|e| not_json("the record", &e))?.to_json_line())
     }
@@ -209,7 +209,7 @@ impl Pack {
     /// `manifest`.
     #[wasm_bindgen(js_name = fromBundle)]
     pub fn from_bundle(bundle: BundleArg) -> Result<Pack, JsValue> {
-        let text = json_text(&bundle, "the bundle")?;
+        let text = json_text(&bundle, "the bundle", "item")?;
         mezon::Pack::from_bundle(&mezon::Engine::default(), &text).map(|inner| Pack { inner }).map_err(|e| to_js_error(&e))
     }
 
@@ -243,7 +243,7 @@ impl Pack {
     /// in `mezon assess`. It throws (kind `input`) only when the argument
     /// cannot be read as JSON at all: text that is not JSON, a `Map` (it
     /// would read as `{}`), or a field JSON cannot carry (NaN, ±Infinity, a
-    /// BigInt), naming the field.
+    /// BigInt, text with a lone surrogate), naming the field.
     pub fn assess(&self, record: RecordArg) -> Result<AssessmentJs, JsValue> {
         parse(self.assess_line(&record)?).map(JsCast::unchecked_into)
     }
@@ -259,9 +259,9 @@ impl Pack {
     /// Ranks organisations from service records and (optional) organisation
     /// records, as `mezon rank --format json` does.
     pub fn rank(&self, records: RecordsArg, organizations: Option<RecordsArg>) -> Result<RankingJs, JsValue> {
-        let services = list_text(&records, "the service records")?;
+        let services = list_text(&records, "the service records", "item")?;
         let orgs = match organizations {
-            Some(o) if !o.is_undefined() && !o.is_null() => Some(list_text(&o, "the organisation records")?),
+            Some(o) if !o.is_undefined() && !o.is_null() => Some(list_text(&o, "the organisation records", "organization")?),
             _ => None,
         };
         let ranking = self.inner.rank_json(&services, orgs.as_deref()).map_err(|e| to_js_error(&e))?;
@@ -269,48 +269,79 @@ impl Pack {
     }
 }
 
+/// What a record of a list is called in errors: `item` for service
+/// records, `organization` for organisation records, as the engine and the
+/// Python binding name them.
+type ItemLabel = &'static str;
+
+#[wasm_bindgen]
+extern "C" {
+    /// A JS string, for the method below.
+    type Text;
+    /// `String.prototype.isWellFormed`: no lone surrogate (one native call).
+    #[wasm_bindgen(method, js_name = isWellFormed)]
+    fn is_well_formed(this: &Text) -> bool;
+}
+
+/// Whether `v` is a string holding a lone surrogate.
+fn ill_formed(v: &JsValue) -> bool {
+    v.is_string() && !v.unchecked_ref::<Text>().is_well_formed()
+}
+
+/// A lone surrogate cannot be UTF-8: an error (as the CLI's JSON reader
+/// gives for one), never a character replaced without a word.
+const LONE_SURROGATE: &str = "text with a lone surrogate is not valid Unicode";
+
 /// JSON text of a JS value: a string is taken as JSON text already.
-fn json_text(v: &JsValue, what: &str) -> Result<String, JsValue> {
+fn json_text(v: &JsValue, what: &str, item: ItemLabel) -> Result<String, JsValue> {
     let unreadable = || input_error(&format!("{what} cannot be converted to JSON"));
     if v.is_string() {
+        if ill_formed(v) {
+            return Err(input_error(&format!("{what}: {LONE_SURROGATE}")));
+        }
         return text::utf8(v).ok_or_else(unreadable);
     }
     // `JSON.stringify` writes a Map as `{}`: every field would be reported
     // missing, for a record that has them all.
-    if v.is_instance_of::<js_sys::Map>() {
+    let map = |x: &JsValue| x.is_instance_of::<js_sys::Map>();
+    if map(v) {
         return Err(input_error(&format!("{what} is a Map; pass a plain object (Object.fromEntries(map))")));
+    }
+    if let Some(i) = v.dyn_ref::<Array>().and_then(|list| list.iter().position(|x| map(&x))) {
+        return Err(to_js_error(&mezon::Error::new(mezon::ErrorKind::Input, "a Map; pass a plain object (Object.fromEntries(map))").with_record(format!("{item} {}", i + 1))));
     }
     let Ok(s) = JSON::stringify(v) else {
         // It throws on a BigInt: say which field holds one.
         let bigint = |x: &JsValue| x.is_bigint().then(|| "a BigInt is not a number JSON can carry; give it as decimal text".to_owned());
-        return Err(field_error(v, bigint).map_or_else(unreadable, |e| to_js_error(&e)));
+        return Err(field_error(v, item, bigint).map_or_else(unreadable, |e| to_js_error(&e)));
     };
-    let mut text = text::utf8(&s).ok_or_else(unreadable)?;
+    let text = text::utf8(&s).ok_or_else(unreadable)?;
     // JSON.stringify writes NaN and ±Infinity as null, which the engine would
     // read as "missing": a figure computed by dividing by zero would be
     // reported as not filled in. Only text with a null can hide one.
     if text.contains("null") {
-        if let Some(e) = field_error(v, non_finite) {
+        if let Some(e) = field_error(v, item, non_finite) {
             return Err(to_js_error(&e));
         }
     }
-    // A lone surrogate in a string value is written as a `\udXXX` escape,
-    // which is not JSON's Unicode; the same record given as text reads it
-    // as U+FFFD, and so does this.
-    if text.contains("\\ud") {
-        text = lone_surrogates_replaced(&text);
+    // JSON.stringify writes a lone surrogate as a `\udXXX` escape: say which
+    // field holds it rather than leave serde_json's "unexpected end of hex
+    // escape" at a column of text the caller never wrote.
+    if text.contains("\\ud") && has_lone_surrogate(&text) {
+        let lone = |x: &JsValue| ill_formed(x).then(|| LONE_SURROGATE.to_owned());
+        let e = field_error(v, item, lone).unwrap_or_else(|| mezon::Error::new(mezon::ErrorKind::Input, format!("{what}: a field name is {LONE_SURROGATE}")));
+        return Err(to_js_error(&e));
     }
     Ok(text)
 }
 
-/// `text` (JSON) with each escaped lone surrogate (`\ud800`…`\udfff` not in
-/// a high-low pair) written as `\ufffd`.
-fn lone_surrogates_replaced(text: &str) -> String {
+/// Whether `text` (JSON) has an escaped lone surrogate: `\ud800`…`\udfff`
+/// not in a high-low pair, and not after an escaped backslash.
+fn has_lone_surrogate(text: &str) -> bool {
     let b = text.as_bytes();
     // The UTF-16 unit of a `\uXXXX` escape starting at `i`.
     let unit = |i: usize| b.get(i..i + 6).filter(|e| e.starts_with(b"\\u")).and_then(|e| u16::from_str_radix(std::str::from_utf8(&e[2..]).ok()?, 16).ok());
-    let mut out = String::with_capacity(text.len());
-    let (mut i, mut copied) = (0, 0);
+    let mut i = 0;
     while i < b.len() {
         if b[i] != b'\\' {
             i += 1;
@@ -319,17 +350,11 @@ fn lone_surrogates_replaced(text: &str) -> String {
         // An escape: `\\` is one character, so the next backslash starts anew.
         match unit(i) {
             Some(0xD800..=0xDBFF) if unit(i + 6).is_some_and(|l| (0xDC00..=0xDFFF).contains(&l)) => i += 12,
-            Some(0xD800..=0xDFFF) => {
-                out.push_str(&text[copied..i]);
-                out.push_str("\\ufffd");
-                i += 6;
-                copied = i;
-            }
+            Some(0xD800..=0xDFFF) => return true,
             _ => i += 2,
         }
     }
-    out.push_str(&text[copied..]);
-    out
+    false
 }
 
 /// NaN or ±Infinity, said as an error message.
@@ -341,7 +366,7 @@ fn non_finite(x: &JsValue) -> Option<String> {
 
 /// The first field, of a record or of the records of a list, whose value
 /// `bad` has a message for, as the error that names it (and its record).
-fn field_error(v: &JsValue, bad: impl Fn(&JsValue) -> Option<String>) -> Option<mezon::Error> {
+fn field_error(v: &JsValue, item: ItemLabel, bad: impl Fn(&JsValue) -> Option<String>) -> Option<mezon::Error> {
     let in_record = |rec: &JsValue| {
         let obj = rec.dyn_ref::<js_sys::Object>()?;
         js_sys::Object::entries(obj).iter().find_map(|entry| {
@@ -354,15 +379,15 @@ fn field_error(v: &JsValue, bad: impl Fn(&JsValue) -> Option<String>) -> Option<
         return in_record(v);
     }
     let list: &Array = v.unchecked_ref();
-    list.iter().enumerate().find_map(|(i, rec)| Some(in_record(&rec)?.with_record(format!("record {}", i + 1))))
+    list.iter().enumerate().find_map(|(i, rec)| Some(in_record(&rec)?.with_record(format!("{item} {}", i + 1))))
 }
 
 /// JSON text of a list of records (an array, or its JSON text).
-fn list_text(v: &JsValue, what: &str) -> Result<String, JsValue> {
+fn list_text(v: &JsValue, what: &str, item: ItemLabel) -> Result<String, JsValue> {
     if !Array::is_array(v) && !v.is_string() {
         return Err(input_error(&format!("{what} must be an array")));
     }
-    json_text(v, what)
+    json_text(v, what, item)
 }
 
 fn parse_line(v: &serde_json::Value) -> Result<JsValue, JsValue> {
@@ -414,17 +439,15 @@ fn to_js_error(e: &mezon::Error) -> JsValue {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn lone_surrogates_become_the_replacement_character() {
-        let cases = [
-            (r#""a\ud800b""#, r#""a\ufffdb""#),
-            (r#""\udc00\ud800""#, r#""\ufffd\ufffd""#),
-            (r#""end\udbff""#, r#""end\ufffd""#),
-            // A pair stays; so does an escaped backslash before `ud800`.
-            (r#""\ud83d\ude00 \\ud800 \\\ud800""#, r#""\ud83d\ude00 \\ud800 \\\ufffd""#),
-            (r#"{"k":"\u0041\ud800"}"#, r#"{"k":"\u0041\ufffd"}"#),
-        ];
-        for (text, want) in cases {
-            assert_eq!(super::lone_surrogates_replaced(text), want, "{text}");
+    fn lone_surrogate_escapes_are_found() {
+        let lone = [r#""a\ud800b""#, r#""\udc00""#, r#""end\udbff""#, r#""\\\ud800""#, r#"{"k":"\u0041\ud800"}"#, r#""\ud800\ud800""#];
+        // A pair, and an escaped backslash before `ud800`, are not.
+        let fine = [r#""\ud83d\ude00""#, r#""\\ud800""#, r#""\u0041""#, r#""plain""#];
+        for text in lone {
+            assert!(super::has_lone_surrogate(text), "{text}");
+        }
+        for text in fine {
+            assert!(!super::has_lone_surrogate(text), "{text}");
         }
     }
 }

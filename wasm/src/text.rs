@@ -27,8 +27,8 @@ pub(crate) type Line = String;
 #[cfg(feature = "node")]
 pub(crate) type Line = JsString;
 
-/// `v` as UTF-8 when it is a JS string (lone surrogates become U+FFFD
-/// either way).
+/// `v` as UTF-8 when it is a JS string (a lone surrogate would become
+/// U+FFFD either way; the caller refuses such text first).
 #[cfg(not(feature = "node"))]
 pub(crate) fn utf8(v: &JsValue) -> Option<String> {
     v.as_string()

@@ -355,14 +355,20 @@ try {
 
   await step('after one visit the page reloads and scores offline', async () => {
     const { page, context, consoleErrors } = await newPage('allow');
-    await page.goto(`${BASE}/?sample`);
-    await page.locator('#score', { hasText: '78.78' }).waitFor({ timeout: 30_000 });
+    await page.goto(`${BASE}/`);
+    await page.locator('body[data-ready="true"]').waitFor({ timeout: 30_000 });
+    await page.click('#sample');
+    await page.locator('#f-justified_complaints').fill('2');
+    const score = await page.locator('#score').textContent();
+    assert.notEqual(score, '78.78');
     await page.evaluate(() => navigator.serviceWorker.ready);
     await context.setOffline(true);
     await page.reload();
     await page.locator('body[data-ready="true"]').waitFor({ timeout: 30_000 });
-    // The form as it was (the draft), scored by the module from the worker's copy.
-    assert.equal(await page.locator('#score').textContent(), '78.78');
+    // The form as it was typed (the draft, not the sample), scored by the
+    // module from the worker's copy.
+    assert.equal(await page.locator('#f-justified_complaints').inputValue(), '2');
+    assert.equal(await page.locator('#score').textContent(), score);
     await page.locator('#f-completed_on_time').fill('300');
     await fieldError(page, 'completed_on_time').filter({ hasText: /cannot exceed/ }).waitFor({ timeout: 5_000 });
     assert.deepEqual(consoleErrors, []);

@@ -25,7 +25,9 @@ self.addEventListener('fetch', (event) => {
   if (request.method !== 'GET' || new URL(request.url).origin !== self.location.origin) return;
   event.respondWith((async () => {
     try {
-      const response = await fetch(request);
+      // Past the HTTP cache too (revalidated), so that "updates are used at
+      // once" does not depend on the server's cache headers.
+      const response = await fetch(request, { cache: 'no-cache' });
       if (response.ok) {
         const copy = response.clone();
         event.waitUntil(caches.open(CACHE).then((cache) => cache.put(request, copy)));
