@@ -168,6 +168,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
+        Err(e) if e.message() == READER_GONE => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("{e}");
             ExitCode::from(1)
@@ -200,31 +201,17 @@ impl Progress {
     }
 }
 
-/// Standard output that ends the process quietly, with exit code 0, when
-/// its reader has gone (`mezon assess … | head -1`), as ripgrep does: the
-/// reader asked for no more, which is not an error. (Rust ignores SIGPIPE,
-/// so the write fails with EPIPE instead of the process being killed.)
-struct Stdout<W>(W);
-
-impl<W: Write> Stdout<W> {
-    fn ended(e: std::io::Error) -> std::io::Error {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(0);
-        }
-        e
-    }
-}
-
-impl<W: Write> Write for Stdout<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.write(buf).map_err(Self::ended)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.0.flush().map_err(Self::ended)
-    }
-}
+/// A write to the output failed because its reader has gone (`mezon assess
+/// … | head -1`): the reader asked for no more, which is not an error, so
+/// the run ends quietly with exit code 0, as ripgrep's does. (Rust ignores
+/// SIGPIPE, so the write fails with EPIPE instead of the process being
+/// killed.) Any error met before that still fails the run.
+const READER_GONE: &str = "the output's reader has gone";
 
 fn io_err(e: std::io::Error) -> Error {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        return Error::new(mezon::ErrorKind::Io, READER_GONE);
+    }
     Error::new(mezon::ErrorKind::Io, format!("cannot write the output: {e}"))
 }
 
@@ -238,7 +225,7 @@ fn exit_for(any_bad: bool) -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode, Error> {
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(Stdout(stdout.lock()));
+    let mut out = std::io::BufWriter::new(stdout.lock());
     match cli.command {
         Command::Assess { pack, input, format, no_trace, threads } => {
             let pack = pack.load()?;

@@ -252,30 +252,24 @@ pub(crate) fn write_ranking(out: &mut dyn Write, r: &Ranking, format: RankFormat
                 row.extend([String::new(), String::new(), errors_text(&o["errors"]), provisional.clone()]);
                 writeln!(out, "{}", csv_row(&row))?;
             }
-            for u in unassigned() {
-                let mut row: Vec<String> = keys
-                    .iter()
+            // A row that is not an organisation: its status, a count of 1
+            // under the services column `counted` (if any), the rest empty.
+            let status_row = |status: &str, counted: Option<String>| -> Vec<String> {
+                keys.iter()
                     .map(|k| match *k {
-                        "status" => "unassigned".to_owned(),
-                        "services_assessed" | "services_not_assessed" | "services_invalid" | "services_error" => {
-                            let counted = format!("services_{}", cell(&u["status"]));
-                            (if *k == counted { "1" } else { "0" }).to_owned()
-                        }
+                        "status" => status.to_owned(),
+                        "services_assessed" | "services_not_assessed" | "services_invalid" | "services_error" => (if counted.as_deref() == Some(*k) { "1" } else { "0" }).to_owned(),
                         _ => String::new(),
                     })
-                    .collect();
+                    .collect()
+            };
+            for u in unassigned() {
+                let mut row = status_row("unassigned", Some(format!("services_{}", cell(&u["status"]))));
                 row.extend([cell(&u["record"]), cell(&u["name"]), errors_text(&u["errors"]), String::new()]);
                 writeln!(out, "{}", csv_row(&row))?;
             }
             for e in input_errors() {
-                let mut row: Vec<String> = keys
-                    .iter()
-                    .map(|k| match *k {
-                        "status" => "input_error".to_owned(),
-                        "services_assessed" | "services_not_assessed" | "services_invalid" | "services_error" => "0".to_owned(),
-                        _ => String::new(),
-                    })
-                    .collect();
+                let mut row = status_row("input_error", None);
                 row.extend([String::new(), cell(&e["record"]), errors_text(&Value::Array(vec![e.clone()])), String::new()]);
                 writeln!(out, "{}", csv_row(&row))?;
             }

@@ -648,7 +648,9 @@ pub(crate) struct Plan {
     /// `organization_name`) and their positions in the schema.
     pub(crate) keys: Vec<(String, Option<usize>)>,
     /// Every key field is text, a whole number or a boolean, so a valid
-    /// record's keys are read back from its typed values exactly as given.
+    /// record's keys are read back from its typed values (a whole number
+    /// given as `"2024"` or `2024.0` is echoed as 2024); otherwise they are
+    /// echoed as given.
     pub(crate) keys_from_values: bool,
 }
 
@@ -1089,8 +1091,12 @@ fn typed(ty: FieldType, v: Given) -> std::result::Result<Val, String> {
             // JSON has one kind of number: 200.0 is 200, as writers that
             // keep every number a double give it. 2^63 is a whole double
             // that `as` would saturate, hence the bound below it.
-            (None, Some(f)) if f.fract() == 0.0 && f.abs() < 9_223_372_036_854_775_808.0 => Ok(Val::Int(f as i64)),
-            (None, Some(f)) if f.fract() == 0.0 => Err(too_large(&n.to_string())),
+            // Only where a double holds every whole number (|f| ≤ 2^53):
+            // 9007199254740993.0 is read as …992 by every JSON reader, and
+            // taking that silently would change the figure.
+            (None, Some(f)) if f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0 => Ok(Val::Int(f as i64)),
+            (None, Some(f)) if f.fract() == 0.0 && f.abs() >= 9_223_372_036_854_775_808.0 => Err(too_large(&n.to_string())),
+            (None, Some(f)) if f.fract() == 0.0 => Err(format!("expected a whole number, got {n}, which JSON numbers with a fraction or exponent cannot hold exactly past 2^53; give it as plain digits or digit text")),
             _ => Err(format!("expected a whole number, got {n}")),
         },
         // Text, as a CSV cell gives it.
@@ -1105,6 +1111,15 @@ fn typed(ty: FieldType, v: Given) -> std::result::Result<Val, String> {
         (FieldType::Int, other) => Err(format!("expected a whole number, got {}", describe(other))),
         (FieldType::Number, other) => Err(format!("expected a number, got {}", describe(other))),
         (FieldType::Bool, other) => Err(format!("expected true or false, got {}", describe(other))),
+    }
+}
+
+/// A JSON value of a whole-number field as validation reads it (`2015`,
+/// `2015.0`, `"2015"`); `None` when it is not one.
+pub(crate) fn whole(v: &Value) -> Option<i64> {
+    match typed(FieldType::Int, Given::Json(v)) {
+        Ok(Val::Int(i)) => Some(i),
+        _ => None,
     }
 }
 

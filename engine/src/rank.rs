@@ -198,7 +198,8 @@ impl Ranker {
         if let Some(field) = &raw.given_twice {
             errors.insert(0, input::given_twice(field).with_record(&name));
         }
-        let Some(Value::String(id)) = rec.get(&schema.id_field) else {
+        // Blank text names no organisation, as it is missing in validation.
+        let Some(Value::String(id)) = rec.get(&schema.id_field).filter(|id| id.as_str().is_none_or(|s| !s.trim().is_empty())) else {
             if errors.is_empty() {
                 errors.push(Error::new(ErrorKind::Input, "organisation record without an id").with_record(&name).with_field(schema.id_field.clone()));
             }
@@ -278,7 +279,8 @@ impl Ranker {
             // period (no valid service) there is nothing to compare with.
             let mut record = None;
             for (name, rec) in org.records {
-                let given = period_field.as_ref().and_then(|f| Some((f, rec.get(f)?.as_i64()?)));
+                // Read as validation reads it: `"2015"` and `2015.0` are 2015.
+                let given = period_field.as_ref().and_then(|f| Some((f, input::whole(rec.get(f)?)?)));
                 if let (Some((field, p)), Some(ranked)) = (given, period) {
                     if p != ranked {
                         let e = Error::new(ErrorKind::Input, format!("period {p} is not the ranked period {ranked}; no penalty was taken from this record"));

@@ -1054,11 +1054,12 @@ fn assessed_as_read(pack: &Pack, text: &str) -> String {
 #[test]
 fn an_organisation_record_of_another_period_takes_no_penalty() {
     let pack = pack2016();
-    let org = |n: usize, id: &str, period: i64| mezon::RawRecord {
+    let org_as = |n: usize, id: &str, period: Value| mezon::RawRecord {
         given_twice: None, position: n,
         locator: format!("line {}", n + 1),
         data: Ok(json!({ "organization_id": id, "period": period, "data_submitted_on_time": false, "data_unreliable": true }).as_object().unwrap().clone()),
     };
+    let org = |n: usize, id: &str, period: i64| org_as(n, id, json!(period));
     let rank = |orgs: &[mezon::RawRecord]| {
         let mut r = Ranker::new(&pack);
         for (i, o) in ["ORG-A", "ORG-B", "ORG-C"].iter().enumerate() {
@@ -1082,6 +1083,19 @@ fn an_organisation_record_of_another_period_takes_no_penalty() {
     assert_eq!(b["errors"][0]["field"], "period");
     let c = &orgs["ORG-C"];
     assert_eq!((&c["penalty_points"], &c["errors"][0]["message"]), (&json!(15), &json!("a second organisation record for this organisation was ignored")));
+    // The period read as validation reads it: text and 2017.0 are 2017 too.
+    for period in [json!("2017"), json!(2017.0), json!(" 2017 ")] {
+        let a = &rank(&[org_as(1, "ORG-A", period.clone())])["ORG-A"];
+        assert_eq!((&a["penalty_points"], &a["errors"][0]["field"]), (&json!(0), &json!("period")), "{period}");
+    }
+    // A blank id names no organisation: the record is an input error, not
+    // an organisation called "  ".
+    let mut r = Ranker::new(&pack);
+    r.add(&pack.assess(&worked_example()));
+    r.add_organization(&org(1, "  ", 2016)).unwrap();
+    let j = r.finish().unwrap().to_json();
+    assert_eq!(j["organizations"].as_array().unwrap().len(), 1, "{j}");
+    assert_eq!((&j["input_errors"][0]["field"], &j["input_errors"][0]["message"]), (&json!("organization_id"), &json!("required field is missing")), "{j}");
     // The error names the record (its id) and the field.
     let mut r = Ranker::new(&pack);
     r.add(&pack.assess(&worked_example()));
@@ -1407,6 +1421,9 @@ mod review_fixes {
             ("9223372036854775808.0", too_large("9.223372036854776e+18")),
             ("\"123456789012345678901\"", too_large("text \"123456789012345678901\"")),
             ("200.5", "expected a whole number, got 200.5".to_owned()),
+            // Past 2^53 a double does not hold every whole number: …993.0
+            // reads as …992, so it is refused, not taken silently.
+            ("9007199254740993.0", format!("expected a whole number, got {}, which JSON numbers with a fraction or exponent cannot hold exactly past 2^53; give it as plain digits or digit text", serde_json::from_str::<Value>("9007199254740993.0").unwrap())),
             ("\"200.0\"", "expected a whole number, got text \"200.0\"".to_owned()),
             ("\"two\"", "expected a whole number, got text \"two\"".to_owned()),
         ] {

@@ -173,8 +173,8 @@ fn value_at(obj: &Bound<'_, PyAny>, depth: usize, field: Option<&str>, walk: &mu
         if !obj.call_method0("is_finite")?.is_truthy()? {
             return Err(bad_value(py, walk, field, format!("Decimal {} is not a number JSON can carry", obj.str()?)));
         }
-        // A Decimal that a double holds exactly (99.2, 150.5) is
-        // that number, as in JSON text. Any other goes as its text, which
+        // A Decimal whose value the shortest text of the nearest double
+        // gives back (99.2, 150.5) is that number, as in JSON text. Any other goes as its text, which
         // the engine reads exactly (as a CSV cell) rather than through a
         // double: Decimal("99.49999999999999999") stays below 99.5.
         let f: f64 = obj.call_method0("__float__")?.extract()?;

@@ -170,7 +170,8 @@ def test_a_decimal_with_a_huge_exponent_is_refused_as_its_text_is_without_writin
         assert result == pack.assess(dict(WORKED_EXAMPLE, availability_pct=text))
         assert result["status"] == "invalid"
         assert result["errors"] == [{"kind": "input", "field": "availability_pct", "message": f'expected a number, got text "{text}"'}]
-    # Long in positional notation but held exactly by a double: that number, as before.
+    # Long in positional notation, but given back by the shortest text of its
+    # nearest double: that number, as before.
     assert pack.assess(dict(WORKED_EXAMPLE, availability_pct=Decimal("1E+200"))) == pack.assess(dict(WORKED_EXAMPLE, availability_pct=1e200))
     assert pack.assess(dict(WORKED_EXAMPLE, availability_pct=Decimal("-0E+500000000")))["status"] == "assessed"
 
