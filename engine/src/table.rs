@@ -102,10 +102,9 @@ pub(crate) struct Table {
     pub(crate) name: String,
     pub(crate) file: String,
     pub(crate) inputs: Vec<String>,
-    domains: Vec<(String, Test, u32)>,
-    /// Each input's declared domain, in input order: a value outside it is
-    /// an error, not the nearest open-ended band.
-    input_domains: Vec<Option<Test>>,
+    /// Each input's declared domain and its line, in input order: a value
+    /// outside it is an error, not the nearest open-ended band.
+    domains: Vec<Option<(Test, u32)>>,
     pub(crate) rows: Vec<Row>,
     /// One-input tables whose bounds all fit machine words: the rows' bounds
     /// side by side, for the per-record look-up, and the domain's.
@@ -235,11 +234,11 @@ impl Table {
                 return Err(err_at(*line as usize, 1, format!("domain names `{col_name}`, which is not an input column")));
             }
         }
-        let input_domains: Vec<Option<Test>> = header.iter().map(|h| domains.iter().find(|(c, ..)| c == h).map(|(_, t, _)| t.clone())).collect();
+        let domains: Vec<Option<(Test, u32)>> = header.iter().map(|h| domains.iter().find(|(c, ..)| c == h).map(|(_, t, line)| (t.clone(), *line))).collect();
         let bands = if header.len() == 1 {
-            let domain = match &input_domains[0] {
+            let domain = match &domains[0] {
                 None => Some(None),
-                Some(t) => Band::of(t).map(Some),
+                Some((t, _)) => Band::of(t).map(Some),
             };
             rows.iter().map(|r| Band::of(&r.tests[0])).collect::<Option<Vec<_>>>().zip(domain)
         } else {
@@ -252,7 +251,7 @@ impl Table {
             r.trace_head_json = crate::json::escaped_text(&r.trace_head);
             r.trace_tail_json = crate::json::escaped_text(&r.trace_tail);
         }
-        Ok(Table { name, file: file.to_owned(), inputs: header, domains, input_domains, rows, bands })
+        Ok(Table { name, file: file.to_owned(), inputs: header, domains, rows, bands })
     }
 
     /// The first row matching one input, as its index; `None` when the
@@ -281,8 +280,8 @@ impl Table {
         }
         // The open-ended first and last bands would otherwise take any
         // value, so a share of 2 would score as the top band.
-        for ((col, domain), v) in self.inputs.iter().zip(&self.input_domains).zip(values) {
-            if let Some(d) = domain.as_ref().filter(|d| !d.matches(v)) {
+        for ((col, domain), v) in self.inputs.iter().zip(&self.domains).zip(values) {
+            if let Some((d, _)) = domain.as_ref().filter(|(d, _)| !d.matches(v)) {
                 return Err(Error::new(ErrorKind::Table, format!("table `{}`: {col} = {v} is outside the table's domain {}", self.name, d.text)).with_file(&self.file));
             }
         }
@@ -295,7 +294,7 @@ impl Table {
 
     /// Whether coverage can be checked: one input, with a declared domain.
     pub(crate) fn has_domain(&self) -> bool {
-        self.inputs.len() == 1 && self.domains.iter().any(|(c, ..)| *c == self.inputs[0])
+        self.inputs.len() == 1 && self.domains[0].is_some()
     }
 
     /// Static check: for a one-input table with a declared domain, the rows
@@ -305,7 +304,7 @@ impl Table {
         if self.inputs.len() != 1 {
             return out; // coverage of multi-input tables is not checked
         }
-        let Some((_, domain, dline)) = self.domains.iter().find(|(c, ..)| *c == self.inputs[0]) else {
+        let Some((domain, dline)) = &self.domains[0] else {
             out.push(Finding { line: 1, message: format!("table `{}` declares no domain for `{}`; coverage cannot be checked", self.name, self.inputs[0]) });
             return out;
         };
