@@ -39,10 +39,7 @@ pub fn check(pack: &Pack) -> Vec<Finding> {
     let m = &p.manifest;
     let toml = &p.files["pack.toml"];
     let mut out = consistency(m, toml, &p.tables);
-    let has_lib = |name: &str| p.files.contains_key(&format!("lib/{name}.rhai"));
-    for (def, ind) in m.indicators.iter().zip(&p.indicators) {
-        out.extend(missing_imports(&def.script, &ind.ast, &has_lib));
-    }
+    out.extend(p.unresolved.iter().cloned());
     let mut add = |file: &str, line: Option<u32>, message: String| out.push(Finding { file: file.to_owned(), line, message });
     for t in p.tables.iter().filter(|t| !t.has_domain()) {
         for f in t.check_coverage() {
@@ -50,7 +47,6 @@ pub fn check(pack: &Pack) -> Vec<Finding> {
         }
     }
     let declared: BTreeSet<&str> = m.input.fields.iter().map(|f| f.name.as_str()).collect();
-    let table_names: BTreeSet<&str> = p.tables.iter().map(|t| t.name.as_str()).collect();
     let mut tested = BTreeSet::new();
     for (path, text) in p.files.range("tests/".to_owned()..).take_while(|(k, _)| k.starts_with("tests/")) {
         if !path.ends_with(".toml") {
@@ -84,18 +80,6 @@ pub fn check(pack: &Pack) -> Vec<Finding> {
                 add(&def.script, Some(*line), format!("the rule reads `input.{field}`, which the input schema does not declare"));
             }
         }
-        for (n, l) in src.lines().enumerate() {
-            let code = l.split("//").next().unwrap_or("");
-            let mut rest = code;
-            while let Some(i) = rest.find("table(\"") {
-                let after = &rest[i + 7..];
-                let name: String = after.chars().take_while(|c| *c != '"').collect();
-                if !table_names.contains(name.as_str()) {
-                    add(&def.script, Some(n as u32 + 1), format!("the rule calls table `{name}`, which is not in tables/"));
-                }
-                rest = after;
-            }
-        }
     }
     out
 }
@@ -121,23 +105,35 @@ pub(crate) fn consistency(m: &crate::manifest::Manifest, toml: &str, tables: &[c
     out
 }
 
-/// The modules rule `file` imports by name that are not in the pack's
-/// `lib/` (`has_lib`), each at the line of its `import`: a pack with one
-/// is refused when compiled, as inconsistent (every record would fail with
-/// "Module not found"). An import of a path is left to the sandbox, which
-/// refuses it when the rule runs; so is a name computed at run time.
-pub(crate) fn missing_imports(file: &str, ast: &rhai::AST, has_lib: &dyn Fn(&str) -> bool) -> Vec<Finding> {
+/// The names rule `file` uses that its pack does not have, each at its
+/// line: a module it imports by name that is not in `lib/` (`has_lib`), a
+/// table it calls by a written name that is not in `tables/` (`has_table`).
+/// A pack with one is refused when compiled, as inconsistent (every record
+/// would fail with "Module not found" or "no table named"). An import of a
+/// path is left to the sandbox, which refuses it when the rule runs; so is
+/// a name computed at run time.
+pub(crate) fn unresolved(file: &str, ast: &rhai::AST, has_lib: &dyn Fn(&str) -> bool, has_table: &dyn Fn(&str) -> bool) -> Vec<Finding> {
+    use rhai::{ASTNode, Expr, Stmt};
     let mut out = Vec::new();
-    ast.walk(&mut |path: &[rhai::ASTNode]| {
-        if let Some(rhai::ASTNode::Stmt(rhai::Stmt::Import(x, pos))) = path.last() {
-            if let rhai::Expr::StringConstant(name, _) = &x.0 {
-                let plain = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-                if plain && !has_lib(name) {
-                    out.push(Finding {
-                        file: file.to_owned(),
-                        line: pos.line().map(|l| l as u32),
-                        message: format!("the rule imports module `{name}`, which is not in lib/ (no lib/{name}.rhai in the pack)"),
-                    });
+    let mut add = |pos: &rhai::Position, message: String| out.push(Finding { file: file.to_owned(), line: pos.line().map(|l| l as u32), message });
+    ast.walk(&mut |path: &[ASTNode]| {
+        let call = match path.last() {
+            Some(ASTNode::Stmt(Stmt::Import(x, pos))) => {
+                if let Expr::StringConstant(name, _) = &x.0 {
+                    let plain = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+                    if plain && !has_lib(name) {
+                        add(pos, format!("the rule imports module `{name}`, which is not in lib/ (no lib/{name}.rhai in the pack)"));
+                    }
+                }
+                None
+            }
+            Some(ASTNode::Stmt(Stmt::FnCall(f, pos)) | ASTNode::Expr(Expr::FnCall(f, pos))) => Some((f, pos)),
+            _ => None,
+        };
+        if let Some((f, pos)) = call.filter(|(f, _)| f.name == "table" && f.namespace.is_empty()) {
+            if let Some(Expr::StringConstant(name, _)) = f.args.first() {
+                if !has_table(name) {
+                    add(pos, format!("the rule calls table `{name}`, which is not in tables/"));
                 }
             }
         }

@@ -71,6 +71,9 @@ pub(crate) struct Inner {
     pub(crate) field_names_json: Vec<Box<str>>,
     /// The end of every JSON result line (`assess::json_end`).
     pub(crate) json_pack: Box<str>,
+    /// Modules and tables its rules name that it lacks (`check::unresolved`;
+    /// only a pack compiled for checking can have any).
+    pub(crate) unresolved: Vec<crate::check::Finding>,
 }
 
 /// A pack's reference in results and rankings.
@@ -231,7 +234,8 @@ impl Pack {
         // outside the digest: they must name the pack the files are.
         for (key, label, real) in [("id", &v["id"], pack.id()), ("version", &v["version"], pack.version())] {
             if !label.is_null() && label.as_str() != Some(real) {
-                return Err(bad(&format!("`{key}` is {label} but pack.toml says \"{real}\"")));
+                // The canonical writer, not `Value`'s Display (more code in the browser module).
+                return Err(bad(&format!("`{key}` is {} but pack.toml says \"{real}\"", crate::to_json_line(label))));
             }
         }
         Ok(pack)
@@ -406,14 +410,19 @@ fn compile(engine: &Engine, manifest: Manifest, files: BTreeMap<String, String>,
         text_fields: manifest.input.fields.iter().map(|f| f.ty == crate::manifest::FieldType::String).collect(),
     };
     let mut indicators = Vec::new();
-    let mut missing_imports = Vec::new();
+    // Modules and tables a rule names that the pack does not have.
+    let mut missing = Vec::new();
+    let has_table = |name: &str| tables.iter().any(|t| t.name == name);
+    for (name, ast) in &lib_asts {
+        missing.extend(crate::check::unresolved(&format!("lib/{name}.rhai"), ast, &|_| true, &has_table));
+    }
     for ind in &manifest.indicators {
         let text = files.get(&ind.script).ok_or_else(|| {
             Error::new(ErrorKind::Manifest, format!("indicator `{}`: script `{}` is not in the pack", ind.id, ind.script)).with_file("pack.toml")
         })?;
         let mut ast = rhai.compile_with_scope(&scope, text).map_err(|e| sandbox::convert_parse(e, &ind.script, text).with_indicator(&ind.id))?;
         ast.set_source(ind.script.as_str());
-        missing_imports.extend(crate::check::missing_imports(&ind.script, &ast, &|name| lib_asts.contains_key(name)));
+        missing.extend(crate::check::unresolved(&ind.script, &ast, &|name| lib_asts.contains_key(name), &has_table));
         let fast = crate::fast::compile(&ast, &cx);
         let reads = scan_reads(text);
         let read_slots = reads.iter().filter_map(|(f, _)| field_index.get(f).copied()).collect();
@@ -423,7 +432,7 @@ fn compile(engine: &Engine, manifest: Manifest, files: BTreeMap<String, String>,
 
     if !engine.accepts_inconsistent() {
         let mut problems = crate::check::consistency(&manifest, &files["pack.toml"], &tables);
-        problems.extend(missing_imports);
+        problems.extend(missing.iter().cloned());
         if let Some(first) = problems.first() {
             let kind = match first.file.as_str() {
                 "pack.toml" => ErrorKind::Manifest,
@@ -451,6 +460,7 @@ fn compile(engine: &Engine, manifest: Manifest, files: BTreeMap<String, String>,
         digest,
         limits,
         rhai,
+        unresolved: missing,
         indicators,
         tables,
         plan,

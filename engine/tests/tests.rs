@@ -419,6 +419,28 @@ fn a_rule_importing_a_module_not_in_lib_is_refused_at_load() {
     assert_eq!(f, [format!("indicators/timeliness.rhai:{line}: the rule imports module `commonx`, which is not in lib/ (no lib/commonx.rhai in the pack)")]);
 }
 
+#[test]
+fn a_rule_calling_a_table_not_in_tables_is_refused_at_load() {
+    // Before, only `mezon check` found it (by scanning the text) and every
+    // record failed with "no table named". In an indicator or in lib/.
+    for (file, from, to) in [
+        ("indicators/timeliness.rhai", "table(\"timeliness\", share)", "table(\"timelines\", share)"),
+        ("lib/common.rhai", "fn share(", "fn unused() { table(\"timelines\", 1) }\nfn share("),
+    ] {
+        let mut files = pack2016().files().clone();
+        let s = files.get_mut(file).unwrap();
+        assert!(s.contains(from), "{file}");
+        *s = s.replacen(from, to, 1);
+        let line = s.lines().position(|l| l.contains("\"timelines\"")).unwrap() as u32 + 1;
+        let e = Pack::from_files(&Engine::default(), files.clone()).err().unwrap();
+        assert_eq!((e.kind(), e.file(), e.line()), (ErrorKind::Parse, Some(file), Some(line)), "{e}");
+        assert_eq!(e.message(), "the rule calls table `timelines`, which is not in tables/");
+        let pack = Pack::from_files(&Engine::for_checking(), files).unwrap();
+        let f: Vec<String> = mezon::check(&pack).iter().map(ToString::to_string).collect();
+        assert_eq!(f, [format!("{file}:{line}: the rule calls table `timelines`, which is not in tables/")]);
+    }
+}
+
 // 5. Input ------------------------------------------------------------------
 
 fn read(text: &str, format: InputFormat, pack: &Pack) -> Vec<mezon::Assessment> {

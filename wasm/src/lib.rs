@@ -313,14 +313,14 @@ fn json_text(v: &JsValue, what: &str, item: ItemLabel) -> Result<String, JsValue
     let Ok(s) = JSON::stringify(v) else {
         // It throws on a BigInt: say which field holds one.
         let bigint = |x: &JsValue| x.is_bigint().then(|| "a BigInt is not a number JSON can carry; give it as decimal text".to_owned());
-        return Err(field_error(v, item, bigint).map_or_else(unreadable, |e| to_js_error(&e)));
+        return Err(field_error(v, item, &bigint).map_or_else(unreadable, |e| to_js_error(&e)));
     };
     let text = text::utf8(&s).ok_or_else(unreadable)?;
     // JSON.stringify writes NaN and ±Infinity as null, which the engine would
     // read as "missing": a figure computed by dividing by zero would be
     // reported as not filled in. Only text with a null can hide one.
     if text.contains("null") {
-        if let Some(e) = field_error(v, item, non_finite) {
+        if let Some(e) = field_error(v, item, &non_finite) {
             return Err(to_js_error(&e));
         }
     }
@@ -329,7 +329,7 @@ fn json_text(v: &JsValue, what: &str, item: ItemLabel) -> Result<String, JsValue
     // escape" at a column of text the caller never wrote.
     if text.contains("\\ud") && has_lone_surrogate(&text) {
         let lone = |x: &JsValue| ill_formed(x).then(|| LONE_SURROGATE.to_owned());
-        let e = field_error(v, item, lone).unwrap_or_else(|| mezon::Error::new(mezon::ErrorKind::Input, format!("{what}: a field name is {LONE_SURROGATE}")));
+        let e = field_error(v, item, &lone).unwrap_or_else(|| mezon::Error::new(mezon::ErrorKind::Input, format!("{what}: a field name is {LONE_SURROGATE}")));
         return Err(to_js_error(&e));
     }
     Ok(text)
@@ -366,7 +366,8 @@ fn non_finite(x: &JsValue) -> Option<String> {
 
 /// The first field, of a record or of the records of a list, whose value
 /// `bad` has a message for, as the error that names it (and its record).
-fn field_error(v: &JsValue, item: ItemLabel, bad: impl Fn(&JsValue) -> Option<String>) -> Option<mezon::Error> {
+/// (`bad` is a `dyn`: one copy of this in the module for its three uses.)
+fn field_error(v: &JsValue, item: ItemLabel, bad: &dyn Fn(&JsValue) -> Option<String>) -> Option<mezon::Error> {
     let in_record = |rec: &JsValue| {
         let obj = rec.dyn_ref::<js_sys::Object>()?;
         js_sys::Object::entries(obj).iter().find_map(|entry| {
