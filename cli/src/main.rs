@@ -50,8 +50,9 @@ enum Command {
     ///
     /// The input is CSV (header row of field names; booleans true/false),
     /// JSON (an array of objects) or JSON Lines, chosen by extension
-    /// (.csv, .json, .jsonl). A record whose service id an earlier record
-    /// gave has a warning naming that record.
+    /// (.csv, .json, .jsonl). A service id given by several records is
+    /// named on stderr (rank counts only the first); each result stays the
+    /// record's own.
     Assess {
         #[command(flatten)]
         pack: PackArgs,
@@ -234,24 +235,26 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             let mut writer = output::AssessWriter::new(&pack, format);
             let mut progress = Progress::new();
             let mut bad = false;
-            // A service id given again is said on each later record, as rank
-            // counts only the first. The ids are kept as 128-bit hashes made
-            // on the worker threads: no allocation per record on the one
-            // thread that writes, and 32 bytes per id however long it is.
+            // A service id given again is said on stderr at the end (rank
+            // counts only the first), not in the results: a result is the
+            // record's alone, the same line every binding gives for it. The
+            // ids are kept as 128-bit hashes made on the worker threads: no
+            // allocation per record on the one thread that writes, and 32
+            // bytes per id however long it is.
             let id_field = &pack.manifest().input.id_field;
             let mut first_of: std::collections::HashMap<u128, usize, std::hash::BuildHasherDefault<Hashed>> = Default::default();
+            let mut again: std::collections::BTreeMap<usize, (String, Vec<usize>)> = Default::default();
             let prepare = |a: Assessment| {
                 let id = a.field_text(id_field).map(id_hash);
                 (matches!(a.status, Status::Invalid | Status::Error), id, a.position, output::AssessWriter::prepare(format, a))
             };
-            pack.assess_stream_map(records, &opts, threads.unwrap_or_else(default_threads), prepare, |(failed, id, position, mut p)| {
+            pack.assess_stream_map(records, &opts, threads.unwrap_or_else(default_threads), prepare, |(failed, id, position, p)| {
                 bad |= failed;
                 progress.tick();
                 if let Some(id) = id {
                     let first = *first_of.entry(id).or_insert(position);
                     if first != position {
-                        let text = p.field_text(id_field).unwrap_or_default();
-                        p.warn_first(format!("{id_field} \"{text}\" was given before, in record {first}"));
+                        again.entry(first).or_insert_with(|| (p.field_text(id_field).unwrap_or_default(), Vec::new())).1.push(position);
                     }
                 }
                 writer.write(&mut out, &p).map_err(io_err)
@@ -259,6 +262,14 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             writer.finish(&mut out).map_err(io_err)?;
             progress.done();
             out.flush().map_err(io_err)?;
+            const SHOWN: usize = 20;
+            for (first, (text, later)) in again.iter().take(SHOWN) {
+                let later: Vec<String> = later.iter().map(usize::to_string).collect();
+                eprintln!("warning: {id_field} \"{text}\" is given by records {first}, {}; `mezon rank` counts only the first", later.join(", "));
+            }
+            if again.len() > SHOWN {
+                eprintln!("warning: and {} more {id_field}s given more than once", again.len() - SHOWN);
+            }
             Ok(exit_for(bad))
         }
         Command::Rank { pack, input, organizations, format, threads } => {

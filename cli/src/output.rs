@@ -77,25 +77,6 @@ impl Prepared {
             Prepared::Line(line) => serde_json::from_str::<Value>(line).ok()?.get(field)?.as_str().map(str::to_owned),
         }
     }
-
-    /// Puts `warning` first in the result's warnings. A line already
-    /// written as JSON is patched rather than written again: it is only for
-    /// the rare record that needs it (a service id given before), and every
-    /// other line stays as the engine wrote it.
-    pub(crate) fn warn_first(&mut self, warning: String) {
-        match self {
-            Prepared::Result(a) => a.warnings.insert(0, warning),
-            Prepared::Line(line) => {
-                // The top-level key: the last in the line, after `errors`
-                // (text inside JSON strings has its quotes escaped, and only
-                // fixed keys follow).
-                const KEY: &str = ",\"warnings\":[";
-                let at = line.rfind(KEY).expect("a result line has warnings") + KEY.len();
-                let more = if line[at..].starts_with(']') { "" } else { "," };
-                line.insert_str(at, &format!("{}{more}", mezon::to_json_line(&Value::String(warning))));
-            }
-        }
-    }
 }
 
 pub(crate) struct AssessWriter {
