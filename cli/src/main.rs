@@ -238,12 +238,11 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             // A service id given again is said on stderr at the end (rank
             // counts only the first), not in the results: a result is the
             // record's alone, the same line every binding gives for it. The
-            // ids are kept as 128-bit hashes made on the worker threads: no
-            // allocation per record on the one thread that writes, and 32
-            // bytes per id however long it is.
+            // writer thread only appends (id hash, position), 16 bytes a
+            // record and no look-up; the ids are hashed on the workers and
+            // grouped after the run.
             let id_field = &pack.manifest().input.id_field;
-            let mut first_of: std::collections::HashMap<u128, usize, std::hash::BuildHasherDefault<Hashed>> = Default::default();
-            let mut again: std::collections::BTreeMap<usize, (String, Vec<usize>)> = Default::default();
+            let mut ids: Vec<(u64, u32)> = Vec::new();
             let prepare = |a: Assessment| {
                 let id = a.field_text(id_field).map(id_hash);
                 (matches!(a.status, Status::Invalid | Status::Error), id, a.position, output::AssessWriter::prepare(format, a))
@@ -252,24 +251,14 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 bad |= failed;
                 progress.tick();
                 if let Some(id) = id {
-                    let first = *first_of.entry(id).or_insert(position);
-                    if first != position {
-                        again.entry(first).or_insert_with(|| (p.field_text(id_field).unwrap_or_default(), Vec::new())).1.push(position);
-                    }
+                    ids.push((id, u32::try_from(position).unwrap_or(u32::MAX)));
                 }
                 writer.write(&mut out, &p).map_err(io_err)
             })?;
             writer.finish(&mut out).map_err(io_err)?;
             progress.done();
             out.flush().map_err(io_err)?;
-            const SHOWN: usize = 20;
-            for (first, (text, later)) in again.iter().take(SHOWN) {
-                let later: Vec<String> = later.iter().map(usize::to_string).collect();
-                eprintln!("warning: {id_field} \"{text}\" is given by records {first}, {}; `mezon rank` counts only the first", later.join(", "));
-            }
-            if again.len() > SHOWN {
-                eprintln!("warning: and {} more {id_field}s given more than once", again.len() - SHOWN);
-            }
+            warn_ids_given_again(&input, &pack, ids)?;
             Ok(exit_for(bad))
         }
         Command::Rank { pack, input, organizations, format, threads } => {
@@ -383,32 +372,47 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
 /// id alike; results depend only on whether two ids hash alike). Two ids of
 /// one input agreeing on all 128 bits is not to be expected (about one
 /// chance in 10^20 for a billion records).
-fn id_hash(id: &str) -> u128 {
+fn id_hash(id: &str) -> u64 {
     use std::hash::Hasher;
-    // Raw writes: `Hash for str` costs a second write per call.
-    let mut a = std::hash::DefaultHasher::new();
-    a.write(id.as_bytes());
-    let mut b = std::hash::DefaultHasher::new();
-    b.write_u8(1);
-    b.write(id.as_bytes());
-    (u128::from(a.finish()) << 64) | u128::from(b.finish())
+    // A raw write: `Hash for str` costs a second write per call.
+    let mut h = std::hash::DefaultHasher::new();
+    h.write(id.as_bytes());
+    h.finish()
 }
 
-/// The hasher of a map keyed by [`id_hash`]es: they are hashes already.
-#[derive(Default)]
-struct Hashed(u64);
-
-impl std::hash::Hasher for Hashed {
-    fn write(&mut self, _: &[u8]) {
-        unreachable!("only u128 keys are hashed")
+/// Says on stderr which service ids several records of `input` give:
+/// `ids` (hash, position) sorted and grouped; only when some hash repeats is
+/// the input read again, for those records' ids (which also rules out two
+/// ids that merely share a hash).
+fn warn_ids_given_again(input: &std::path::Path, pack: &Pack, mut ids: Vec<(u64, u32)>) -> Result<(), Error> {
+    ids.sort_unstable();
+    let repeated: std::collections::BTreeSet<u32> = ids.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1).flatten().map(|&(_, p)| p).collect();
+    if repeated.is_empty() {
+        return Ok(());
     }
-    fn write_u128(&mut self, i: u128) {
-        self.0 = i as u64;
+    let id_field = &pack.manifest().input.id_field;
+    let mut by_id: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
+    for row in mezon::read_file_rows(input, &pack.manifest().input)? {
+        let raw = row.parse();
+        if repeated.contains(&u32::try_from(raw.position).unwrap_or(u32::MAX)) {
+            if let Some(id) = raw.data.as_ref().ok().and_then(|m| m.get(id_field)).and_then(|v| v.as_str()) {
+                by_id.entry(id.trim().to_owned()).or_default().push(raw.position);
+            }
+        }
     }
-    fn finish(&self) -> u64 {
-        self.0
+    let mut groups: Vec<(String, Vec<usize>)> = by_id.into_iter().filter(|(_, p)| p.len() > 1).collect();
+    groups.sort_by_key(|(_, p)| p[0]);
+    const SHOWN: usize = 20;
+    for (text, positions) in groups.iter().take(SHOWN) {
+        let positions: Vec<String> = positions.iter().map(usize::to_string).collect();
+        eprintln!("warning: {id_field} \"{text}\" is given by records {}; `mezon rank` counts only the first", positions.join(", "));
     }
+    if groups.len() > SHOWN {
+        eprintln!("warning: and {} more {id_field}s given more than once", groups.len() - SHOWN);
+    }
+    Ok(())
 }
+
 
 fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())

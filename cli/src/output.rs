@@ -68,17 +68,6 @@ pub(crate) enum Prepared {
     Result(Box<Assessment>),
 }
 
-impl Prepared {
-    /// A text key field of the result, as [`Assessment::field_text`]; only
-    /// for the rare result that needs it (a line is read again for it).
-    pub(crate) fn field_text(&self, field: &str) -> Option<String> {
-        match self {
-            Prepared::Result(a) => a.field_text(field).map(str::to_owned),
-            Prepared::Line(line) => serde_json::from_str::<Value>(line).ok()?.get(field)?.as_str().map(str::to_owned),
-        }
-    }
-}
-
 pub(crate) struct AssessWriter {
     format: AssessFormat,
     indicator_ids: Vec<String>,

@@ -413,7 +413,8 @@ impl Assessment {
     /// The period of the record.
     pub fn period(&self) -> Option<i64> {
         match self.key(self.pack.manifest().input.period_field.as_deref()?)? {
-            KeyRef::Given(v) => v.as_i64(),
+            // As validation reads a whole number: `"2016"`, `2016.0` too.
+            KeyRef::Given(v) => crate::input::whole(v),
             KeyRef::Typed(Val::Int(i)) => Some(*i),
             KeyRef::Typed(_) => None,
         }

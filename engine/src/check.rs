@@ -114,6 +114,9 @@ pub(crate) fn consistency(m: &crate::manifest::Manifest, toml: &str, tables: &[c
 /// a name computed at run time.
 pub(crate) fn unresolved(file: &str, ast: &rhai::AST, has_lib: &dyn Fn(&str) -> bool, has_table: &dyn Fn(&str) -> bool) -> Vec<Finding> {
     use rhai::{ASTNode, Expr, Stmt};
+    // A rule may define its own `table(name, value)`, which its calls then
+    // reach instead of the pack's tables.
+    let own_table = ast.iter_functions().any(|f| f.name == "table" && f.params.len() == 2);
     let mut out = Vec::new();
     let mut add = |pos: &rhai::Position, message: String| out.push(Finding { file: file.to_owned(), line: pos.line().map(|l| l as u32), message });
     ast.walk(&mut |path: &[ASTNode]| {
@@ -130,7 +133,7 @@ pub(crate) fn unresolved(file: &str, ast: &rhai::AST, has_lib: &dyn Fn(&str) -> 
             Some(ASTNode::Stmt(Stmt::FnCall(f, pos)) | ASTNode::Expr(Expr::FnCall(f, pos))) => Some((f, pos)),
             _ => None,
         };
-        if let Some((f, pos)) = call.filter(|(f, _)| f.name == "table" && f.namespace.is_empty()) {
+        if let Some((f, pos)) = call.filter(|(f, _)| f.name == "table" && f.namespace.is_empty() && f.args.len() == 2 && !own_table) {
             if let Some(Expr::StringConstant(name, _)) = f.args.first() {
                 if !has_table(name) {
                     add(pos, format!("the rule calls table `{name}`, which is not in tables/"));

@@ -439,6 +439,18 @@ fn a_rule_calling_a_table_not_in_tables_is_refused_at_load() {
         let f: Vec<String> = mezon::check(&pack).iter().map(ToString::to_string).collect();
         assert_eq!(f, [format!("{file}:{line}: the rule calls table `timelines`, which is not in tables/")]);
     }
+    // A rule's own `table` function, or a call of another arity, is not
+    // the pack's tables: such a pack loads and scores as before.
+    for (from, to) in [
+        ("table(\"timeliness\", share)", "fn table(n, v) { 20 }\ntable(\"renamed\", share)"),
+        ("table(\"timeliness\", share)", "fn table(n) { 0 }\ntable(\"timeliness\", share) + table(\"other\") * 0"),
+    ] {
+        let mut files = pack2016().files().clone();
+        let s = files.get_mut("indicators/timeliness.rhai").unwrap();
+        *s = s.replacen(from, to, 1);
+        let pack = Pack::from_files(&Engine::default(), files).unwrap_or_else(|e| panic!("{to}: {e}"));
+        assert_eq!(pack.assess(&worked_example()).indicators[1].points.as_ref().map(ToString::to_string).as_deref(), Some(if to.contains("20") { "20" } else { "16" }), "{to}");
+    }
 }
 
 // 5. Input ------------------------------------------------------------------
