@@ -201,13 +201,32 @@ impl<R: Read> CsvRows<R> {
             match self.rdr.read_byte_record(&mut self.record) {
                 Ok(true) => {
                     let start = block.cells.len() as u32;
-                    for cell in self.record.iter() {
-                        let a = block.text.len() as u32;
-                        match std::str::from_utf8(cell) {
-                            Ok(cell) => block.text.push_str(cell),
-                            Err(_) => block.not_utf8.push(block.cells.len() as u32),
+                    // The usual row: its cells' bytes are UTF-8 as a whole and
+                    // split on character boundaries, checked once and copied
+                    // in one piece; only another row is checked cell by cell.
+                    let whole = std::str::from_utf8(self.record.as_slice()).ok().filter(|text| {
+                        let mut end = 0;
+                        self.record.iter().all(|cell| {
+                            end += cell.len();
+                            text.is_char_boundary(end)
+                        })
+                    });
+                    if let Some(text) = whole {
+                        let mut a = block.text.len() as u32;
+                        block.text.push_str(text);
+                        for cell in self.record.iter() {
+                            block.cells.push((a, a + cell.len() as u32));
+                            a += cell.len() as u32;
                         }
-                        block.cells.push((a, block.text.len() as u32));
+                    } else {
+                        for cell in self.record.iter() {
+                            let a = block.text.len() as u32;
+                            match std::str::from_utf8(cell) {
+                                Ok(cell) => block.text.push_str(cell),
+                                Err(_) => block.not_utf8.push(block.cells.len() as u32),
+                            }
+                            block.cells.push((a, block.text.len() as u32));
+                        }
                     }
                     block.rows.push((start, block.cells.len() as u32));
                     lines.push(self.record.position().map_or(self.read + lines.len() + 2, |p| p.line() as usize));
