@@ -9,7 +9,8 @@
 #   - apt: rustc-web, cargo-web, rust-web-src (one pinned version), lld-22
 #     (wasm-ld), chromium (browser test);
 #   - the wasm-bindgen CLI at the version in Cargo.lock, under .tools/;
-#   - wasm-opt (npm `binaryen`) and playwright-core, from wasm/package-lock.json.
+#   - wasm-opt (npm `binaryen`), playwright-core and typescript (the package
+#     test type-checks the API's types), from wasm/package-lock.json.
 # Then it builds wasm32-unknown-unknown with Debian's rustc-web and
 # -Zbuild-std (rustup cannot add the target here), twice: for size (the
 # browser module) and for speed (the Node module). It runs wasm-bindgen for
@@ -17,6 +18,8 @@
 # bundles the page loads, and prints the modules' sizes (raw, gzip; brotli as served).
 #
 # Outputs (all generated, git-ignored):
+#   wasm/pkg/        the npm package `mezon-wasm` (package.json and README
+#                    from wasm/npm/): both builds below
 #   wasm/pkg/web/    ES module for browsers, built for size (also copied to
 #                    wasm/www/pkg/, with .gz and .br copies for static servers)
 #   wasm/pkg/node/   CommonJS module for Node, built for speed (and with feature
@@ -76,8 +79,9 @@ else
         cargo install wasm-bindgen-cli --version "=$WB_VERSION" --root "$TOOLS" --target-dir "$TOOLS/build"
 fi
 
-# --- 3. npm tools: wasm-opt (binaryen), playwright-core ---------------------
+# --- 3. npm tools: wasm-opt (binaryen), playwright-core, typescript --------
 if [ -x "$WASM_DIR/node_modules/.bin/wasm-opt" ] && [ -d "$WASM_DIR/node_modules/playwright-core" ] \
+    && [ -d "$WASM_DIR/node_modules/typescript" ] \
     && [ "$WASM_DIR/node_modules/.package-lock.json" -nt "$WASM_DIR/package-lock.json" ]; then
     log "npm tools present"
 else
@@ -153,6 +157,13 @@ fi
 # Marks pkg/web as an ES module package, so Node can import it too: the Node
 # tests run against both builds.
 printf '{ "type": "module" }\n' > "$PKG/web/package.json"
+# pkg/ is also the npm package `mezon-wasm` (npm/: its package.json, which
+# gives Node the Node build and browsers and bundlers the web build, and its
+# README), at the workspace's version: `npm pack wasm/pkg` makes the tarball.
+VERSION="$(awk '/^\[workspace.package\]/ { p = 1 } p && /^version = / { gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.toml")"
+[ -n "$VERSION" ] || { echo "no [workspace.package] version in Cargo.toml" >&2; exit 1; }
+sed "s/@VERSION@/$VERSION/" "$WASM_DIR/npm/package.json" > "$PKG/package.json"
+cp "$WASM_DIR/npm/README.md" "$PKG/README.md"
 rm -rf "$WASM_DIR/www/pkg"
 mkdir -p "$WASM_DIR/www/pkg"
 cp "$PKG/web/$CRATE.js" "$PKG/web/$CRATE.d.ts" "$PKG/web/${CRATE}_bg.wasm" "$WASM_DIR/www/pkg/"

@@ -3,7 +3,8 @@
 #   1. the native CLI (release, default target dir; the parity tests compare with it)
 #   2. build.sh (installs what is missing, builds the module and the page's files)
 #   3. native unit tests of the binding's helpers
-#   4. Node tests: parity with the native CLI, sandbox limits, errors
+#   4. Node tests: parity with the native CLI, sandbox limits, errors, the npm
+#      package installed from its tarball (and its TypeScript types)
 #   5. browser test: the page in headless Chromium
 # Exits non-zero on any failure.
 set -euo pipefail

@@ -16,7 +16,8 @@
 //   9. after one visit, the page reloads offline and still scores
 // Screenshots go to wasm/test-output/. No request may leave 127.0.0.1. The
 // server sends build.sh's precompressed copies (.br, .gz) as a production
-// static server would.
+// static server would, under the strict Content Security Policy the README
+// gives portals (a violation is a console error, which fails a step).
 //
 //   node wasm/tests/browser.mjs     (after bash wasm/build.sh)
 import assert from 'node:assert/strict';
@@ -40,6 +41,11 @@ const bundle2016 = JSON.parse(readFileSync(join(WWW, 'packs', 'uz-egov-quality-2
 const badDigest = JSON.stringify({ ...bundle2016, digest: `sha256:${'0'.repeat(64)}` });
 const extra = new Map([['/test-only/hostile.json', bundleText(HOSTILE).text], ['/packs/test-only-bad-digest.json', badDigest]]);
 
+// Only the page's own files; 'wasm-unsafe-eval' lets it compile its module;
+// the favicon is `data:,` (no request for /favicon.ico).
+const CSP = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; "
+  + "connect-src 'self'; worker-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
 // What the server sent for each path: the encoding and the bytes on the wire.
 const served = new Map();
 const server = createServer((req, res) => {
@@ -58,7 +64,8 @@ const server = createServer((req, res) => {
     const accepts = String(req.headers['accept-encoding'] ?? '').split(',').map((e) => e.trim().split(';')[0]);
     const encoding = [['br', '.br'], ['gzip', '.gz']].find(([e, ext]) => accepts.includes(e) && existsSync(file + ext));
     const body = readFileSync(encoding ? file + encoding[1] : file);
-    const headers = { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store', vary: 'accept-encoding' };
+    const headers = { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store', vary: 'accept-encoding',
+      'content-security-policy': CSP };
     if (encoding) headers['content-encoding'] = encoding[0];
     served.set(path, { encoding: encoding?.[0] ?? 'identity', bytes: body.length });
     res.writeHead(200, headers);
@@ -114,6 +121,10 @@ async function newPage(serviceWorkers = 'block') {
   });
   page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  // Chromium logs a blocked load, not every kind of violation: each is
+  // reported here too.
+  await page.addInitScript(() => document.addEventListener('securitypolicyviolation',
+    (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`)));
   return { page, context, external, consoleErrors };
 }
 

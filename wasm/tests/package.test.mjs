@@ -1,0 +1,154 @@
+// The npm package `mezon-wasm` (wasm/pkg, package.json from wasm/npm/) as a
+// portal project gets it: packed with `npm pack`, installed from the tarball
+// into an empty project, then loaded the ways its README says, each in a
+// fresh Node process. Every way must score the example data set exactly as
+// the native CLI does.
+//
+//   1. the tarball holds both builds, their types and the README, nothing else
+//   2. require('mezon-wasm') and import 'mezon-wasm' in Node: the Node build
+//   3. import 'mezon-wasm/web' with initSync: the browser build
+//   4. the "default" condition (browsers and bundlers) resolves to the web build
+//   5. the TypeScript types: a portal's code using the API type-checks with
+//      `tsc --strict`, for Node and for a bundler, and a misuse is an error
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, describe, test } from 'node:test';
+
+import { EXAMPLES, PACK_2016, WASM_DIR, bundleText, csvRecords, lines, loadModule, mezon, scratchDir } from './helpers.mjs';
+
+const PKG = join(WASM_DIR, 'pkg');
+
+function run(cmd, args, cwd) {
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 1 << 28 });
+  assert.equal(r.status, 0, `${cmd} ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
+describe('the npm package mezon-wasm', () => {
+  let project, tarball, files, bundle, native;
+
+  before(() => {
+    const dir = scratchDir();
+    // --json: the tarball's name and file list, as npm would publish them.
+    const [packed] = JSON.parse(run('npm', ['pack', PKG, '--json', '--pack-destination', dir], dir));
+    tarball = join(dir, packed.filename);
+    files = packed.files.map((f) => f.path).sort();
+    project = join(dir, 'portal');
+    run('mkdir', ['-p', project], dir);
+    writeFileSync(join(project, 'package.json'), '{ "name": "portal", "private": true }\n');
+    // No dependencies: installs from the tarball alone, with no network.
+    run('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], project);
+    bundle = bundleText(PACK_2016, dir);
+    const input = join(EXAMPLES, 'services.csv');
+    native = mezon('assess', '--pack', PACK_2016, '--input', input, '--format', 'jsonl');
+    const fields = loadModule().Pack.fromBundle(bundle.text).info().input.fields;
+    writeFileSync(join(project, 'records.json'), JSON.stringify(csvRecords(readFileSync(input, 'utf8'), fields)));
+    writeFileSync(join(project, 'bundle.json'), bundle.text);
+  });
+
+  test('the tarball holds both builds, their types and the README', () => {
+    const version = JSON.parse(readFileSync(join(PKG, 'package.json'), 'utf8')).version;
+    assert.match(version, /^\d+\.\d+\.\d+/);
+    assert.match(tarball, new RegExp(`mezon-wasm-${version.replace(/\./g, '\\.')}\\.tgz$`));
+    assert.deepEqual(files, [
+      'README.md',
+      'node/mezon_wasm.d.ts', 'node/mezon_wasm.js', 'node/mezon_wasm_bg.wasm',
+      'package.json',
+      'web/mezon_wasm.d.ts', 'web/mezon_wasm.js', 'web/mezon_wasm_bg.wasm', 'web/package.json',
+    ]);
+  });
+
+  // Each script prints the JSON lines of the 600 example records and which
+  // build answered (the web build's glue exports `initSync`, the Node one
+  // does not).
+  const scripts = {
+    'require (CommonJS)': ['main.cjs', `
+      const m = require('mezon-wasm');
+      const fs = require('fs');
+      const pack = m.Pack.fromBundle(fs.readFileSync('bundle.json', 'utf8'));
+      const out = JSON.parse(fs.readFileSync('records.json', 'utf8')).map((r) => pack.assessJson(r));
+      console.log(typeof m.initSync === 'function' ? 'web' : 'node');
+      console.log(out.join('\\n'));`],
+    'import (ES module)': ['main.mjs', `
+      import * as m from 'mezon-wasm';
+      import { readFileSync } from 'node:fs';
+      const pack = m.Pack.fromBundle(readFileSync('bundle.json', 'utf8'));
+      const out = JSON.parse(readFileSync('records.json', 'utf8')).map((r) => JSON.stringify(pack.assess(r)));
+      console.log(typeof m.initSync === 'function' ? 'web' : 'node');
+      console.log(out.join('\\n'));`],
+    'import mezon-wasm/web with initSync': ['web.mjs', `
+      import * as m from 'mezon-wasm/web';
+      import { readFileSync } from 'node:fs';
+      import { createRequire } from 'node:module';
+      const wasm = createRequire(import.meta.url).resolve('mezon-wasm/web/mezon_wasm_bg.wasm');
+      m.initSync({ module: readFileSync(wasm) });
+      const pack = m.Pack.fromBundle(readFileSync('bundle.json', 'utf8'));
+      const out = JSON.parse(readFileSync('records.json', 'utf8')).map((r) => pack.assessJson(r));
+      console.log(typeof m.initSync === 'function' ? 'web' : 'node');
+      console.log(out.join('\\n'));`],
+  };
+  const expectedBuild = { 'require (CommonJS)': 'node', 'import (ES module)': 'node', 'import mezon-wasm/web with initSync': 'web' };
+
+  for (const [name, [file, source]] of Object.entries(scripts)) {
+    test(`${name}: the ${expectedBuild[name]} build, byte-identical to the native CLI`, () => {
+      writeFileSync(join(project, file), source);
+      const [build, ...out] = lines(run('node', [file], project));
+      assert.equal(build, expectedBuild[name]);
+      const want = lines(native);
+      assert.equal(out.length, want.length);
+      out.forEach((line, i) => assert.equal(line, want[i], `record ${i + 1}`));
+    });
+  }
+
+  test('browsers and bundlers (no "node" condition) get the web build and its types', () => {
+    const manifest = JSON.parse(readFileSync(join(project, 'node_modules/mezon-wasm/package.json'), 'utf8'));
+    const root = manifest.exports['.'];
+    assert.deepEqual(Object.keys(root), ['node', 'default']); // the order decides: node first
+    assert.equal(root.default.default, './web/mezon_wasm.js');
+    assert.equal(root.default.types, './web/mezon_wasm.d.ts');
+    const glue = readFileSync(join(project, 'node_modules/mezon-wasm', root.default.default), 'utf8');
+    // The web glue finds its module next to itself, the way bundlers follow.
+    assert.match(glue, /new URL\('mezon_wasm_bg\.wasm', import\.meta\.url\)/);
+    assert.match(readFileSync(join(project, 'node_modules/mezon-wasm', root.default.types), 'utf8'), /export default function __wbg_init/);
+  });
+
+  // Code a portal would write against the types (not run: the scripts above
+  // run the same calls). `Symbol.dispose` in the class needs esnext.disposable.
+  const USE = `
+    export function use(pack: Pack, record: Record<string, unknown>, bundle: PackBundle): string[] {
+      const again: Pack = Pack.fromBundle(bundle);
+      const info: PackInfo = again.info();
+      const names: string[] = info.input.fields.map((f: FieldInfo) => f.name + ':' + f.type);
+      const a: Assessment = pack.assess(record);
+      const points: (number | null)[] = Object.values(a.indicators).map((i: IndicatorOutcome) => i.points);
+      const firstError: string | null = a.errors.length ? a.errors[0].field : null;
+      const ranking: Ranking = pack.rank([record], null);
+      const line: string = pack.assessJson(JSON.stringify(record));
+      try { Pack.fromBundle('{}'); } catch (e) { const err = e as MezonError; names.push(err.kind, String(err.line)); }
+      return [...names, String(points.length), String(firstError), String(ranking.period), line, a.aggregation.clause ?? '', pack.digest];
+    }`;
+  const TYPES = 'Pack, type Assessment, type FieldInfo, type IndicatorOutcome, type MezonError, type PackBundle, type PackInfo, type Ranking';
+  const tsc = (args) => spawnSync(process.execPath, [join(WASM_DIR, 'node_modules/typescript/bin/tsc'), ...args], { cwd: project, encoding: 'utf8' });
+  const nodeFlags = ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--lib', 'es2022,esnext.disposable'];
+  const webFlags = ['--noEmit', '--strict', '--module', 'esnext', '--moduleResolution', 'bundler', '--target', 'es2022', '--lib', 'es2022,dom,esnext.disposable'];
+
+  test('the types: Node and bundler code type-checks with tsc --strict', () => {
+    writeFileSync(join(project, 'node.mts'), `import { ${TYPES} } from 'mezon-wasm';\n${USE}`);
+    writeFileSync(join(project, 'web.ts'), `import init, { initSync, ${TYPES} } from 'mezon-wasm';
+      export async function start(bytes: Uint8Array): Promise<void> { await init(); initSync({ module: bytes }); }\n${USE}`);
+    for (const [file, flags] of [['node.mts', nodeFlags], ['web.ts', webFlags]]) {
+      const r = tsc([...flags, file]);
+      assert.equal(r.status, 0, `tsc ${file}:\n${r.stdout}${r.stderr}`);
+    }
+  });
+
+  test('the types: a misuse is a type error (the types are read, not any)', () => {
+    writeFileSync(join(project, 'misuse.mts'), `import { Pack } from 'mezon-wasm';
+      export function wrong(pack: Pack): string { return pack.assess({}).score; }`);
+    const r = tsc([...nodeFlags, 'misuse.mts']);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stdout, /misuse\.mts.*TS2322: Type 'number \| null' is not assignable to type 'string'/);
+  });
+});
