@@ -13,7 +13,8 @@
 //   6. a pack that fails to load leaves the page working on the one in use
 //   7. the hostile pack in the page's context: a limit error, no hang
 //   8. time per assess in Chromium over the example data set
-//   9. after one visit, the page reloads offline and still scores
+//   9. after one visit, the page reloads offline and still scores; back
+//      online, a bundle the pack list no longer names is dropped
 // Screenshots go to wasm/test-output/. No request may leave 127.0.0.1. The
 // server sends build.sh's precompressed copies (.br, .gz) as a production
 // static server would, under the strict Content Security Policy the README
@@ -382,6 +383,18 @@ try {
     assert.equal(await page.locator('#score').textContent(), score);
     await page.locator('#f-completed_on_time').fill('300');
     await fieldError(page, 'completed_on_time').filter({ hasText: /cannot exceed/ }).waitFor({ timeout: 5_000 });
+    // Back online, a bundle the pack list no longer names (one kept from an
+    // earlier list) is dropped when the list is fetched again; the listed
+    // one stays.
+    await context.setOffline(false);
+    await page.evaluate(async () => (await caches.open('mezon-page')).put('packs/retired-pack-1.0.json', new Response('{}')));
+    await page.reload();
+    await page.locator('body[data-ready="true"]').waitFor({ timeout: 30_000 });
+    const kept = async () => page.evaluate(async () => (await (await caches.open('mezon-page')).keys()).map((r) => new URL(r.url).pathname));
+    for (let i = 0; i < 50 && (await kept()).includes('/packs/retired-pack-1.0.json'); i++) await page.waitForTimeout(100);
+    const paths = await kept();
+    assert.ok(!paths.includes('/packs/retired-pack-1.0.json'), `still kept: ${paths}`);
+    assert.ok(paths.includes('/packs/uz-egov-quality-2016.1.json'), `the listed bundle is gone: ${paths}`);
     assert.deepEqual(consoleErrors, []);
     await context.close();
   });

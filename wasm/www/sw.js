@@ -2,7 +2,8 @@
 // (a reload with no network). Each file of the page's own origin comes from
 // the network when it can, so an updated module or pack is used at once,
 // and from the copy kept at the last successful fetch when it cannot.
-// Nothing else is fetched or kept.
+// Nothing else is fetched or kept; a bundle the pack list no longer names is
+// dropped.
 const CACHE = 'mezon-page';
 // The files the first page view fetched before this worker ran.
 const PAGE = ['./', 'index.html', 'app.js', 'style.css', 'pkg/mezon_wasm.js', 'pkg/mezon_wasm_bg.wasm', 'packs/index.json'];
@@ -20,6 +21,16 @@ self.addEventListener('install', (event) => {
 
 self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
 
+// A fresh pack list drops the kept bundles it no longer lists, so that a
+// retired pack neither fills the storage nor loads offline.
+async function prune(cache, index) {
+  const listed = new Set(index.packs.map((p) => new URL(`packs/${p.file}`, self.registration.scope).pathname));
+  for (const request of await cache.keys()) {
+    const path = new URL(request.url).pathname;
+    if (/\/packs\/[^/]+\.json$/.test(path) && !path.endsWith('/packs/index.json') && !listed.has(path)) await cache.delete(request);
+  }
+}
+
 self.addEventListener('fetch', (event) => {
   const request = event.request;
   if (request.method !== 'GET' || new URL(request.url).origin !== self.location.origin) return;
@@ -30,7 +41,10 @@ self.addEventListener('fetch', (event) => {
       const response = await fetch(request, { cache: 'no-cache' });
       if (response.ok) {
         const copy = response.clone();
-        event.waitUntil(caches.open(CACHE).then((cache) => cache.put(request, copy)));
+        event.waitUntil(caches.open(CACHE).then(async (cache) => {
+          await cache.put(request, copy.clone());
+          if (new URL(request.url).pathname.endsWith('/packs/index.json')) await prune(cache, await copy.json());
+        }));
       }
       return response;
     } catch (offline) {
