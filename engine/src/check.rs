@@ -4,22 +4,26 @@ use std::collections::BTreeSet;
 
 use crate::pack::Pack;
 
-/// A problem found by [`check`], with the file and 1-based line.
+/// A problem found by [`check`], with the file, 1-based line and column.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     /// Pack file.
     pub file: String,
     /// 1-based line, when the problem has one.
     pub line: Option<u32>,
+    /// 1-based column (in characters), when known: where a rule names a
+    /// module or table its pack lacks.
+    pub column: Option<u32>,
     /// What is wrong.
     pub message: String,
 }
 
 impl std::fmt::Display for Finding {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.line {
-            Some(l) => write!(f, "{}:{l}: {}", self.file, self.message),
-            None => write!(f, "{}: {}", self.file, self.message),
+        match (self.line, self.column) {
+            (Some(l), Some(c)) => write!(f, "{}:{l}:{c}: {}", self.file, self.message),
+            (Some(l), None) => write!(f, "{}:{l}: {}", self.file, self.message),
+            _ => write!(f, "{}: {}", self.file, self.message),
         }
     }
 }
@@ -40,7 +44,7 @@ pub fn check(pack: &Pack) -> Vec<Finding> {
     let toml = &p.files["pack.toml"];
     let mut out = consistency(m, toml, &p.tables);
     out.extend(p.unresolved.iter().cloned());
-    let mut add = |file: &str, line: Option<u32>, message: String| out.push(Finding { file: file.to_owned(), line, message });
+    let mut add = |file: &str, line: Option<u32>, message: String| out.push(Finding { file: file.to_owned(), line, column: None, message });
     for t in p.tables.iter().filter(|t| !t.has_domain()) {
         for f in t.check_coverage() {
             add(&t.file, Some(f.line), f.message);
@@ -95,11 +99,11 @@ pub(crate) fn consistency(m: &crate::manifest::Manifest, toml: &str, tables: &[c
     let sum: i64 = m.indicators.iter().map(|i| i.max).sum();
     if sum != m.total_max {
         let message = format!("the indicator maxima add up to {sum}, but total_max is {}", m.total_max);
-        out.push(Finding { file: "pack.toml".into(), line: line_of(toml, "total_max"), message });
+        out.push(Finding { file: "pack.toml".into(), line: line_of(toml, "total_max"), column: None, message });
     }
     for t in tables {
         if t.has_domain() {
-            out.extend(t.check_coverage().into_iter().map(|f| Finding { file: t.file.clone(), line: Some(f.line), message: f.message }));
+            out.extend(t.check_coverage().into_iter().map(|f| Finding { file: t.file.clone(), line: Some(f.line), column: None, message: f.message }));
         }
     }
     out
@@ -118,7 +122,9 @@ pub(crate) fn unresolved(file: &str, ast: &rhai::AST, has_lib: &dyn Fn(&str) -> 
     // reach instead of the pack's tables.
     let own_table = ast.iter_functions().any(|f| f.name == "table" && f.params.len() == 2);
     let mut out = Vec::new();
-    let mut add = |pos: &rhai::Position, message: String| out.push(Finding { file: file.to_owned(), line: pos.line().map(|l| l as u32), message });
+    let mut add = |pos: &rhai::Position, message: String| {
+        out.push(Finding { file: file.to_owned(), line: pos.line().map(|l| l as u32), column: pos.position().map(|c| c as u32), message });
+    };
     ast.walk(&mut |path: &[ASTNode]| {
         let call = match path.last() {
             Some(ASTNode::Stmt(Stmt::Import(x, pos))) => {

@@ -445,7 +445,8 @@ fn compile(engine: &Engine, manifest: Manifest, files: BTreeMap<String, String>,
             };
             let mut e = Error::new(kind, format!("{}{more}", first.message)).with_file(&first.file);
             if let Some(line) = first.line {
-                e = e.at(line, 1);
+                // A table row or a manifest key starts its line.
+                e = e.at(line, first.column.unwrap_or(1));
             }
             return Err(e);
         }

@@ -410,13 +410,20 @@ fn a_rule_importing_a_module_not_in_lib_is_refused_at_load() {
     let mut files = pack2016().files().clone();
     let s = files.get_mut("indicators/timeliness.rhai").unwrap();
     *s = s.replacen("import \"common\"", "import \"commonx\"", 1);
-    let line = s.lines().position(|l| l.contains("\"commonx\"")).unwrap() as u32 + 1;
+    let (line, column) = position_of(s, "import \"commonx\"");
     let e = Pack::from_files(&Engine::default(), files.clone()).err().unwrap();
-    assert_eq!((e.kind(), e.file(), e.line()), (ErrorKind::Parse, Some("indicators/timeliness.rhai"), Some(line)));
+    assert_eq!((e.kind(), e.file(), e.line(), e.column()), (ErrorKind::Parse, Some("indicators/timeliness.rhai"), Some(line), Some(column)));
     assert_eq!(e.message(), "the rule imports module `commonx`, which is not in lib/ (no lib/commonx.rhai in the pack)");
     let pack = Pack::from_files(&Engine::for_checking(), files).unwrap();
     let f: Vec<String> = mezon::check(&pack).iter().map(ToString::to_string).collect();
-    assert_eq!(f, [format!("indicators/timeliness.rhai:{line}: the rule imports module `commonx`, which is not in lib/ (no lib/commonx.rhai in the pack)")]);
+    assert_eq!(f, [format!("indicators/timeliness.rhai:{line}:{column}: the rule imports module `commonx`, which is not in lib/ (no lib/commonx.rhai in the pack)")]);
+}
+
+/// 1-based line and column (in characters) of the first `needle` in `text`.
+fn position_of(text: &str, needle: &str) -> (u32, u32) {
+    let at = text.find(needle).unwrap();
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    (text[..at].matches('\n').count() as u32 + 1, text[line_start..at].chars().count() as u32 + 1)
 }
 
 #[test]
@@ -431,13 +438,13 @@ fn a_rule_calling_a_table_not_in_tables_is_refused_at_load() {
         let s = files.get_mut(file).unwrap();
         assert!(s.contains(from), "{file}");
         *s = s.replacen(from, to, 1);
-        let line = s.lines().position(|l| l.contains("\"timelines\"")).unwrap() as u32 + 1;
+        let (line, column) = position_of(s, "table(\"timelines\"");
         let e = Pack::from_files(&Engine::default(), files.clone()).err().unwrap();
-        assert_eq!((e.kind(), e.file(), e.line()), (ErrorKind::Parse, Some(file), Some(line)), "{e}");
+        assert_eq!((e.kind(), e.file(), e.line(), e.column()), (ErrorKind::Parse, Some(file), Some(line), Some(column)), "{e}");
         assert_eq!(e.message(), "the rule calls table `timelines`, which is not in tables/");
         let pack = Pack::from_files(&Engine::for_checking(), files).unwrap();
         let f: Vec<String> = mezon::check(&pack).iter().map(ToString::to_string).collect();
-        assert_eq!(f, [format!("{file}:{line}: the rule calls table `timelines`, which is not in tables/")]);
+        assert_eq!(f, [format!("{file}:{line}:{column}: the rule calls table `timelines`, which is not in tables/")]);
     }
     // A rule's own `table` function, or a call of another arity, is not
     // the pack's tables: such a pack loads and scores as before.
