@@ -154,9 +154,10 @@ else
     mv "$PKG/node/${CRATE}_bg.opt.wasm" "$PKG/node/${CRATE}_bg.wasm"
     echo "$WANT" > "$STAMP"
 fi
-# Marks pkg/web as an ES module package, so Node can import it too: the Node
-# tests run against both builds.
-printf '{ "type": "module" }\n' > "$PKG/web/package.json"
+# Marks pkg/web as an ES module package, so Node can import it too (the Node
+# tests run against both builds), and names its entry and types for
+# resolvers that read no `exports` (TypeScript's `node10`).
+printf '{ "type": "module", "main": "mezon_wasm.js", "types": "mezon_wasm.d.ts" }\n' > "$PKG/web/package.json"
 # pkg/ is also the npm package `mezon-wasm` (npm/: its package.json, which
 # gives Node the Node build and browsers and bundlers the web build, and its
 # README), at the workspace's version: `npm pack wasm/pkg` makes the tarball.

@@ -315,7 +315,7 @@ fn check_reports_an_import_of_a_module_not_in_lib_and_assess_refuses_the_pack() 
     assert!(stdout(&o).contains("indicators/timeliness.rhai:11:1: the rule imports module `commonx`, which is not in lib/"), "{}", stdout(&o));
     let o = mezon(&["assess", "--pack", dir.to_str().unwrap(), "--input", "examples/2016/invalid.csv"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("--> indicators/timeliness.rhai:11"), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--> indicators/timeliness.rhai:11:1"), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
 // 4. regressions ----------------------------------------------------------------

@@ -6,6 +6,7 @@ use crate::pack::Pack;
 
 /// A problem found by [`check`], with the file, 1-based line and column.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Finding {
     /// Pack file.
     pub file: String,

@@ -18,7 +18,7 @@
 // Screenshots go to wasm/test-output/. No request may leave 127.0.0.1. The
 // server sends build.sh's precompressed copies (.br, .gz) as a production
 // static server would, under the strict Content Security Policy the README
-// gives portals (a violation is a console error, which fails a step).
+// quotes (a violation is a console error, which fails a step).
 //
 //   node wasm/tests/browser.mjs     (after bash wasm/build.sh)
 import assert from 'node:assert/strict';
@@ -45,7 +45,7 @@ const extra = new Map([['/test-only/hostile.json', bundleText(HOSTILE).text], ['
 // Only the page's own files; 'wasm-unsafe-eval' lets it compile its module;
 // the favicon is `data:,` (no request for /favicon.ico).
 const CSP = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; "
-  + "connect-src 'self'; worker-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+  + "connect-src 'self'; worker-src 'self'; base-uri 'none'; form-action 'none'";
 
 // What the server sent for each path: the encoding and the bytes on the wire.
 const served = new Map();

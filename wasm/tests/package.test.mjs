@@ -138,7 +138,15 @@ describe('the npm package mezon-wasm', () => {
     writeFileSync(join(project, 'node.mts'), `import { ${TYPES} } from 'mezon-wasm';\n${USE}`);
     writeFileSync(join(project, 'web.ts'), `import init, { initSync, ${TYPES} } from 'mezon-wasm';
       export async function start(bytes: Uint8Array): Promise<void> { await init(); initSync({ module: bytes }); }\n${USE}`);
-    for (const [file, flags] of [['node.mts', nodeFlags], ['web.ts', webFlags]]) {
+    // mezon-wasm/web: under Node's resolution (code also built under Node),
+    // and under the older `node10`, which reads typesVersions, not exports.
+    const webUse = `import init, { initSync, ${TYPES} } from 'mezon-wasm/web';
+      export async function start(bytes: Uint8Array): Promise<void> { await init(); initSync({ module: bytes }); }\n${USE}`;
+    writeFileSync(join(project, 'iso.mts'), webUse);
+    writeFileSync(join(project, 'old.ts'), webUse);
+    const old = ['--noEmit', '--strict', '--module', 'commonjs', '--moduleResolution', 'node10', '--target', 'es2022', '--lib', 'es2022,dom,esnext.disposable'];
+    const isoFlags = nodeFlags.map((f) => (f === 'es2022,esnext.disposable' ? 'es2022,dom,esnext.disposable' : f));
+    for (const [file, flags] of [['node.mts', nodeFlags], ['web.ts', webFlags], ['iso.mts', isoFlags], ['old.ts', old]]) {
       const r = tsc([...flags, file]);
       assert.equal(r.status, 0, `tsc ${file}:\n${r.stdout}${r.stderr}`);
     }

@@ -24,10 +24,14 @@ self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim(
 // A fresh pack list drops the kept bundles it no longer lists, so that a
 // retired pack neither fills the storage nor loads offline.
 async function prune(cache, index) {
-  const listed = new Set(index.packs.map((p) => new URL(`packs/${p.file}`, self.registration.scope).pathname));
+  // Only this page's folder: the cache is shared by every copy of the page
+  // on the origin (another one under another path keeps its own bundles).
+  const packs = new URL('packs/', self.registration.scope).pathname;
+  const listed = new Set(index.packs.map((p) => `${packs}${p.file}`));
   for (const request of await cache.keys()) {
     const path = new URL(request.url).pathname;
-    if (/\/packs\/[^/]+\.json$/.test(path) && !path.endsWith('/packs/index.json') && !listed.has(path)) await cache.delete(request);
+    const name = path.startsWith(packs) ? path.slice(packs.length) : null;
+    if (name && /^[^/]+\.json$/.test(name) && name !== 'index.json' && !listed.has(path)) await cache.delete(request);
   }
 }
 
