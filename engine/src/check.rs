@@ -19,6 +19,13 @@ pub struct Finding {
     pub message: String,
 }
 
+impl Finding {
+    /// A finding without a column.
+    fn new(file: &str, line: Option<u32>, message: String) -> Finding {
+        Finding { file: file.to_owned(), line, column: None, message }
+    }
+}
+
 impl std::fmt::Display for Finding {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match (self.line, self.column) {
@@ -45,7 +52,7 @@ pub fn check(pack: &Pack) -> Vec<Finding> {
     let toml = &p.files["pack.toml"];
     let mut out = consistency(m, toml, &p.tables);
     out.extend(p.unresolved.iter().cloned());
-    let mut add = |file: &str, line: Option<u32>, message: String| out.push(Finding { file: file.to_owned(), line, column: None, message });
+    let mut add = |file: &str, line: Option<u32>, message: String| out.push(Finding::new(file, line, message));
     for t in p.tables.iter().filter(|t| !t.has_domain()) {
         for f in t.check_coverage() {
             add(&t.file, Some(f.line), f.message);
@@ -100,11 +107,11 @@ pub(crate) fn consistency(m: &crate::manifest::Manifest, toml: &str, tables: &[c
     let sum: i64 = m.indicators.iter().map(|i| i.max).sum();
     if sum != m.total_max {
         let message = format!("the indicator maxima add up to {sum}, but total_max is {}", m.total_max);
-        out.push(Finding { file: "pack.toml".into(), line: line_of(toml, "total_max"), column: None, message });
+        out.push(Finding::new("pack.toml", line_of(toml, "total_max"), message));
     }
     for t in tables {
         if t.has_domain() {
-            out.extend(t.check_coverage().into_iter().map(|f| Finding { file: t.file.clone(), line: Some(f.line), column: None, message: f.message }));
+            out.extend(t.check_coverage().into_iter().map(|f| Finding::new(&t.file, Some(f.line), f.message)));
         }
     }
     out

@@ -60,42 +60,37 @@ describe('the npm package mezon-wasm', () => {
     ]);
   });
 
-  // Each script prints the JSON lines of the 600 example records and which
-  // build answered (the web build's glue exports `initSync`, the Node one
-  // does not).
-  const scripts = {
-    'require (CommonJS)': ['main.cjs', `
-      const m = require('mezon-wasm');
-      const fs = require('fs');
-      const pack = m.Pack.fromBundle(fs.readFileSync('bundle.json', 'utf8'));
-      const out = JSON.parse(fs.readFileSync('records.json', 'utf8')).map((r) => pack.assessJson(r));
+  // Each script loads the package one way, assesses the 600 example records
+  // and prints which build answered (the web build's glue exports
+  // `initSync`, the Node one does not), then their JSON lines.
+  const printOut = `
       console.log(typeof m.initSync === 'function' ? 'web' : 'node');
-      console.log(out.join('\\n'));`],
-    'import (ES module)': ['main.mjs', `
+      console.log(JSON.parse(readFileSync('records.json', 'utf8')).map(assessed).join('\\n'));`;
+  const scripts = [
+    ['require (CommonJS)', 'node', 'main.cjs', `
+      const m = require('mezon-wasm');
+      const { readFileSync } = require('fs');
+      const pack = m.Pack.fromBundle(readFileSync('bundle.json', 'utf8'));
+      const assessed = (r) => pack.assessJson(r);`],
+    ['import (ES module)', 'node', 'main.mjs', `
       import * as m from 'mezon-wasm';
       import { readFileSync } from 'node:fs';
       const pack = m.Pack.fromBundle(readFileSync('bundle.json', 'utf8'));
-      const out = JSON.parse(readFileSync('records.json', 'utf8')).map((r) => JSON.stringify(pack.assess(r)));
-      console.log(typeof m.initSync === 'function' ? 'web' : 'node');
-      console.log(out.join('\\n'));`],
-    'import mezon-wasm/web with initSync': ['web.mjs', `
+      const assessed = (r) => JSON.stringify(pack.assess(r));`],
+    ['import mezon-wasm/web with initSync', 'web', 'web.mjs', `
       import * as m from 'mezon-wasm/web';
       import { readFileSync } from 'node:fs';
       import { createRequire } from 'node:module';
-      const wasm = createRequire(import.meta.url).resolve('mezon-wasm/web/mezon_wasm_bg.wasm');
-      m.initSync({ module: readFileSync(wasm) });
+      m.initSync({ module: readFileSync(createRequire(import.meta.url).resolve('mezon-wasm/web/mezon_wasm_bg.wasm')) });
       const pack = m.Pack.fromBundle(readFileSync('bundle.json', 'utf8'));
-      const out = JSON.parse(readFileSync('records.json', 'utf8')).map((r) => pack.assessJson(r));
-      console.log(typeof m.initSync === 'function' ? 'web' : 'node');
-      console.log(out.join('\\n'));`],
-  };
-  const expectedBuild = { 'require (CommonJS)': 'node', 'import (ES module)': 'node', 'import mezon-wasm/web with initSync': 'web' };
+      const assessed = (r) => pack.assessJson(r);`],
+  ];
 
-  for (const [name, [file, source]] of Object.entries(scripts)) {
-    test(`${name}: the ${expectedBuild[name]} build, byte-identical to the native CLI`, () => {
-      writeFileSync(join(project, file), source);
+  for (const [name, expectedBuild, file, source] of scripts) {
+    test(`${name}: the ${expectedBuild} build, byte-identical to the native CLI`, () => {
+      writeFileSync(join(project, file), source + printOut);
       const [build, ...out] = lines(run('node', [file], project));
-      assert.equal(build, expectedBuild[name]);
+      assert.equal(build, expectedBuild);
       const want = lines(native);
       assert.equal(out.length, want.length);
       out.forEach((line, i) => assert.equal(line, want[i], `record ${i + 1}`));
@@ -131,23 +126,23 @@ describe('the npm package mezon-wasm', () => {
     }`;
   const TYPES = 'Pack, type Assessment, type FieldInfo, type IndicatorOutcome, type MezonError, type PackBundle, type PackInfo, type Ranking';
   const tsc = (args) => spawnSync(process.execPath, [join(WASM_DIR, 'node_modules/typescript/bin/tsc'), ...args], { cwd: project, encoding: 'utf8' });
-  const nodeFlags = ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--lib', 'es2022,esnext.disposable'];
-  const webFlags = ['--noEmit', '--strict', '--module', 'esnext', '--moduleResolution', 'bundler', '--target', 'es2022', '--lib', 'es2022,dom,esnext.disposable'];
+  const flags = (module, resolution, lib) => ['--noEmit', '--strict', '--module', module, '--moduleResolution', resolution, '--target', 'es2022', '--lib', lib];
+  const nodeFlags = flags('nodenext', 'nodenext', 'es2022,esnext.disposable');
+  // The web build's own entry points, imported from `from`.
+  const webUse = (from) => `import init, { initSync, ${TYPES} } from '${from}';
+      export async function start(bytes: Uint8Array): Promise<void> { await init(); initSync({ module: bytes }); }\n${USE}`;
 
   test('the types: Node and bundler code type-checks with tsc --strict', () => {
-    writeFileSync(join(project, 'node.mts'), `import { ${TYPES} } from 'mezon-wasm';\n${USE}`);
-    writeFileSync(join(project, 'web.ts'), `import init, { initSync, ${TYPES} } from 'mezon-wasm';
-      export async function start(bytes: Uint8Array): Promise<void> { await init(); initSync({ module: bytes }); }\n${USE}`);
-    // mezon-wasm/web: under Node's resolution (code also built under Node),
-    // and under the older `node10`, which reads typesVersions, not exports.
-    const webUse = `import init, { initSync, ${TYPES} } from 'mezon-wasm/web';
-      export async function start(bytes: Uint8Array): Promise<void> { await init(); initSync({ module: bytes }); }\n${USE}`;
-    writeFileSync(join(project, 'iso.mts'), webUse);
-    writeFileSync(join(project, 'old.ts'), webUse);
-    const old = ['--noEmit', '--strict', '--module', 'commonjs', '--moduleResolution', 'node10', '--target', 'es2022', '--lib', 'es2022,dom,esnext.disposable'];
-    const isoFlags = nodeFlags.map((f) => (f === 'es2022,esnext.disposable' ? 'es2022,dom,esnext.disposable' : f));
-    for (const [file, flags] of [['node.mts', nodeFlags], ['web.ts', webFlags], ['iso.mts', isoFlags], ['old.ts', old]]) {
-      const r = tsc([...flags, file]);
+    // mezon-wasm/web also under Node's resolution (code also built under
+    // Node), and under the older `node10`, which reads typesVersions, not exports.
+    for (const [file, source, args] of [
+      ['node.mts', `import { ${TYPES} } from 'mezon-wasm';\n${USE}`, nodeFlags],
+      ['web.ts', webUse('mezon-wasm'), flags('esnext', 'bundler', 'es2022,dom,esnext.disposable')],
+      ['iso.mts', webUse('mezon-wasm/web'), flags('nodenext', 'nodenext', 'es2022,dom,esnext.disposable')],
+      ['old.ts', webUse('mezon-wasm/web'), flags('commonjs', 'node10', 'es2022,dom,esnext.disposable')],
+    ]) {
+      writeFileSync(join(project, file), source);
+      const r = tsc([...args, file]);
       assert.equal(r.status, 0, `tsc ${file}:\n${r.stdout}${r.stderr}`);
     }
   });

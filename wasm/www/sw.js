@@ -7,6 +7,10 @@
 const CACHE = 'mezon-page';
 // The files the first page view fetched before this worker ran.
 const PAGE = ['./', 'index.html', 'app.js', 'style.css', 'pkg/mezon_wasm.js', 'pkg/mezon_wasm_bg.wasm', 'packs/index.json'];
+// This page's bundle folder and pack list. The cache is shared by every copy
+// of the page on the origin: another one, under another path, keeps its own.
+const PACKS = new URL('packs/', self.registration.scope).pathname;
+const INDEX = `${PACKS}index.json`;
 
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
@@ -24,20 +28,18 @@ self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim(
 // A fresh pack list drops the kept bundles it no longer lists, so that a
 // retired pack neither fills the storage nor loads offline.
 async function prune(cache, index) {
-  // Only this page's folder: the cache is shared by every copy of the page
-  // on the origin (another one under another path keeps its own bundles).
-  const packs = new URL('packs/', self.registration.scope).pathname;
-  const listed = new Set(index.packs.map((p) => `${packs}${p.file}`));
+  const listed = new Set(index.packs.map((p) => `${PACKS}${p.file}`));
   for (const request of await cache.keys()) {
     const path = new URL(request.url).pathname;
-    const name = path.startsWith(packs) ? path.slice(packs.length) : null;
-    if (name && /^[^/]+\.json$/.test(name) && name !== 'index.json' && !listed.has(path)) await cache.delete(request);
+    const bundle = path.startsWith(PACKS) && /^[^/]+\.json$/.test(path.slice(PACKS.length)) && path !== INDEX;
+    if (bundle && !listed.has(path)) await cache.delete(request);
   }
 }
 
 self.addEventListener('fetch', (event) => {
   const request = event.request;
-  if (request.method !== 'GET' || new URL(request.url).origin !== self.location.origin) return;
+  const url = new URL(request.url);
+  if (request.method !== 'GET' || url.origin !== self.location.origin) return;
   event.respondWith((async () => {
     try {
       // Past the HTTP cache too (revalidated), so that "updates are used at
@@ -47,7 +49,7 @@ self.addEventListener('fetch', (event) => {
         const copy = response.clone();
         event.waitUntil(caches.open(CACHE).then(async (cache) => {
           await cache.put(request, copy.clone());
-          if (new URL(request.url).pathname.endsWith('/packs/index.json')) await prune(cache, await copy.json());
+          if (url.pathname === INDEX) await prune(cache, await copy.json());
         }));
       }
       return response;
