@@ -9,8 +9,9 @@
 #   - apt: rustc-web, cargo-web, rust-web-src (one pinned version), lld-22
 #     (wasm-ld), chromium (browser test);
 #   - the wasm-bindgen CLI at the version in Cargo.lock, under .tools/;
-#   - wasm-opt (npm `binaryen`), playwright-core and typescript (the package
-#     test type-checks the API's types), from wasm/package-lock.json.
+#   - wasm-opt (npm `binaryen`), playwright-core, typescript (the package
+#     test type-checks the API's types) and vite (the bundler test), from
+#     wasm/package-lock.json.
 # Then it builds wasm32-unknown-unknown with Debian's rustc-web and
 # -Zbuild-std (rustup cannot add the target here), twice: for size (the
 # browser module) and for speed (the Node module). It runs wasm-bindgen for
@@ -79,9 +80,9 @@ else
         cargo install wasm-bindgen-cli --version "=$WB_VERSION" --root "$TOOLS" --target-dir "$TOOLS/build"
 fi
 
-# --- 3. npm tools: wasm-opt (binaryen), playwright-core, typescript --------
+# --- 3. npm tools: wasm-opt (binaryen), playwright-core, typescript, vite ---
 if [ -x "$WASM_DIR/node_modules/.bin/wasm-opt" ] && [ -d "$WASM_DIR/node_modules/playwright-core" ] \
-    && [ -d "$WASM_DIR/node_modules/typescript" ] \
+    && [ -d "$WASM_DIR/node_modules/typescript" ] && [ -d "$WASM_DIR/node_modules/vite" ] \
     && [ "$WASM_DIR/node_modules/.package-lock.json" -nt "$WASM_DIR/package-lock.json" ]; then
     log "npm tools present"
 else

@@ -1,6 +1,6 @@
 // Browser test: the self-assessment page in headless Chromium (Debian's
 // /usr/bin/chromium, driven by playwright-core), served from wasm/www on
-// 127.0.0.1 by a small static server in this process.
+// 127.0.0.1 by a small static server in this process (web.mjs).
 //
 //   1. page load to first score (?sample pre-fills the worked example)
 //   2. fill the spec's worked example by hand: 78.78, grade good; no score
@@ -22,68 +22,24 @@
 //
 //   node wasm/tests/browser.mjs     (after bash wasm/build.sh)
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { extname, join, normalize, sep } from 'node:path';
-
-import { chromium } from 'playwright-core';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 import { EXAMPLES, HOSTILE, WASM_DIR, bundleText, csvRecords } from './helpers.mjs';
+import { guardedPage, launchChromium, staticServer } from './web.mjs';
 
 const WWW = join(WASM_DIR, 'www');
 const OUT = join(WASM_DIR, 'test-output');
 mkdirSync(OUT, { recursive: true });
-
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json', '.wasm': 'application/wasm', '.png': 'image/png', '.ts': 'text/plain' };
 
 // Test-only files served beside the page (not part of wasm/www).
 const bundle2016 = JSON.parse(readFileSync(join(WWW, 'packs', 'uz-egov-quality-2016.1.json'), 'utf8'));
 const badDigest = JSON.stringify({ ...bundle2016, digest: `sha256:${'0'.repeat(64)}` });
 const extra = new Map([['/test-only/hostile.json', bundleText(HOSTILE).text], ['/packs/test-only-bad-digest.json', badDigest]]);
 
-// Only the page's own files; 'wasm-unsafe-eval' lets it compile its module;
-// the favicon is `data:,` (no request for /favicon.ico).
-const CSP = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; "
-  + "connect-src 'self'; worker-src 'self'; base-uri 'none'; form-action 'none'";
-
-// What the server sent for each path: the encoding and the bytes on the wire.
-const served = new Map();
-const server = createServer((req, res) => {
-  const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-  if (extra.has(path)) {
-    res.writeHead(200, { 'content-type': 'application/json' }).end(extra.get(path));
-    return;
-  }
-  const file = normalize(join(WWW, path.endsWith('/') ? `${path}index.html` : path));
-  if (!file.startsWith(WWW + sep)) return res.writeHead(403).end();
-  try {
-    if (!statSync(file).isFile()) throw new Error('not a file');
-    // As a static server with precompressed files does (nginx brotli_static,
-    // gzip_static): the .br or .gz copy build.sh wrote, when the browser
-    // takes that encoding.
-    const accepts = String(req.headers['accept-encoding'] ?? '').split(',').map((e) => e.trim().split(';')[0]);
-    const encoding = [['br', '.br'], ['gzip', '.gz']].find(([e, ext]) => accepts.includes(e) && existsSync(file + ext));
-    const body = readFileSync(encoding ? file + encoding[1] : file);
-    const headers = { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store', vary: 'accept-encoding',
-      'content-security-policy': CSP };
-    if (encoding) headers['content-encoding'] = encoding[0];
-    served.set(path, { encoding: encoding?.[0] ?? 'identity', bytes: body.length });
-    res.writeHead(200, headers);
-    res.end(body);
-  } catch {
-    res.writeHead(404).end('not found');
-  }
-});
-await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-const BASE = `http://127.0.0.1:${server.address().port}`;
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--no-first-run'],
-});
+const server = await staticServer(WWW, extra);
+const { base: BASE, served } = server;
+const browser = await launchChromium();
 
 const WORKED_EXAMPLE = {
   service_id: 'SRV-T1', organization_id: 'ORG-T1', period: '2016',
@@ -107,26 +63,10 @@ async function step(name, fn) {
   }
 }
 
-// Service workers blocked: requests they make would pass the routes below
-// (the last step lets the page's own run).
-async function newPage(serviceWorkers = 'block') {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 1400 }, serviceWorkers });
-  const page = await context.newPage();
-  const external = [];
-  const consoleErrors = [];
-  await page.route('**/*', (route) => {
-    const host = new URL(route.request().url()).hostname;
-    if (host === '127.0.0.1') return route.continue();
-    external.push(route.request().url());
-    return route.abort();
-  });
-  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
-  page.on('pageerror', (e) => consoleErrors.push(String(e)));
-  // Chromium logs a blocked load, not every kind of violation: each is
-  // reported here too.
-  await page.addInitScript(() => document.addEventListener('securitypolicyviolation',
-    (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`)));
-  return { page, context, external, consoleErrors };
+// Service workers blocked: requests they make would pass the routes
+// guardedPage sets (the last step lets the page's own run).
+function newPage(serviceWorkers = 'block') {
+  return guardedPage(browser, { viewport: { width: 1280, height: 1400 }, serviceWorkers });
 }
 
 const fieldError = (page, name) => page.locator(`.field[data-field="${name}"] .field-error`);
