@@ -15,6 +15,8 @@
 //   8. time per assess in Chromium over the example data set
 //   9. after one visit, the page reloads offline and still scores; back
 //      online, a bundle the pack list no longer names is dropped
+//  10. two copies of the page on one origin (/ and /copy/) share the
+//      worker's cache: each drops only its own folder's retired bundles
 // Screenshots go to wasm/test-output/. No request may leave 127.0.0.1. The
 // server sends build.sh's precompressed copies (.br, .gz) as a production
 // static server would, under the strict Content Security Policy the README
@@ -37,7 +39,8 @@ const bundle2016 = JSON.parse(readFileSync(join(WWW, 'packs', 'uz-egov-quality-2
 const badDigest = JSON.stringify({ ...bundle2016, digest: `sha256:${'0'.repeat(64)}` });
 const extra = new Map([['/test-only/hostile.json', bundleText(HOSTILE).text], ['/packs/test-only-bad-digest.json', badDigest]]);
 
-const server = await staticServer(WWW, extra);
+// The page again under /copy/: the service worker's cache is per origin.
+const server = await staticServer(WWW, extra, ['/copy/']);
 const { base: BASE, served } = server;
 const browser = await launchChromium();
 
@@ -335,6 +338,47 @@ try {
     const paths = await kept();
     assert.ok(!paths.includes('/packs/retired-pack-1.0.json'), `still kept: ${paths}`);
     assert.ok(paths.includes('/packs/uz-egov-quality-2016.1.json'), `the listed bundle is gone: ${paths}`);
+    assert.deepEqual(consoleErrors, []);
+    await context.close();
+  });
+
+  await step('two copies of the page on one origin: each drops only its own retired bundles', async () => {
+    const { page, context, consoleErrors } = await newPage('allow');
+    const kept = async () => page.evaluate(async () => (await (await caches.open('mezon-page')).keys()).map((r) => new URL(r.url).pathname));
+    const put = (path) => page.evaluate(async (p) => (await caches.open('mezon-page')).put(p, new Response('{}')), path);
+    // Reloads the page under `scope` once its own worker controls it (the
+    // copy's first view is controlled by the root's worker, whose scope
+    // covers /copy/ too) and waits until `gone` has been dropped.
+    const ready = () => page.locator('body[data-ready="true"]').waitFor({ timeout: 30_000 });
+    const controller = () => page.evaluate(async () => (await navigator.serviceWorker.ready, navigator.serviceWorker.controller?.scriptURL ?? ''));
+    const reloadUntilDropped = async (scope, gone) => {
+      await page.goto(`${BASE}${scope}`);
+      await ready();
+      for (let i = 0; i < 5 && !(await controller()).endsWith(`${scope}sw.js`); i++) {
+        await page.reload();
+        await ready();
+      }
+      assert.equal(new URL(await controller()).pathname, `${scope}sw.js`);
+      await page.reload();
+      await ready();
+      for (let i = 0; i < 50 && (await kept()).includes(gone); i++) await page.waitForTimeout(100);
+      const paths = await kept();
+      assert.ok(!paths.includes(gone), `${scope}: still kept: ${paths}`);
+      return paths;
+    };
+    await page.goto(`${BASE}/`);
+    await ready();
+    // The root's list drops the root's retired bundle, not the copy's.
+    await put('/packs/retired-pack-1.0.json');
+    await put('/copy/packs/retired-pack-1.0.json');
+    let paths = await reloadUntilDropped('/', '/packs/retired-pack-1.0.json');
+    assert.ok(paths.includes('/copy/packs/retired-pack-1.0.json'), `the root's list dropped the copy's bundle: ${paths}`);
+    // The copy's list drops the copy's, not the root's.
+    await put('/packs/retired-pack-2.0.json');
+    paths = await reloadUntilDropped('/copy/', '/copy/packs/retired-pack-1.0.json');
+    for (const p of ['/packs/retired-pack-2.0.json', '/packs/uz-egov-quality-2016.1.json', '/copy/packs/uz-egov-quality-2016.1.json']) {
+      assert.ok(paths.includes(p), `${p} is gone: ${paths}`);
+    }
     assert.deepEqual(consoleErrors, []);
     await context.close();
   });

@@ -20,12 +20,15 @@ const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; ch
  * 127.0.0.1, as a production static server with precompressed files does
  * (nginx brotli_static, gzip_static): the .br or .gz copy when the browser
  * takes that encoding. `served` records, per path, the encoding and the
- * bytes on the wire.
+ * bytes on the wire. Under each of `copies` (such as '/copy/') the same
+ * files are served again, as a second copy of a site on one origin.
  */
-export async function staticServer(root, extra = new Map()) {
+export async function staticServer(root, extra = new Map(), copies = []) {
   const served = new Map();
   const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    const asked = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    const copy = copies.find((c) => asked.startsWith(c));
+    const path = copy ? asked.slice(copy.length - 1) : asked;
     if (extra.has(path)) {
       res.writeHead(200, { 'content-type': 'application/json' }).end(extra.get(path));
       return;
@@ -40,7 +43,7 @@ export async function staticServer(root, extra = new Map()) {
       const headers = { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store', vary: 'accept-encoding',
         'content-security-policy': CSP };
       if (encoding) headers['content-encoding'] = encoding[0];
-      served.set(path, { encoding: encoding?.[0] ?? 'identity', bytes: body.length });
+      served.set(asked, { encoding: encoding?.[0] ?? 'identity', bytes: body.length });
       res.writeHead(200, headers);
       res.end(body);
     } catch {
