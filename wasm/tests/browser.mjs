@@ -28,7 +28,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { EXAMPLES, HOSTILE, WASM_DIR, bundleText, csvRecords } from './helpers.mjs';
-import { guardedPage, launchChromium, staticServer } from './web.mjs';
+import { guardedPage, launchChromium, staticServer, stepRunner } from './web.mjs';
 
 const WWW = join(WASM_DIR, 'www');
 const OUT = join(WASM_DIR, 'test-output');
@@ -54,17 +54,9 @@ const WORKED_EXAMPLE = {
   availability_pct: '99.2', justified_complaints: '1',
 };
 
-let failures = 0;
 const figures = {};
-async function step(name, fn) {
-  try {
-    await fn();
-    console.log(`ok    ${name}`);
-  } catch (e) {
-    failures++;
-    console.log(`FAIL  ${name}\n${e.stack ?? e}`);
-  }
-}
+const steps = stepRunner();
+const step = steps.step;
 
 // Service workers blocked: requests they make would pass the routes
 // guardedPage sets (the last step lets the page's own run).
@@ -345,36 +337,41 @@ try {
   await step('two copies of the page on one origin: each drops only its own retired bundles', async () => {
     const { page, context, consoleErrors } = await newPage('allow');
     const kept = async () => page.evaluate(async () => (await (await caches.open('mezon-page')).keys()).map((r) => new URL(r.url).pathname));
-    const put = (path) => page.evaluate(async (p) => (await caches.open('mezon-page')).put(p, new Response('{}')), path);
-    // Reloads the page under `scope` once its own worker controls it (the
-    // copy's first view is controlled by the root's worker, whose scope
-    // covers /copy/ too) and waits until `gone` has been dropped.
+    // Kept in this order: the worker deletes in the cache's order, so a
+    // bundle that must stay is put before the one that must go (a put moves
+    // an entry to the end); a wrong prune would reach it first.
+    const put = (...paths) => page.evaluate(async (ps) => {
+      const cache = await caches.open('mezon-page');
+      for (const p of ps) await cache.put(p, new Response('{}'));
+    }, paths);
     const ready = () => page.locator('body[data-ready="true"]').waitFor({ timeout: 30_000 });
-    const controller = () => page.evaluate(async () => (await navigator.serviceWorker.ready, navigator.serviceWorker.controller?.scriptURL ?? ''));
+    // Loads the page under `scope`, waits until its own worker is active
+    // (the copy's first view is controlled by the root's worker, whose scope
+    // covers /copy/ too), reloads it under that worker, then waits until
+    // `gone` has been dropped.
     const reloadUntilDropped = async (scope, gone) => {
       await page.goto(`${BASE}${scope}`);
       await ready();
-      for (let i = 0; i < 5 && !(await controller()).endsWith(`${scope}sw.js`); i++) {
-        await page.reload();
-        await ready();
-      }
-      assert.equal(new URL(await controller()).pathname, `${scope}sw.js`);
+      await page.waitForFunction(async (s) => {
+        const registration = await navigator.serviceWorker.getRegistration(s); // the root's, until the copy's exists
+        return registration?.scope === new URL(s, location.href).href && registration.active?.state === 'activated';
+      }, scope, { timeout: 30_000 });
       await page.reload();
       await ready();
-      for (let i = 0; i < 50 && (await kept()).includes(gone); i++) await page.waitForTimeout(100);
+      assert.equal(await page.evaluate(() => new URL(navigator.serviceWorker.controller?.scriptURL ?? 'http://x/none').pathname), `${scope}sw.js`);
+      for (const deadline = Date.now() + 15_000; Date.now() < deadline && (await kept()).includes(gone);) await page.waitForTimeout(100);
       const paths = await kept();
       assert.ok(!paths.includes(gone), `${scope}: still kept: ${paths}`);
       return paths;
     };
+    // The root's list drops the root's retired bundle, not the copy's.
     await page.goto(`${BASE}/`);
     await ready();
-    // The root's list drops the root's retired bundle, not the copy's.
-    await put('/packs/retired-pack-1.0.json');
-    await put('/copy/packs/retired-pack-1.0.json');
+    await put('/copy/packs/retired-pack-1.0.json', '/packs/retired-pack-1.0.json');
     let paths = await reloadUntilDropped('/', '/packs/retired-pack-1.0.json');
     assert.ok(paths.includes('/copy/packs/retired-pack-1.0.json'), `the root's list dropped the copy's bundle: ${paths}`);
     // The copy's list drops the copy's, not the root's.
-    await put('/packs/retired-pack-2.0.json');
+    await put('/packs/retired-pack-2.0.json', '/copy/packs/retired-pack-1.0.json');
     paths = await reloadUntilDropped('/copy/', '/copy/packs/retired-pack-1.0.json');
     for (const p of ['/packs/retired-pack-2.0.json', '/packs/uz-egov-quality-2016.1.json', '/copy/packs/uz-egov-quality-2016.1.json']) {
       assert.ok(paths.includes(p), `${p} is gone: ${paths}`);
@@ -394,7 +391,7 @@ try {
 
 console.log(`figures ${JSON.stringify(figures)}`);
 console.log(`screenshots in ${OUT}`);
-if (failures) {
-  console.log(`${failures} browser step(s) failed`);
+if (steps.failures) {
+  console.log(`${steps.failures} browser step(s) failed`);
   process.exit(1);
 }

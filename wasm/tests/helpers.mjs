@@ -1,7 +1,7 @@
 // Shared by the Node tests and the browser test: paths resolved from this
 // file, the native CLI, the wasm module, a schema-typed CSV reader.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -118,4 +118,37 @@ export function csvRecords(text, fields) {
 /** Non-empty lines of a JSON Lines text. */
 export function lines(text) {
   return text.split('\n').filter((l) => l.trim() !== '');
+}
+
+/** Runs a command in `cwd`; a non-zero exit throws with its output. */
+export function run(cmd, args, cwd) {
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
+/**
+ * The npm package as a portal project gets it: packed (`npm pack wasm/pkg`)
+ * into `dir` and installed offline from the tarball into `dir`/portal (no
+ * other dependency, so no network), whose package.json is `packageJson`.
+ * Also gives what the tests score with it: the 2016 pack's bundle text, the
+ * example records as JSON text (typed as the CLI types the CSV) and the
+ * native CLI's JSON lines for them.
+ */
+export function portalProject(dir, packageJson) {
+  // --json: the tarball's name and file list, as npm would publish them.
+  const [packed] = JSON.parse(run('npm', ['pack', join(WASM_DIR, 'pkg'), '--json', '--pack-destination', dir], dir));
+  const tarball = join(dir, packed.filename);
+  const project = join(dir, 'portal');
+  mkdirSync(project, { recursive: true });
+  writeFileSync(join(project, 'package.json'), `${JSON.stringify(packageJson)}\n`);
+  run('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], project);
+  const bundle = bundleText(PACK_2016, dir).text;
+  const input = join(EXAMPLES, 'services.csv');
+  const fields = loadModule().Pack.fromBundle(bundle).info().input.fields;
+  return {
+    project, tarball, files: packed.files.map((f) => f.path).sort(), bundle,
+    records: JSON.stringify(csvRecords(readFileSync(input, 'utf8'), fields)),
+    native: mezon('assess', '--pack', PACK_2016, '--input', input, '--format', 'jsonl'),
+  };
 }

@@ -16,36 +16,18 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 
-import { EXAMPLES, PACK_2016, WASM_DIR, bundleText, csvRecords, lines, loadModule, mezon, scratchDir } from './helpers.mjs';
+import { WASM_DIR, lines, portalProject, run, scratchDir } from './helpers.mjs';
 
 const PKG = join(WASM_DIR, 'pkg');
 
-function run(cmd, args, cwd) {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 1 << 28 });
-  assert.equal(r.status, 0, `${cmd} ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
-}
-
 describe('the npm package mezon-wasm', () => {
-  let project, tarball, files, bundle, native;
+  let project, tarball, files, native;
 
   before(() => {
-    const dir = scratchDir();
-    // --json: the tarball's name and file list, as npm would publish them.
-    const [packed] = JSON.parse(run('npm', ['pack', PKG, '--json', '--pack-destination', dir], dir));
-    tarball = join(dir, packed.filename);
-    files = packed.files.map((f) => f.path).sort();
-    project = join(dir, 'portal');
-    run('mkdir', ['-p', project], dir);
-    writeFileSync(join(project, 'package.json'), '{ "name": "portal", "private": true }\n');
-    // No dependencies: installs from the tarball alone, with no network.
-    run('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], project);
-    bundle = bundleText(PACK_2016, dir);
-    const input = join(EXAMPLES, 'services.csv');
-    native = mezon('assess', '--pack', PACK_2016, '--input', input, '--format', 'jsonl');
-    const fields = loadModule().Pack.fromBundle(bundle.text).info().input.fields;
-    writeFileSync(join(project, 'records.json'), JSON.stringify(csvRecords(readFileSync(input, 'utf8'), fields)));
-    writeFileSync(join(project, 'bundle.json'), bundle.text);
+    let bundle, records;
+    ({ project, tarball, files, bundle, records, native } = portalProject(scratchDir(), { name: 'portal', private: true }));
+    writeFileSync(join(project, 'records.json'), records);
+    writeFileSync(join(project, 'bundle.json'), bundle);
   });
 
   test('the tarball holds both builds, their types and the README', () => {

@@ -3,7 +3,7 @@
 // Content Security Policy the README quotes, and Debian's headless Chromium.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { extname, join, normalize, sep } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 
 import { chromium } from 'playwright-core';
 
@@ -20,13 +20,21 @@ const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; ch
  * 127.0.0.1, as a production static server with precompressed files does
  * (nginx brotli_static, gzip_static): the .br or .gz copy when the browser
  * takes that encoding. `served` records, per path, the encoding and the
- * bytes on the wire. Under each of `copies` (such as '/copy/') the same
- * files are served again, as a second copy of a site on one origin.
+ * bytes on the wire, by the path asked for (a copy's with its prefix).
+ * Under each of `copies` (such as '/copy/') the same files are served
+ * again, as a second copy of a site on one origin.
  */
 export async function staticServer(root, extra = new Map(), copies = []) {
+  root = resolve(root);
+  for (const c of copies) if (!/^\/[^/]+\/$/.test(c)) throw new Error(`a copy is served under /name/, not ${c}`);
   const served = new Map();
   const server = createServer((req, res) => {
-    const asked = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    let asked;
+    try {
+      asked = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    } catch {
+      return res.writeHead(400).end('bad path');
+    }
     const copy = copies.find((c) => asked.startsWith(c));
     const path = copy ? asked.slice(copy.length - 1) : asked;
     if (extra.has(path)) {
@@ -52,6 +60,26 @@ export async function staticServer(root, extra = new Map(), copies = []) {
   });
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
   return { base: `http://127.0.0.1:${server.address().port}`, served, close: () => server.close() };
+}
+
+/**
+ * Runs named steps in turn: each prints ok or FAIL with its error, and a
+ * failure does not stop the later steps. `failures` counts them.
+ */
+export function stepRunner() {
+  const runner = {
+    failures: 0,
+    async step(name, fn) {
+      try {
+        await fn();
+        console.log(`ok    ${name}`);
+      } catch (e) {
+        runner.failures++;
+        console.log(`FAIL  ${name}\n${e.stack ?? e}`);
+      }
+    },
+  };
+  return runner;
 }
 
 /** Debian's /usr/bin/chromium ($CHROMIUM to override), headless. */

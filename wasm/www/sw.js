@@ -7,9 +7,11 @@
 const CACHE = 'mezon-page';
 // The files the first page view fetched before this worker ran.
 const PAGE = ['./', 'index.html', 'app.js', 'style.css', 'pkg/mezon_wasm.js', 'pkg/mezon_wasm_bg.wasm', 'packs/index.json'];
-// This page's bundle folder and pack list. The cache is shared by every copy
-// of the page on the origin: another one, under another path, keeps its own.
-const PACKS = new URL('packs/', self.registration.scope).pathname;
+// This page's bundle folder and pack list, beside this script as PAGE's
+// files are (not from the scope, which a registration may set elsewhere).
+// The cache is shared by every copy of the page on the origin: another one,
+// under another path, keeps its own.
+const PACKS = new URL('packs/', self.location).pathname;
 const INDEX = `${PACKS}index.json`;
 
 self.addEventListener('install', (event) => {
