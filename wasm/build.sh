@@ -10,8 +10,8 @@
 #     (wasm-ld), chromium (browser test);
 #   - the wasm-bindgen CLI at the version in Cargo.lock, under .tools/;
 #   - wasm-opt (npm `binaryen`), playwright-core, typescript (the package
-#     test type-checks the API's types) and vite (the bundler test), from
-#     wasm/package-lock.json.
+#     test type-checks the API's types), vite and webpack (the bundler
+#     test), from wasm/package-lock.json.
 # Then it builds wasm32-unknown-unknown with Debian's rustc-web and
 # -Zbuild-std (rustup cannot add the target here), twice: for size (the
 # browser module) and for speed (the Node module). It runs wasm-bindgen for
@@ -80,9 +80,10 @@ else
         cargo install wasm-bindgen-cli --version "=$WB_VERSION" --root "$TOOLS" --target-dir "$TOOLS/build"
 fi
 
-# --- 3. npm tools: wasm-opt (binaryen), playwright-core, typescript, vite ---
+# --- 3. npm tools: wasm-opt, playwright-core, typescript, vite, webpack -----
 if [ -x "$WASM_DIR/node_modules/.bin/wasm-opt" ] && [ -d "$WASM_DIR/node_modules/playwright-core" ] \
     && [ -d "$WASM_DIR/node_modules/typescript" ] && [ -d "$WASM_DIR/node_modules/vite" ] \
+    && [ -d "$WASM_DIR/node_modules/webpack" ] \
     && [ "$WASM_DIR/node_modules/.package-lock.json" -nt "$WASM_DIR/package-lock.json" ]; then
     log "npm tools present"
 else

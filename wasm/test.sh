@@ -6,8 +6,8 @@
 #   4. Node tests: parity with the native CLI, sandbox limits, errors, the npm
 #      package installed from its tarball (and its TypeScript types)
 #   5. browser test: the page in headless Chromium
-#   6. bundler test: the npm package in a Vite project (production build and
-#      dev server), in headless Chromium
+#   6. bundler test: the npm package in a portal project built by Vite
+#      (production build and dev server) and webpack, in headless Chromium
 # Exits non-zero on any failure.
 set -euo pipefail
 WASM_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -27,5 +27,5 @@ node --test "$WASM_DIR/tests/"
 echo "==> browser test" >&2
 node "$WASM_DIR/tests/browser.mjs"
 
-echo "==> bundler test (Vite)" >&2
+echo "==> bundler test (Vite, webpack)" >&2
 node "$WASM_DIR/tests/bundler.mjs"

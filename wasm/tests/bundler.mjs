@@ -1,16 +1,17 @@
 // Bundler test: a portal's front end that takes the npm package `mezon-wasm`
-// into its own Vite build, run in headless Chromium.
+// into its own build (Vite, webpack), run in headless Chromium.
 //
 // The package is packed (`npm pack wasm/pkg`) and installed from its tarball
 // into an empty project, offline, as package.test.mjs does. The project's
 // page imports `mezon-wasm/web` the way the package README shows for
 // browsers (`import init, { Pack }`, `await init()`; the bare `mezon-wasm`
 // must be the same module), loads the 2016 pack's bundle and scores the
-// 600 example records. Vite (wasm/package.json) then:
-//   1. builds it for production: the module must be emitted as an asset,
-//      unchanged, and the built page, served under the README's Content
-//      Security Policy, must give the native CLI's lines byte for byte;
-//   2. serves it with its dev server, with the package pre-bundled (Vite's
+// 600 example records. With Vite and webpack 5 (wasm/package.json):
+//   1. production builds (`vite build`; webpack in production mode, its
+//      defaults): the module must be emitted once, unchanged, and the built
+//      page, served under the README's Content Security Policy, must fetch
+//      it and give the native CLI's lines byte for byte;
+//   2. Vite's dev server, with the package pre-bundled (Vite's
 //      default) and excluded from pre-bundling (`optimizeDeps.exclude`, the
 //      usual advice for wasm packages): the page must give the same lines
 //      both ways, its glue fetched from the optimizer's folder or from the
@@ -18,10 +19,11 @@
 //
 //   node wasm/tests/bundler.mjs     (after bash wasm/build.sh)
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { build, createServer } from 'vite';
+import webpack from 'webpack';
 
 import { WASM_DIR, lines, portalProject, scratchDir } from './helpers.mjs';
 import { guardedPage, launchChromium, staticServer, stepRunner } from './web.mjs';
@@ -33,10 +35,11 @@ const native = lines(nativeText);
 mkdirSync(join(project, 'public'));
 writeFileSync(join(project, 'public/records.json'), records);
 writeFileSync(join(project, 'public/bundle.json'), bundle);
-writeFileSync(join(project, 'index.html'), `<!doctype html>
-<html><head><meta charset="utf-8"><title>portal</title><link rel="icon" href="data:,"></head>
-<body data-state="loading"><pre id="out"></pre><script type="module" src="/main.js"></script></body></html>
-`);
+const page = (script) => `<!doctype html>
+<html><head><meta charset="utf-8"><title>portal</title><link rel="icon" href="data:,">${script}</head>
+<body data-state="loading"><pre id="out"></pre></body></html>
+`;
+writeFileSync(join(project, 'index.html'), page('<script type="module" src="/main.js"></script>'));
 // The package README's browser example, over the example data set. A
 // bundler resolves the bare name to the same web build (no 'node' condition).
 writeFileSync(join(project, 'main.js'), `import init, { Pack } from 'mezon-wasm/web';
@@ -90,21 +93,43 @@ function sameAsNative(got) {
 const quiet = { root: project, logLevel: 'error', configFile: false };
 const browser = await launchChromium();
 try {
-  await steps.step('vite build: the module is emitted unchanged, the built page scores as the CLI does', async () => {
-    const outDir = join(dir, 'dist');
-    await build({ ...quiet, build: { outDir, emptyOutDir: true } });
-    const assets = readdirSync(join(outDir, 'assets'));
-    const wasm = assets.filter((f) => f.endsWith('.wasm'));
-    assert.equal(wasm.length, 1, `one .wasm asset expected, got ${assets.join(', ')}`);
-    assert.ok(readFileSync(join(outDir, 'assets', wasm[0])).equals(readFileSync(join(WASM_DIR, 'pkg/web/mezon_wasm_bg.wasm'))),
-      'the emitted module differs from the package\'s');
-    const server = await staticServer(outDir);
-    try {
-      sameAsNative((await scoredPage(browser, `${server.base}/`)).lines);
-    } finally {
-      server.close();
-    }
-  });
+  // Each production build: the module emitted once, unchanged (a hashed
+  // name), and the built page, served as static files under the Content
+  // Security Policy, scoring as the CLI does.
+  const builds = [
+    ['vite build', async (outDir) => {
+      await build({ ...quiet, build: { outDir, emptyOutDir: true } });
+    }],
+    // webpack's own defaults: `new URL(…, import.meta.url)` becomes an
+    // asset; the entry is a classic script, so the page is written here.
+    ['webpack (production)', async (outDir) => {
+      const stats = await new Promise((ok, fail) => webpack({
+        mode: 'production', context: project, entry: './main.js', output: { path: outDir, filename: 'main.js', clean: true },
+        performance: { hints: false },
+      }, (e, st) => (e ? fail(e) : ok(st))));
+      assert.ok(!stats.hasErrors(), stats.toString('errors-only'));
+      cpSync(join(project, 'public'), outDir, { recursive: true });
+      writeFileSync(join(outDir, 'index.html'), page('<script src="main.js" defer></script>'));
+    }],
+  ];
+  for (const [name, make] of builds) {
+    await steps.step(`${name}: the module is emitted unchanged, the built page scores as the CLI does`, async () => {
+      const outDir = join(dir, name.split(' ')[0]);
+      await make(outDir);
+      const emitted = readdirSync(outDir, { recursive: true }).filter((f) => f.endsWith('.wasm'));
+      assert.equal(emitted.length, 1, `one .wasm file expected, got ${emitted.join(', ')}`);
+      assert.ok(readFileSync(join(outDir, emitted[0])).equals(readFileSync(join(WASM_DIR, 'pkg/web/mezon_wasm_bg.wasm'))),
+        'the emitted module differs from the package\'s');
+      const server = await staticServer(outDir);
+      try {
+        const { lines: got, fetched } = await scoredPage(browser, `${server.base}/`);
+        sameAsNative(got);
+        assert.ok(fetched.includes(`/${emitted[0]}`), `fetched: ${fetched.join(', ')}`);
+      } finally {
+        server.close();
+      }
+    });
+  }
 
   // The dev server pre-bundles dependencies (into the cache folder's
   // deps/, here outside the project, so served under /@fs/); the glue's
