@@ -77,7 +77,7 @@ function recordTexts(info) {
       else if (r < damage * 1.8) text = pick(texts);
       else if (r < damage * 2 && f.type === 'int') text = String(pick([(f.min ?? 0) - 1, (f.max ?? 0) + 1, 2 ** 31, -(2 ** 31) - 1]));
       members.push(`${JSON.stringify(f.name)}:${text}`);
-      if (rnd() < damage / 5) members.push(`${JSON.stringify(f.name)}:${pick(odd)}`); // given twice: the last counts
+      if (rnd() < damage / 5) members.push(`${JSON.stringify(f.name)}:${pick(odd)}`); // given twice: the record is invalid, naming the field
     }
     if (rnd() < 0.1) members.push(`"unknown_${int(0, 3)}":${pick(odd)}`);
     if (rnd() < 0.05) members.push(`"\\u0070eriod":${pick(['2016', 'null', '"2016"'])}`); // an escaped key
