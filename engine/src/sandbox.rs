@@ -339,18 +339,36 @@ pub(crate) fn register_num(e: &mut rhai::Engine, max_bits: u64) {
     compare(e, ">", |o| o == Greater);
     compare(e, ">=", |o| o != Less);
 
-    e.register_fn("min", |a: Num, b: Num| a.min(b));
-    e.register_fn("max", |a: Num, b: Num| a.max(b));
+    // min and max also of an exact number and an integer, either way round,
+    // as the operators are: `max(0, share)` reads as written. Two integers
+    // keep Rhai's own, which give an integer.
+    either_way(e, "min", |a, b| a.min(b));
+    either_way(e, "max", |a, b| a.max(b));
     e.register_fn("abs", |a: Num| if a.signum() < 0 { a.neg() } else { a });
-    e.register_fn("round", move |a: Num, places: INT| -> RResult<Num> {
+    let round = move |a: Num, places: INT| -> RResult<Num> {
         let p = u32::try_from(places).map_err(|_| host_error(ErrorKind::Runtime, "round: places must be 0 or more"))?;
         // 10^places is computed: its bits are about places × 3.32.
         if u64::from(p) * 10 > max_bits * 3 {
             return Err(host_error(ErrorKind::Limit, format!("round: {p} places is past the exact number limit of {max_bits} bits")));
         }
         bounded(a.rounded(p), max_bits)
-    });
+    };
+    e.register_fn("round", round);
     e.register_fn("fraction", |a: Num| a.fraction_text());
+    // The same of an integer (an `int` field, a literal) as of that exact
+    // number, so that a rule need not know which kind a value is.
+    e.register_fn("round", move |a: INT, places: INT| round(Num::int(a), places));
+    e.register_fn("fraction", |a: INT| Num::int(a).fraction_text());
+    e.register_fn("is_integer", |_: INT| true);
+}
+
+/// `name` of two exact numbers, and of an exact number and an integer either
+/// way round (the integer taken as that exact number).
+#[inline(never)]
+fn either_way(e: &mut rhai::Engine, name: &str, f: fn(Num, Num) -> Num) {
+    e.register_fn(name, move |a: Num, b: Num| f(a, b));
+    e.register_fn(name, move |a: Num, b: INT| f(a, Num::int(b)));
+    e.register_fn(name, move |a: INT, b: Num| f(Num::int(a), b));
 }
 
 // An operator on exact numbers is registered for (Num, Num), (Num, INT) and
