@@ -355,9 +355,10 @@ pub(crate) fn register_num(e: &mut rhai::Engine, max_bits: u64) {
     };
     e.register_fn("round", round);
     e.register_fn("fraction", |a: Num| a.fraction_text());
-    // The same of an integer (an `int` field, a literal) as of that exact
-    // number, so that a rule need not know which kind a value is.
-    e.register_fn("round", move |a: INT, places: INT| round(Num::int(a), places));
+    // The same of an integer (an `int` field, a literal), so that a rule need
+    // not know which kind a value is; an integer rounds to itself and stays
+    // an integer (its places checked as an exact number's are).
+    e.register_fn("round", move |a: INT, places: INT| round(Num::int(a), places).map(|_| a));
     e.register_fn("fraction", |a: INT| Num::int(a).fraction_text());
     e.register_fn("is_integer", |_: INT| true);
 }

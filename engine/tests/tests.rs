@@ -692,21 +692,26 @@ fn integer_division_in_a_rule_is_exact() {
 
 #[test]
 fn number_functions_take_integers_and_exact_numbers_alike() {
-    let mut files = hostile().files().clone();
-    let rule = "let share = num(\"0.4\");\n\
-                explain(`${max(0, share)} ${min(share, 1)} ${max(num(2), 3)} ${min(2, 3)} ${type_of(min(2, 3))}`);\n\
-                explain(`${round(7, 2)} ${fraction(3)} ${is_integer(4)} ${round(num(\"2.345\"), 2)}`);\n\
-                max(0, share - 1) + min(1, share)\n";
-    files.insert("indicators/attack.rhai".into(), rule.into());
-    let pack = Pack::from_files(&Engine::default(), files).unwrap();
-    let a = pack.assess(&json!({ "id": "m", "mode": "ok" }));
+    let rule = |text: &str| {
+        let mut files = hostile().files().clone();
+        files.insert("indicators/attack.rhai".into(), text.into());
+        Pack::from_files(&Engine::default(), files).unwrap().assess(&json!({ "id": "m", "mode": "ok" }))
+    };
+    let a = rule(
+        "let share = num(\"0.4\");\n\
+         explain(`${max(0, share)} ${min(0, share)} ${min(share, 1)} ${max(num(2), 3)} ${min(2, 3)}`);\n\
+         explain(`${type_of(max(0, share))} ${type_of(min(0, share))} ${type_of(max(num(2), 3))} ${type_of(min(2, 3))}`);\n\
+         explain(`${round(7, 2)} ${type_of(round(7, 2))} ${fraction(3)} ${is_integer(4)} ${round(num(\"2.345\"), 2)}`);\n\
+         max(0, share - 1) + min(1, share)\n",
+    );
     assert_eq!(a.indicators[0].points.as_ref().unwrap().fraction_text(), "2/5", "{:?}", a.errors);
-    assert_eq!(a.trace(0), ["0.4 0.4 3 2 i64", "7 3 true 2.35", "points = 0.4 of 100"]);
+    assert_eq!(a.trace(0), ["0.4 0 0.4 3 2", "Num Num Num i64", "7 i64 3 true 2.35", "points = 0.4 of 100"]);
     // Rounding an integer checks its places as rounding an exact number does.
-    files = hostile().files().clone();
-    files.insert("indicators/attack.rhai".into(), "round(7, -1)\n".into());
-    let a = Pack::from_files(&Engine::default(), files).unwrap().assess(&json!({ "id": "m", "mode": "ok" }));
-    assert!(a.errors[0].to_string().contains("round: places must be 0 or more"), "{:?}", a.errors);
+    let a = rule("round(7, -1)\n");
+    assert_eq!((a.errors[0].kind(), a.errors[0].message()), (ErrorKind::Runtime, "round: places must be 0 or more"));
+    let a = rule("round(7, 5000)\n");
+    assert_eq!(a.errors[0].kind(), ErrorKind::Limit);
+    assert!(a.errors[0].message().contains("past the exact number limit"), "{:?}", a.errors);
 }
 
 // 7. Ranking -------------------------------------------------------------------
