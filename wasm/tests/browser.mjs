@@ -59,10 +59,13 @@ const steps = stepRunner();
 const step = steps.step;
 
 // Service workers blocked: requests they make would pass the routes
-// guardedPage sets (the last step lets the page's own run).
+// guardedPage sets (the service worker steps let the page's own run).
 function newPage(serviceWorkers = 'block') {
   return guardedPage(browser, { viewport: { width: 1280, height: 1400 }, serviceWorkers });
 }
+
+/** The paths the page's service worker keeps in its cache. */
+const cachedPaths = (page) => page.evaluate(async () => (await (await caches.open('mezon-page')).keys()).map((r) => new URL(r.url).pathname));
 
 const fieldError = (page, name) => page.locator(`.field[data-field="${name}"] .field-error`);
 
@@ -325,7 +328,7 @@ try {
     await page.evaluate(async () => (await caches.open('mezon-page')).put('packs/retired-pack-1.0.json', new Response('{}')));
     await page.reload();
     await page.locator('body[data-ready="true"]').waitFor({ timeout: 30_000 });
-    const kept = async () => page.evaluate(async () => (await (await caches.open('mezon-page')).keys()).map((r) => new URL(r.url).pathname));
+    const kept = () => cachedPaths(page);
     for (let i = 0; i < 50 && (await kept()).includes('/packs/retired-pack-1.0.json'); i++) await page.waitForTimeout(100);
     const paths = await kept();
     assert.ok(!paths.includes('/packs/retired-pack-1.0.json'), `still kept: ${paths}`);
@@ -336,7 +339,7 @@ try {
 
   await step('two copies of the page on one origin: each drops only its own retired bundles', async () => {
     const { page, context, consoleErrors } = await newPage('allow');
-    const kept = async () => page.evaluate(async () => (await (await caches.open('mezon-page')).keys()).map((r) => new URL(r.url).pathname));
+    const kept = () => cachedPaths(page);
     // Kept in this order: the worker deletes in the cache's order, so a
     // bundle that must stay is put before the one that must go (a put moves
     // an entry to the end); a wrong prune would reach it first.

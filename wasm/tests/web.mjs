@@ -1,6 +1,7 @@
 // Shared by the two browser tests (browser.mjs: the page; bundler.mjs: the
-// npm package built by Vite): a static server on 127.0.0.1 under the strict
-// Content Security Policy the README quotes, and Debian's headless Chromium.
+// npm package built by Vite and webpack): a static server on 127.0.0.1 under
+// the strict Content Security Policy the README quotes, a step runner, and
+// Debian's headless Chromium.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
@@ -9,7 +10,7 @@ import { chromium } from 'playwright-core';
 
 // Only the page's own files; 'wasm-unsafe-eval' lets it compile its module;
 // the favicon is `data:,` (no request for /favicon.ico).
-export const CSP = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; "
+const CSP = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; "
   + "connect-src 'self'; worker-src 'self'; base-uri 'none'; form-action 'none'";
 
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
