@@ -342,34 +342,28 @@ pub(crate) fn register_num(e: &mut rhai::Engine, max_bits: u64) {
     // min and max also of an exact number and an integer, either way round,
     // as the operators are: `max(0, share)` reads as written. Two integers
     // keep Rhai's own, which give an integer.
-    either_way(e, "min", |a, b| a.min(b));
-    either_way(e, "max", |a, b| a.max(b));
+    arith(e, max_bits, "min", |a, b| Ok(a.min(b).clone()));
+    arith(e, max_bits, "max", |a, b| Ok(a.max(b).clone()));
     e.register_fn("abs", |a: Num| if a.signum() < 0 { a.neg() } else { a });
-    let round = move |a: Num, places: INT| -> RResult<Num> {
-        let p = u32::try_from(places).map_err(|_| host_error(ErrorKind::Runtime, "round: places must be 0 or more"))?;
-        // 10^places is computed: its bits are about places × 3.32.
-        if u64::from(p) * 10 > max_bits * 3 {
-            return Err(host_error(ErrorKind::Limit, format!("round: {p} places is past the exact number limit of {max_bits} bits")));
-        }
-        bounded(a.rounded(p), max_bits)
-    };
-    e.register_fn("round", round);
+    e.register_fn("round", move |a: Num, places: INT| bounded(a.rounded(round_places(places, max_bits)?), max_bits));
     e.register_fn("fraction", |a: Num| a.fraction_text());
     // The same of an integer (an `int` field, a literal), so that a rule need
     // not know which kind a value is; an integer rounds to itself and stays
     // an integer (its places checked as an exact number's are).
-    e.register_fn("round", move |a: INT, places: INT| round(Num::int(a), places).map(|_| a));
+    e.register_fn("round", move |a: INT, places: INT| round_places(places, max_bits).map(|_| a));
     e.register_fn("fraction", |a: INT| Num::int(a).fraction_text());
     e.register_fn("is_integer", |_: INT| true);
 }
 
-/// `name` of two exact numbers, and of an exact number and an integer either
-/// way round (the integer taken as that exact number).
-#[inline(never)]
-fn either_way(e: &mut rhai::Engine, name: &str, f: fn(Num, Num) -> Num) {
-    e.register_fn(name, move |a: Num, b: Num| f(a, b));
-    e.register_fn(name, move |a: Num, b: INT| f(a, Num::int(b)));
-    e.register_fn(name, move |a: INT, b: Num| f(Num::int(a), b));
+/// The places of `round(x, places)`, refused when negative or past what the
+/// exact number limit allows.
+fn round_places(places: INT, max_bits: u64) -> RResult<u32> {
+    let p = u32::try_from(places).map_err(|_| host_error(ErrorKind::Runtime, "round: places must be 0 or more"))?;
+    // 10^places is computed: its bits are about places × 3.32.
+    if u64::from(p) * 10 > max_bits * 3 {
+        return Err(host_error(ErrorKind::Limit, format!("round: {p} places is past the exact number limit of {max_bits} bits")));
+    }
+    Ok(p)
 }
 
 // An operator on exact numbers is registered for (Num, Num), (Num, INT) and
@@ -377,7 +371,7 @@ fn either_way(e: &mut rhai::Engine, name: &str, f: fn(Num, Num) -> Num) {
 // registrations are compiled once for all operators rather than once per
 // operator (each registration is some hundreds of bytes of WebAssembly).
 
-/// Arithmetic operator `op` on exact numbers.
+/// Arithmetic operator (or `min`, `max`) `op` on exact numbers.
 #[inline(never)]
 fn arith(e: &mut rhai::Engine, max_bits: u64, op: &str, f: fn(&Num, &Num) -> RResult<Num>) {
     e.register_fn(op, move |a: Num, b: Num| bounded(f(&a, &b)?, max_bits));

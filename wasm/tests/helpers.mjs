@@ -133,7 +133,7 @@ export function run(cmd, args, cwd) {
  * other dependency, so no network), whose package.json is `packageJson`.
  * Also gives what the tests score with it: the 2016 pack's bundle text, the
  * example records as JSON text (typed as the CLI types the CSV) and the
- * native CLI's JSON lines for them.
+ * native CLI's JSON lines for them (a list).
  */
 export function portalProject(dir, packageJson) {
   // --json: the tarball's name and file list, as npm would publish them.
@@ -149,6 +149,14 @@ export function portalProject(dir, packageJson) {
   return {
     project, tarball, files: packed.files.map((f) => f.path).sort(), bundle,
     records: JSON.stringify(csvRecords(readFileSync(input, 'utf8'), fields)),
-    native: mezon('assess', '--pack', PACK_2016, '--input', input, '--format', 'jsonl'),
+    native: lines(mezon('assess', '--pack', PACK_2016, '--input', input, '--format', 'jsonl')),
   };
+}
+
+/** Fails unless `got` are the lines `want` (the native CLI's), in order. */
+export function sameLines(got, want) {
+  if (got.length !== want.length) throw new Error(`${got.length} lines, the CLI gives ${want.length}`);
+  got.forEach((line, i) => {
+    if (line !== want[i]) throw new Error(`record ${i + 1} differs from mezon assess:\n  got  ${line}\n  want ${want[i]}`);
+  });
 }

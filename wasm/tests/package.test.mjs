@@ -16,7 +16,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 
-import { WASM_DIR, lines, portalProject, run, scratchDir } from './helpers.mjs';
+import { WASM_DIR, lines, portalProject, run, sameLines, scratchDir } from './helpers.mjs';
 
 const PKG = join(WASM_DIR, 'pkg');
 
@@ -73,9 +73,7 @@ describe('the npm package mezon-wasm', () => {
       writeFileSync(join(project, file), source + printOut);
       const [build, ...out] = lines(run('node', [file], project));
       assert.equal(build, expectedBuild);
-      const want = lines(native);
-      assert.equal(out.length, want.length);
-      out.forEach((line, i) => assert.equal(line, want[i], `record ${i + 1}`));
+      sameLines(out, native);
     });
   }
 
