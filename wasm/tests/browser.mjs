@@ -359,9 +359,16 @@ try {
         const registration = await navigator.serviceWorker.getRegistration(s); // the root's, until the copy's exists
         return registration?.scope === new URL(s, location.href).href && registration.active?.state === 'activated';
       }, scope, { timeout: 30_000 });
-      await page.reload();
-      await ready();
-      assert.equal(await page.evaluate(() => new URL(navigator.serviceWorker.controller?.scriptURL ?? 'http://x/none').pathname), `${scope}sw.js`);
+      // Chromium may still hand the first reload after activation to the
+      // root's worker: reload until the copy's own controls the page.
+      const controller = () => page.evaluate(() => new URL(navigator.serviceWorker.controller?.scriptURL ?? 'http://x/none').pathname);
+      for (const deadline = Date.now() + 30_000; ;) {
+        await page.reload();
+        await ready();
+        if ((await controller()) === `${scope}sw.js` || Date.now() > deadline) break;
+        await page.waitForTimeout(200);
+      }
+      assert.equal(await controller(), `${scope}sw.js`);
       for (const deadline = Date.now() + 15_000; Date.now() < deadline && (await kept()).includes(gone);) await page.waitForTimeout(100);
       const paths = await kept();
       assert.ok(!paths.includes(gone), `${scope}: still kept: ${paths}`);
