@@ -360,14 +360,17 @@ try {
         return registration?.scope === new URL(s, location.href).href && registration.active?.state === 'activated';
       }, scope, { timeout: 30_000 });
       // Chromium may still hand the first reload after activation to the
-      // root's worker: reload until the copy's own controls the page.
+      // root's worker, or the copy's may claim a page half loaded (its pack
+      // list already fetched by the root's): reload until the copy's own
+      // controls the page, then once more, so that it fetches the list.
       const controller = () => page.evaluate(() => new URL(navigator.serviceWorker.controller?.scriptURL ?? 'http://x/none').pathname);
-      for (const deadline = Date.now() + 30_000; ;) {
+      for (const deadline = Date.now() + 30_000; (await controller()) !== `${scope}sw.js` && Date.now() < deadline;) {
         await page.reload();
         await ready();
-        if ((await controller()) === `${scope}sw.js` || Date.now() > deadline) break;
-        await page.waitForTimeout(200);
       }
+      assert.equal(await controller(), `${scope}sw.js`);
+      await page.reload();
+      await ready();
       assert.equal(await controller(), `${scope}sw.js`);
       for (const deadline = Date.now() + 15_000; Date.now() < deadline && (await kept()).includes(gone);) await page.waitForTimeout(100);
       const paths = await kept();
