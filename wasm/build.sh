@@ -99,9 +99,9 @@ WASM_OPT="$WASM_DIR/node_modules/.bin/wasm-opt"
 # together about twice as fast in Node, 173 KiB gzip more). Same sources,
 # same results: the Node tests run against both modules, and the browser
 # test against the web one.
-build_module() { # OPT_LEVEL TARGET_DIR [extra cargo args]
-    local opt="$1" dir="$2"
-    shift 2
+build_module() { # OPT_LEVEL TARGET_DIR EXTRA_RUSTFLAGS [extra cargo args]
+    local opt="$1" dir="$2" flags="$3"
+    shift 3
     log "building $CRATE for wasm32-unknown-unknown (opt-level $opt, $(basename "$dir")/)"
     (
         # Only this build: Debian's rustc, -Z through RUSTC_BOOTSTRAP, wasm-ld
@@ -116,7 +116,7 @@ build_module() { # OPT_LEVEL TARGET_DIR [extra cargo args]
         # No file:line strings in panics, and panics trap at once without
         # formatting a message (-70 KB raw; a panic is a bug and was already
         # an abort). Applies to std too (-Zbuild-std).
-        export RUSTFLAGS="-Zlocation-detail=none -Zunstable-options -Cpanic=immediate-abort"
+        export RUSTFLAGS="-Zlocation-detail=none -Zunstable-options -Cpanic=immediate-abort $flags"
         # Not `strip = true`: wasm-bindgen needs the target-features section;
         # wasm-opt drops the names afterwards.
         cd "$ROOT"
@@ -126,8 +126,10 @@ build_module() { # OPT_LEVEL TARGET_DIR [extra cargo args]
 }
 # optimize_for_size: std's smaller sorts and number formatting/parsing, same
 # results (-50 KB raw).
-build_module z "$WASM_TARGET_DIR" -Zbuild-std-features=optimize_for_size
-build_module 3 "$WASM_TARGET_DIR-node" --features node
+build_module z "$WASM_TARGET_DIR" "" -Zbuild-std-features=optimize_for_size
+# The Node build also uses WebAssembly SIMD (Node 16.4 and later have it):
+# the line is widened to UTF-16 sixteen bytes at a time (src/text.rs).
+build_module 3 "$WASM_TARGET_DIR-node" "-Ctarget-feature=+simd128" --features node
 RAW_WEB="$WASM_TARGET_DIR/wasm32-unknown-unknown/release/$CRATE.wasm"
 RAW_NODE="$WASM_TARGET_DIR-node/wasm32-unknown-unknown/release/$CRATE.wasm"
 
@@ -144,14 +146,14 @@ else
     "$WASM_BINDGEN" --target web --out-dir "$PKG/web" "$RAW_WEB"
     "$WASM_BINDGEN" --target nodejs --out-dir "$PKG/node" "$RAW_NODE"
     # The features rustc enables by default for wasm32; wasm-opt must accept
-    # them and must not add any others.
+    # them and must not add any others (the Node build adds SIMD, above).
     FEATURES=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
         --enable-mutable-globals --enable-reference-types --enable-multivalue)
     # --converge: -Oz again until nothing changes (-2 KB gzip, +25 s).
     "$WASM_OPT" -Oz --converge --strip-debug --strip-producers "${FEATURES[@]}" \
         -o "$PKG/web/${CRATE}_bg.opt.wasm" "$PKG/web/${CRATE}_bg.wasm"
     mv "$PKG/web/${CRATE}_bg.opt.wasm" "$PKG/web/${CRATE}_bg.wasm"
-    "$WASM_OPT" -O3 --strip-debug --strip-producers "${FEATURES[@]}" \
+    "$WASM_OPT" -O3 --strip-debug --strip-producers "${FEATURES[@]}" --enable-simd \
         -o "$PKG/node/${CRATE}_bg.opt.wasm" "$PKG/node/${CRATE}_bg.wasm"
     mv "$PKG/node/${CRATE}_bg.opt.wasm" "$PKG/node/${CRATE}_bg.wasm"
     echo "$WANT" > "$STAMP"

@@ -1210,7 +1210,7 @@ impl Term {
         let x = self.0.get(r, f)?;
         match self.1 {
             None => Some(x),
-            Some(y) => x.checked_mul(y.get(r, f)?),
+            Some(y) => crate::num::checked_mul(x, y.get(r, f)?),
         }
     }
 }
@@ -1231,7 +1231,7 @@ fn int_op(op: Op, x: INT, y: INT) -> Option<INT> {
     match op {
         Op::Add => x.checked_add(y),
         Op::Sub => x.checked_sub(y),
-        Op::Mul => x.checked_mul(y),
+        Op::Mul => crate::num::checked_mul(x, y),
         _ => x.checked_rem(y),
     }
 }

@@ -201,12 +201,21 @@ impl Num {
         };
         let (int, frac) = int_frac(digits)?;
         // Fast path: up to 36 digits fit an i128 without big integers.
+        if int.len() + frac.len() <= 18 {
+            // Up to 18 digits in a machine word (an i128 step is a
+            // library call in WebAssembly).
+            let mut m: i64 = 0;
+            for b in int.bytes().chain(frac.bytes()) {
+                m = m * 10 + i64::from(b - b'0');
+            }
+            return Self::ratio(if neg { -m } else { m }, 10i64.pow(frac.len() as u32));
+        }
         if int.len() + frac.len() <= 36 {
             let mut m: i128 = 0;
             for b in int.bytes().chain(frac.bytes()) {
                 m = m * 10 + i128::from(b - b'0');
             }
-            let scale = 10i128.pow(frac.len() as u32);
+            let scale = pow10(frac.len() as u32).expect("at most 36 digits");
             return Self::small(if neg { -m } else { m }, scale);
         }
         let mantissa: BigInt = format!("{int}{frac}").parse().ok()?;
@@ -304,7 +313,7 @@ impl Num {
             if d == 1 || b == 1 {
                 let (f, i) = if d == 1 { (&self.0, c) } else { (&o.0, a) };
                 let Repr::Small(n, den) = *f else { unreachable!() };
-                let sum = i128::from(n) + i128::from(i) * i128::from(den);
+                let sum = i128::from(n) + wide_mul(i, den);
                 if let Ok(sum) = i64::try_from(sum) {
                     return Num(Repr::Small(sum, den));
                 }
@@ -316,8 +325,8 @@ impl Num {
             // Denominators are positive, so the gcd and quotients stay i64.
             let g = gcd64(b as u64, d as u64) as i64;
             let (bg, dg) = (b / g, d / g);
-            let n = i128::from(a) * i128::from(dg) + i128::from(c) * i128::from(bg);
-            return Self::small(n, i128::from(b) * i128::from(dg)).expect("non-zero denominator");
+            let n = wide_mul(a, dg) + wide_mul(c, bg);
+            return Self::small(n, wide_mul(b, dg)).expect("non-zero denominator");
         }
         if let Some(r) = big_small(&self.0, &o.0, add_big_small) {
             return r;
@@ -344,7 +353,7 @@ impl Num {
     /// Exact product.
     pub fn mul(&self, o: &Num) -> Num {
         if let (Repr::Small(a, 1), Repr::Small(c, 1)) = (&self.0, &o.0) {
-            if let Some(n) = a.checked_mul(*c) {
+            if let Some(n) = checked_mul(*a, *c) {
                 return Num::int(n);
             }
         }
@@ -353,7 +362,7 @@ impl Num {
         if let (&Repr::Small(k, 1), &Repr::Small(c, d)) | (&Repr::Small(c, d), &Repr::Small(k, 1)) = (&self.0, &o.0) {
             // d > 0, so g ≤ d fits a machine word, and k / g cannot overflow.
             let g = gcd64(k.unsigned_abs(), d.unsigned_abs()) as i64;
-            if let Some(n) = (k / g).checked_mul(c) {
+            if let Some(n) = checked_mul(k / g, c) {
                 return Num(Repr::Small(n, d / g));
             }
         }
@@ -367,11 +376,11 @@ impl Num {
                 (Ok(g), _) if *x != i64::MIN => i128::from(x / g),
                 _ => i128::from(*x) / g,
             };
-            let n = q(a, g1) * q(c, g2);
+            let n = mul_128(q(a, g1), q(c, g2));
             if n == 0 {
                 return Num::ZERO; // one zero, whatever the denominators
             }
-            let den = q(b, g2) * q(d, g1);
+            let den = mul_128(q(b, g2), q(d, g1));
             return match (i64::try_from(n), i64::try_from(den)) {
                 (Ok(n), Ok(den)) => Num(Repr::Small(n, den)),
                 _ => Num(Repr::Big(Box::new(BigRational::new_raw(n.into(), den.into())))),
@@ -398,7 +407,7 @@ impl Num {
             if let (Ok(g), true) = (i64::try_from(g), a != i64::MIN && k != i64::MIN) {
                 let (n, k) = (a / g, k / g);
                 let (n, k) = if k < 0 { (-n, -k) } else { (n, k) };
-                if let Some(den) = b.checked_mul(k) {
+                if let Some(den) = checked_mul(b, k) {
                     return Some(Num(Repr::Small(n, den)));
                 }
             }
@@ -436,7 +445,7 @@ impl Num {
     /// `places` is 0). This is the one rounding of published figures.
     pub fn round_text(&self, places: u32) -> String {
         if let Repr::Small(n, d) = self.0 {
-            if let Some(q) = 10i128.checked_pow(places).and_then(|p| round_scaled(i128::from(n), i128::from(d), p)) {
+            if let Some(q) = pow10(places).and_then(|p| round_scaled(i128::from(n), i128::from(d), p)) {
                 return decimal_text(q < 0, q.unsigned_abs().to_string(), places);
             }
         }
@@ -520,7 +529,7 @@ impl Num {
         // and for q below 2^53 and p ≤ 22 both are exact doubles, so their
         // (correctly rounded) quotient is the double the text parses to.
         if let (Repr::Small(n, d), true) = (&self.0, places <= 22) {
-            let scale = 10i128.pow(places);
+            let scale = pow10(places).expect("places ≤ 22");
             if let Some(q) = round_scaled(i128::from(*n), i128::from(*d), scale) {
                 // Machine words when they hold both (as in `round_scaled`).
                 if let (Ok(q), Ok(scale)) = (i64::try_from(q), i64::try_from(scale)) {
@@ -592,10 +601,71 @@ fn mul_big_small(x: &BigRational, c: i64, d: i64) -> Num {
     Num::from_big(BigRational::new_raw((a / g1) * c, (b / g2) * (d / g1)))
 }
 
+/// `a·b`, exactly. WebAssembly has no 64×64→128-bit multiply (it is a
+/// library call there, `__multi3`): when the product is known to fit 63
+/// bits, one machine multiply does. Elsewhere the 128-bit multiply is one
+/// instruction and is used as it is.
+#[inline(always)]
+pub(crate) fn wide_mul(a: i64, b: i64) -> i128 {
+    if cfg!(target_arch = "wasm32") && fits_63(a, b) {
+        return i128::from(a * b);
+    }
+    i128::from(a) * i128::from(b)
+}
+
+/// 10^k for every k an i128 holds (k ≤ 38), looked up: raising an i128
+/// to a power is a chain of 128-bit multiplies, library calls in
+/// WebAssembly.
+const POW10: [i128; 39] = {
+    let mut t = [1i128; 39];
+    let mut k = 1;
+    while k < 39 {
+        t[k] = t[k - 1] * 10;
+        k += 1;
+    }
+    t
+};
+
+/// 10^k, when an i128 holds it.
+fn pow10(k: u32) -> Option<i128> {
+    POW10.get(k as usize).copied()
+}
+
+/// `x·y` for two factors of at most 64 bits each (as `wide_mul`).
+#[inline(always)]
+fn mul_128(x: i128, y: i128) -> i128 {
+    match (i64::try_from(x), i64::try_from(y)) {
+        (Ok(a), Ok(b)) => wide_mul(a, b),
+        _ => x * y,
+    }
+}
+
+/// `a.checked_mul(b)`. In WebAssembly the overflow check is a 128-bit
+/// multiply (a library call); when the product is known to fit 63 bits,
+/// there is no check to make.
+#[inline(always)]
+pub(crate) fn checked_mul(a: i64, b: i64) -> Option<i64> {
+    if cfg!(target_arch = "wasm32") && fits_63(a, b) {
+        return Some(a * b);
+    }
+    a.checked_mul(b)
+}
+
+/// Whether |a·b| < 2^62 for certain: the magnitudes' bit lengths add up to
+/// at most 62.
+#[inline(always)]
+fn fits_63(a: i64, b: i64) -> bool {
+    a.unsigned_abs().leading_zeros() + b.unsigned_abs().leading_zeros() >= 66
+}
+
 /// `n·scale/d` rounded half away from zero (|2·rem| ≥ d moves the
 /// magnitude up); `None` when `n·scale` overflows.
 fn round_scaled(n: i128, d: i128, scale: i128) -> Option<i128> {
-    let scaled = n.checked_mul(scale)?;
+    // Two machine words' product always fits 128 bits.
+    let scaled = match (i64::try_from(n), i64::try_from(scale)) {
+        (Ok(n), Ok(scale)) => wide_mul(n, scale),
+        _ => n.checked_mul(scale)?,
+    };
     // In machine words when they hold it: 128-bit division is a library
     // call, and a slow one in WebAssembly.
     if let (Ok(s), Ok(d)) = (i64::try_from(scaled), i64::try_from(d)) {
@@ -607,8 +677,10 @@ fn round_scaled(n: i128, d: i128, scale: i128) -> Option<i128> {
 }
 
 /// Writes `x` in decimal just before `buf[*at]`, moving `at` back. The
-/// digits above 64 bits take 128-bit divisions (a library call), the rest
-/// machine-word ones.
+/// digits above 64 bits take 128-bit divisions (a library call), those
+/// above 32 bits 64-bit ones, the rest 32-bit ones: WebAssembly has no
+/// multiply-high, so only a 32-bit division by 10 becomes a multiply there;
+/// a 64-bit one stays a division instruction, several times slower.
 fn put_decimal(buf: &mut [u8], at: &mut usize, mut x: u128) {
     while u64::try_from(x).is_err() {
         *at -= 1;
@@ -616,6 +688,12 @@ fn put_decimal(buf: &mut [u8], at: &mut usize, mut x: u128) {
         x /= 10;
     }
     let mut x = x as u64;
+    while u32::try_from(x).is_err() {
+        *at -= 1;
+        buf[*at] = b'0' + (x % 10) as u8;
+        x /= 10;
+    }
+    let mut x = x as u32;
     loop {
         *at -= 1;
         buf[*at] = b'0' + (x % 10) as u8;
@@ -628,15 +706,21 @@ fn put_decimal(buf: &mut [u8], at: &mut usize, mut x: u128) {
 
 /// Writes `.` and the decimals `frac` (zero-padded to `places`) before
 /// `buf[*at]`, trailing zeros dropped; nothing when they are all zero.
-fn put_fraction(buf: &mut [u8], at: &mut usize, mut frac: u64, places: u32) {
+fn put_fraction(buf: &mut [u8], at: &mut usize, frac: u64, places: u32) {
+    // frac < 10^places, so each part below fits 32 bits.
+    debug_assert!(places <= 18, "{places} places");
+    // In 32-bit parts of at most nine digits (see `put_decimal`).
+    let (low, high) = if places > 9 { ((frac % 1_000_000_000) as u32, (frac / 1_000_000_000) as u32) } else { (frac as u32, 0) };
     let mut trailing = true;
-    for _ in 0..places {
-        let digit = (frac % 10) as u8;
-        frac /= 10;
-        if digit != 0 || !trailing {
-            trailing = false;
-            *at -= 1;
-            buf[*at] = b'0' + digit;
+    for (mut part, digits) in [(low, places.min(9)), (high, places.saturating_sub(9))] {
+        for _ in 0..digits {
+            let digit = (part % 10) as u8;
+            part /= 10;
+            if digit != 0 || !trailing {
+                trailing = false;
+                *at -= 1;
+                buf[*at] = b'0' + digit;
+            }
         }
     }
     if !trailing {
@@ -678,7 +762,7 @@ fn short_decimal(n: i64, d: i64, max_places: u32) -> Option<(i128, u32)> {
         return None;
     }
     // 10^places ≤ 10^10 and d divides it: one machine-word division.
-    Some((i128::from(n) * i128::from(10i64.pow(places) / d), places))
+    Some((wide_mul(n, 10i64.pow(places) / d), places))
 }
 
 /// `digits` (the magnitude scaled by 10^places) as decimal text.
@@ -802,7 +886,7 @@ impl Num {
         } else {
             // Not a short decimal (shares such as 2624/2673): the
             // fraction and its value to 10 decimals, `p/q (≈ x)`.
-            let q = round_scaled(i128::from(n), i128::from(d), 10i128.pow(10)).expect("|n|·10^10 fits 128 bits");
+            let q = round_scaled(i128::from(n), i128::from(d), POW10[10]).expect("|n|·10^10 fits 128 bits");
             at -= 1;
             buf[at] = b')';
             put_rounded(&mut buf, &mut at, q);
@@ -853,7 +937,7 @@ impl Ord for Num {
             if b == d {
                 return a.cmp(c);
             }
-            return (i128::from(*a) * i128::from(*d)).cmp(&(i128::from(*c) * i128::from(*b)));
+            return wide_mul(*a, *d).cmp(&wide_mul(*c, *b));
         }
         self.to_big().cmp(&other.to_big())
     }
@@ -949,6 +1033,29 @@ pub(crate) fn decimal_to_f64(text: &str) -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
+    /// `fits_63` never says yes to a product that overflows, so the
+    /// WebAssembly shortcuts in `wide_mul` and `checked_mul` are exact; and
+    /// both agree with the plain 128-bit and checked multiplies.
+    #[test]
+    fn word_multiplies_are_exact() {
+        let mut edges = vec![0i64, 1, -1, 2, -2, 3, 10, -10, i64::MAX, i64::MIN, i64::MIN + 1];
+        for k in 1..63 {
+            for x in [(1i64 << k) - 1, 1i64 << k, (1i64 << k) + 1] {
+                edges.extend([x, -x]);
+            }
+        }
+        for &a in &edges {
+            for &b in &edges {
+                if super::fits_63(a, b) {
+                    let p = i128::from(a) * i128::from(b);
+                    assert!(p.unsigned_abs() < 1 << 62, "{a}·{b}");
+                }
+                assert_eq!(super::wide_mul(a, b), i128::from(a) * i128::from(b), "{a}·{b}");
+                assert_eq!(super::checked_mul(a, b), a.checked_mul(b), "{a}·{b}");
+            }
+        }
+    }
+
     /// `decimal_to_f64` gives `str::parse::<f64>`'s bits, on hard cases
     /// (halfway, subnormal, overflow edges, long texts) and on random texts.
     #[test]

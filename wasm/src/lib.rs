@@ -274,20 +274,6 @@ impl Pack {
 /// Python binding name them.
 type ItemLabel = &'static str;
 
-#[wasm_bindgen]
-extern "C" {
-    /// A JS string, for the method below.
-    type Text;
-    /// `String.prototype.isWellFormed`: no lone surrogate (one native call).
-    #[wasm_bindgen(method, js_name = isWellFormed)]
-    fn is_well_formed(this: &Text) -> bool;
-}
-
-/// Whether `v` is a string holding a lone surrogate.
-fn ill_formed(v: &JsValue) -> bool {
-    v.is_string() && !v.unchecked_ref::<Text>().is_well_formed()
-}
-
 /// A lone surrogate cannot be UTF-8: an error (as the CLI's JSON reader
 /// gives for one), never a character replaced without a word.
 const LONE_SURROGATE: &str = "text with a lone surrogate is not valid Unicode";
@@ -295,11 +281,10 @@ const LONE_SURROGATE: &str = "text with a lone surrogate is not valid Unicode";
 /// JSON text of a JS value: a string is taken as JSON text already.
 fn json_text(v: &JsValue, what: &str, item: ItemLabel) -> Result<String, JsValue> {
     let unreadable = || input_error(&format!("{what} cannot be converted to JSON"));
-    if v.is_string() {
-        if ill_formed(v) {
-            return Err(input_error(&format!("{what}: {LONE_SURROGATE}")));
-        }
-        return text::utf8(v).ok_or_else(unreadable);
+    match text::string(v) {
+        text::Arg::Text(s) => return Ok(s),
+        text::Arg::IllFormed => return Err(input_error(&format!("{what}: {LONE_SURROGATE}"))),
+        text::Arg::Other => {}
     }
     // `JSON.stringify` writes a Map as `{}`: every field would be reported
     // missing, for a record that has them all.
@@ -315,7 +300,7 @@ fn json_text(v: &JsValue, what: &str, item: ItemLabel) -> Result<String, JsValue
         let bigint = |x: &JsValue| x.is_bigint().then(|| "a BigInt is not a number JSON can carry; give it as decimal text".to_owned());
         return Err(field_error(v, item, &bigint).map_or_else(unreadable, |e| to_js_error(&e)));
     };
-    let text = text::utf8(&s).ok_or_else(unreadable)?;
+    let text::Arg::Text(text) = text::string(&s) else { return Err(unreadable()) };
     // JSON.stringify writes NaN and ±Infinity as null, which the engine would
     // read as "missing": a figure computed by dividing by zero would be
     // reported as not filled in. Only text with a null can hide one.
@@ -328,7 +313,7 @@ fn json_text(v: &JsValue, what: &str, item: ItemLabel) -> Result<String, JsValue
     // field holds it rather than leave serde_json's "unexpected end of hex
     // escape" at a column of text the caller never wrote.
     if text.contains("\\ud") && has_lone_surrogate(&text) {
-        let lone = |x: &JsValue| ill_formed(x).then(|| LONE_SURROGATE.to_owned());
+        let lone = |x: &JsValue| text::ill_formed(x).then(|| LONE_SURROGATE.to_owned());
         let e = field_error(v, item, &lone).unwrap_or_else(|| mezon::Error::new(mezon::ErrorKind::Input, format!("{what}: a field name is {LONE_SURROGATE}")));
         return Err(to_js_error(&e));
     }

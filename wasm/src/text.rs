@@ -6,15 +6,15 @@
 //! - in: `TextEncoder.encodeInto` straight into this module's memory (0.1 µs
 //!   for a 900-character record; wasm-bindgen copies ASCII one character at
 //!   a time in JS, 1.2 µs);
-//! - out: the line widened to UTF-16 here and made a string by
-//!   `Buffer.toString("utf16le")` (a copy). V8 decodes UTF-8 with any non-ASCII
-//!   character (a trace's `≈`) slowly: 3.5 µs for a 3.8 KB line.
+//! - out: the line widened to UTF-16 here (SIMD, 0.4 µs for a 3.8 KB line)
+//!   and made a string by `Buffer.ucs2Slice` (a copy). V8 decodes UTF-8
+//!   with any non-ASCII character (a trace's `≈`) slowly: 3.5 µs for the
+//!   same line.
 //!
-//! Together: 14.8 → 12.9 µs per assess (`node wasm/tests/timing.mjs`,
-//! median of three alternated runs of each build). In Chromium neither
-//! pays: `encodeInto` was slower than wasm-bindgen's copy,
-//! `TextDecoder("utf-16le")` slower than its UTF-8 decoding, and `Buffer`
-//! is Node's.
+//! Both are reached through one JS object made once (`LINES`), whose
+//! methods take the numbers as they are. In Chromium neither pays:
+//! `encodeInto` was slower than wasm-bindgen's copy, `TextDecoder("utf-16le")`
+//! slower than its UTF-8 decoding, and `Buffer` is Node's.
 
 #[cfg(feature = "node")]
 use js_sys::JsString;
@@ -27,11 +27,40 @@ pub(crate) type Line = String;
 #[cfg(feature = "node")]
 pub(crate) type Line = JsString;
 
-/// `v` as UTF-8 when it is a JS string (a lone surrogate would become
-/// U+FFFD either way; the caller refuses such text first).
+/// A JS argument that may be text.
+pub(crate) enum Arg {
+    /// Not a string.
+    Other,
+    /// A string with a lone surrogate, which UTF-8 cannot hold.
+    IllFormed,
+    /// A string, as UTF-8.
+    Text(String),
+}
+
+/// `v` as UTF-8 text, if it is a string.
 #[cfg(not(feature = "node"))]
-pub(crate) fn utf8(v: &JsValue) -> Option<String> {
-    v.as_string()
+pub(crate) fn string(v: &JsValue) -> Arg {
+    if !v.is_string() {
+        return Arg::Other;
+    }
+    if !v.unchecked_ref::<WellFormed>().is_well_formed() {
+        return Arg::IllFormed;
+    }
+    v.as_string().map_or(Arg::Other, Arg::Text)
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// A JS string, for the method below.
+    type WellFormed;
+    /// `String.prototype.isWellFormed`: no lone surrogate (one native call).
+    #[wasm_bindgen(method, js_name = isWellFormed)]
+    fn is_well_formed(this: &WellFormed) -> bool;
+}
+
+/// Whether `v` is a string holding a lone surrogate.
+pub(crate) fn ill_formed(v: &JsValue) -> bool {
+    v.is_string() && !v.unchecked_ref::<WellFormed>().is_well_formed()
 }
 
 /// A line for JS.
@@ -43,55 +72,78 @@ pub(crate) fn line(s: String) -> Result<Line, JsValue> {
 #[cfg(feature = "node")]
 #[wasm_bindgen]
 extern "C" {
-    type TextEncoder;
-    #[wasm_bindgen(constructor)]
-    fn new() -> TextEncoder;
-    #[wasm_bindgen(method, js_name = encodeInto)]
-    fn encode_into(this: &TextEncoder, text: &JsString, dest: &mut [u8]) -> EncodeIntoResult;
-    type EncodeIntoResult;
-    #[wasm_bindgen(method, getter)]
-    fn read(this: &EncodeIntoResult) -> u32;
-    #[wasm_bindgen(method, getter)]
-    fn written(this: &EncodeIntoResult) -> u32;
+    /// See `LINES`.
+    type Lines;
+    #[wasm_bindgen(method)]
+    fn utf16le(this: &Lines, offset: u32, bytes: u32) -> JsString;
+    #[wasm_bindgen(method)]
+    fn encode(this: &Lines, text: &JsValue, at: u32, room: u32) -> i32;
 }
 
 #[cfg(feature = "node")]
 thread_local! {
-    static ENCODER: TextEncoder = TextEncoder::new();
-    /// `(memory, offset, bytes) => string`: UTF-16LE bytes of this module's
-    /// memory as a JS string (`Buffer.toString` copies them). One JS call
-    /// that reads `memory.buffer` itself: wasm code run between taking the
-    /// buffer and reading it (wasm-bindgen's bookkeeping of each returned
-    /// JS value) could grow the memory and detach that buffer.
-    static FROM_UTF16LE: js_sys::Function =
-        js_sys::Function::new_with_args("memory, offset, bytes", "return Buffer.from(memory.buffer, offset, bytes).toString('utf16le')");
-    static MEMORY: JsValue = wasm_bindgen::memory();
-    /// `(text) => its size in UTF-8 bytes`.
-    static BYTE_LENGTH: js_sys::Function = js_sys::Function::new_with_args("text", "return Buffer.byteLength(text, 'utf8')");
+    /// Text between JS and this module's memory, through a Buffer over the
+    /// memory that is made again only when the memory has grown (growing
+    /// detaches the old one). Called with the numbers as they are (a
+    /// `js_sys::Function` call would box each one first):
+    /// - `utf16le(offset, bytes)`: UTF-16LE bytes as a JS string
+    ///   (`Buffer.ucs2Slice` copies them);
+    /// - `encode(text, at, room)`: -1 when `text` is not a string, -2 when
+    ///   it has a lone surrogate, else its UTF-8 written at `at` and its
+    ///   size in bytes, or -3 - that size when `room` is too small.
+    static LINES: Lines = js_sys::Function::new_with_args(
+        "memory",
+        "let buf;
+        const view = () => {
+          if (buf === undefined || buf.buffer !== memory.buffer) buf = Buffer.from(memory.buffer);
+          return buf;
+        };
+        const encoder = new TextEncoder();
+        return {
+          utf16le: (offset, bytes) => view().ucs2Slice(offset, offset + bytes),
+          encode(text, at, room) {
+            if (typeof text !== 'string') return -1;
+            if (!text.isWellFormed()) return -2;
+            const r = encoder.encodeInto(text, view().subarray(at, at + room));
+            return r.read === text.length ? r.written : -3 - Buffer.byteLength(text, 'utf8');
+          },
+        };",
+    )
+    .call1(&JsValue::NULL, &wasm_bindgen::memory())
+    .expect("an object")
+    .unchecked_into();
+    /// Room for the UTF-8 of the last string argument, kept to be reused.
+    static ROOM: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
     /// UTF-16LE bytes of the last line, kept to be reused.
     static UNITS: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
+/// `v` as UTF-8 text, if it is a string: one call into JS, which checks
+/// it and encodes it into this module's memory (`TextEncoder.encodeInto`;
+/// wasm-bindgen copies ASCII one character at a time in JS, 1.2 µs for a
+/// 900-character record, this 0.1 µs), in room kept from call to call.
 #[cfg(feature = "node")]
-pub(crate) fn utf8(v: &JsValue) -> Option<String> {
-    let s = v.dyn_ref::<JsString>()?;
-    let units = s.length();
-    // At most three bytes per UTF-16 unit (a surrogate pair: four for two).
-    // Past 64 K units (a long `rank` list) the exact size is asked first:
-    // WebAssembly memory never shrinks, so room for three times the text
-    // would stay reserved for the life of the module.
-    let size = if units <= 1 << 16 {
-        units as usize * 3
-    } else {
-        BYTE_LENGTH.with(|f| f.call1(&JsValue::NULL, s)).ok()?.as_f64()? as usize
+pub(crate) fn string(v: &JsValue) -> Arg {
+    // Taken out while JS runs: if it throws, the next call starts afresh.
+    let mut room = ROOM.take();
+    let arg = loop {
+        if room.len() < 1 << 12 {
+            room.resize(1 << 12, 0);
+        }
+        match LINES.with(|l| l.encode(v, room.as_ptr() as u32, room.len() as u32)) {
+            -1 => break Arg::Other,
+            -2 => break Arg::IllFormed,
+            n if n >= 0 => break Arg::Text(String::from_utf8(room[..n as usize].to_vec()).expect("TextEncoder writes UTF-8")),
+            // It did not fit: -3 - the bytes it takes.
+            n => room.resize((-3 - n) as usize, 0),
+        }
     };
-    let mut buf = vec![0u8; size];
-    let done = ENCODER.with(|e| e.encode_into(s, &mut buf));
-    if done.read() != units {
-        return None; // the whole text did not fit: not read rather than cut
+    // Kept for the next call unless a very long text (a `rank` list) made it large:
+    // WebAssembly memory never shrinks.
+    if room.len() <= 1 << 20 {
+        ROOM.set(room);
     }
-    buf.truncate(done.written() as usize);
-    Some(String::from_utf8(buf).expect("TextEncoder writes UTF-8"))
+    arg
 }
 
 #[cfg(feature = "node")]
@@ -99,27 +151,19 @@ pub(crate) fn line(s: String) -> Result<Line, JsValue> {
     // Taken out while JS runs: if it throws, the next call starts afresh.
     let mut out = UNITS.take();
     let n = utf16le(&s, &mut out);
-    let (offset, bytes) = (JsValue::from(out.as_ptr() as u32), JsValue::from(n as u32));
-    let text = FROM_UTF16LE.with(|f| MEMORY.with(|m| f.call3(&JsValue::NULL, m, &offset, &bytes)));
+    let text = LINES.with(|l| l.utf16le(out.as_ptr() as u32, n as u32));
     // Kept for the next line unless a very long one made it large.
     if out.capacity() <= 1 << 20 {
         UNITS.set(out);
     }
-    text.map(JsCast::unchecked_into)
+    Ok(text)
 }
 
 /// Writes `s` as UTF-16LE at the start of `out` (grown when short) and
-/// returns the number of bytes written. ASCII, most of a line, goes eight
-/// bytes at a time.
+/// returns the number of bytes written. ASCII, most of a line, goes
+/// sixteen bytes at a time.
 #[cfg_attr(not(feature = "node"), allow(dead_code))]
 fn utf16le(s: &str, out: &mut Vec<u8>) -> usize {
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    // Four ASCII bytes as four UTF-16LE units.
-    fn widen(x: u32) -> [u8; 8] {
-        let x = u64::from(x);
-        let x = (x | (x << 16)) & 0x0000_FFFF_0000_FFFF;
-        ((x | (x << 8)) & 0x00FF_00FF_00FF_00FF).to_le_bytes()
-    }
     let b = s.as_bytes();
     // Every UTF-8 sequence of n bytes is at most n UTF-16 bytes, ASCII 2.
     if out.len() < 2 * b.len() {
@@ -127,25 +171,72 @@ fn utf16le(s: &str, out: &mut Vec<u8>) -> usize {
     }
     let (mut i, mut j) = (0, 0);
     while i < b.len() {
-        if let Some(w) = b.get(i..i + 8) {
-            let x = u64::from_le_bytes(w.try_into().expect("8 bytes"));
-            if x & HIGH == 0 {
-                out[j..j + 8].copy_from_slice(&widen(x as u32));
-                out[j + 8..j + 16].copy_from_slice(&widen((x >> 32) as u32));
-                i += 8;
-                j += 16;
-                continue;
+        // The ASCII run from `i` (most of a line), sixteen bytes at a time.
+        let run = ascii_len(&b[i..]);
+        let (src, dst) = (&b[i..i + run], &mut out[j..j + 2 * run]);
+        let mut blocks = src.chunks_exact(16);
+        let mut slots = dst.chunks_exact_mut(32);
+        for (src, dst) in blocks.by_ref().zip(slots.by_ref()) {
+            let half = |h: &[u8]| u64::from_le_bytes(h.try_into().expect("8 bytes"));
+            widen(half(&src[..8]), half(&src[8..]), dst);
+        }
+        for (d, &c) in slots.into_remainder().chunks_exact_mut(2).zip(blocks.remainder()) {
+            d[0] = c;
+            d[1] = 0;
+        }
+        i += run;
+        j += 2 * run;
+        // Then one character that is not.
+        if let Some(c) = s[i..].chars().next() {
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                out[j..j + 2].copy_from_slice(&u.to_le_bytes());
+                j += 2;
             }
+            i += c.len_utf8();
         }
-        let c = s[i..].chars().next().expect("i is on a character");
-        let mut units = [0u16; 2];
-        for u in c.encode_utf16(&mut units) {
-            out[j..j + 2].copy_from_slice(&u.to_le_bytes());
-            j += 2;
-        }
-        i += c.len_utf8();
     }
     j
+}
+
+/// How many bytes `b` starts with that are ASCII.
+fn ascii_len(b: &[u8]) -> usize {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let half = |h: &[u8]| u64::from_le_bytes(h.try_into().expect("8 bytes")) & HIGH;
+    let mut blocks = b.chunks_exact(16);
+    let mut n = 0;
+    for w in blocks.by_ref() {
+        let (lo, hi) = (half(&w[..8]), half(&w[8..]));
+        if lo | hi != 0 {
+            return n + if lo != 0 { lo.trailing_zeros() } else { 64 + hi.trailing_zeros() } as usize / 8;
+        }
+        n += 16;
+    }
+    n + blocks.remainder().iter().take_while(|c| c.is_ascii()).count()
+}
+
+/// Sixteen ASCII bytes (`lo`, then `hi`, little-endian) as sixteen UTF-16LE
+/// units in `dst`: two SIMD widenings where the module is built with
+/// simd128 (the Node build; 3.8 KB in 0.2 µs, where the word-wise way below
+/// took 1.5 µs).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn widen(lo: u64, hi: u64, dst: &mut [u8]) {
+    use core::arch::wasm32::{u16x8_extend_high_u8x16, u16x8_extend_low_u8x16, u64x2, u64x2_extract_lane};
+    let v = u64x2(lo, hi);
+    for (k, w) in [u16x8_extend_low_u8x16(v), u16x8_extend_high_u8x16(v)].into_iter().enumerate() {
+        dst[16 * k..16 * k + 8].copy_from_slice(&u64x2_extract_lane::<0>(w).to_le_bytes());
+        dst[16 * k + 8..16 * k + 16].copy_from_slice(&u64x2_extract_lane::<1>(w).to_le_bytes());
+    }
+}
+
+/// Sixteen ASCII bytes as UTF-16LE units, four at a time in a word.
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+fn widen(lo: u64, hi: u64, dst: &mut [u8]) {
+    for (k, x) in [lo, lo >> 32, hi, hi >> 32].into_iter().enumerate() {
+        let x = x & 0xFFFF_FFFF;
+        let x = (x | (x << 16)) & 0x0000_FFFF_0000_FFFF;
+        dst[8 * k..8 * k + 8].copy_from_slice(&((x | (x << 8)) & 0x00FF_00FF_00FF_00FF).to_le_bytes());
+    }
 }
 
 #[cfg(test)]
