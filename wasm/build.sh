@@ -127,8 +127,9 @@ build_module() { # OPT_LEVEL TARGET_DIR EXTRA_RUSTFLAGS [extra cargo args]
 # optimize_for_size: std's smaller sorts and number formatting/parsing, same
 # results (-50 KB raw).
 build_module z "$WASM_TARGET_DIR" "" -Zbuild-std-features=optimize_for_size
-# The Node build also uses WebAssembly SIMD (Node 16.4 and later have it):
-# the line is widened to UTF-16 sixteen bytes at a time (src/text.rs).
+# The Node build also uses WebAssembly SIMD (every Node the package supports,
+# 20 and later, has it): the line is widened to UTF-16 sixteen bytes at a
+# time (src/text.rs).
 build_module 3 "$WASM_TARGET_DIR-node" "-Ctarget-feature=+simd128" --features node
 RAW_WEB="$WASM_TARGET_DIR/wasm32-unknown-unknown/release/$CRATE.wasm"
 RAW_NODE="$WASM_TARGET_DIR-node/wasm32-unknown-unknown/release/$CRATE.wasm"
