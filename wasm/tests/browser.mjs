@@ -27,7 +27,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { EXAMPLES, HOSTILE, WASM_DIR, bundleText, csvRecords } from './helpers.mjs';
+import { EXAMPLES, HOSTILE, WASM_DIR, bundleText, csvRecords, nativeUsPerAssess } from './helpers.mjs';
 import { guardedPage, launchChromium, staticServer, stepRunner } from './web.mjs';
 
 const WWW = join(WASM_DIR, 'www');
@@ -301,6 +301,9 @@ try {
     figures.chromiumUsPerAssess = r.usPerAssess;
     figures.chromiumUsPerAssessJsonText = r.usPerAssessText;
     figures.chromiumAssessCount = r.n;
+    // The same work natively, just after (a figure, not a pass mark).
+    figures.nativeUsPerAssessJsonText = nativeUsPerAssess(20);
+    figures.chromiumJsonTextTimesNative = r.usPerAssessText / figures.nativeUsPerAssessJsonText;
   });
 
   await step('after one visit the page reloads and scores offline', async () => {

@@ -59,6 +59,26 @@ export function mezon(...args) {
   return r.stdout;
 }
 
+/**
+ * Native time per assess, in µs, of the example data set as JSON text in and
+ * JSON lines out (the `profile_assess` example, built on first use; `passes`
+ * passes over the records): the reference the WebAssembly timings are
+ * compared with.
+ */
+export function nativeUsPerAssess(passes) {
+  const exe = join(ROOT, 'target/release/examples/profile_assess');
+  if (!nativeBuilt) {
+    const b = spawnSync('cargo', ['build', '--release', '-q', '-p', 'mezon', '--example', 'profile_assess'], { cwd: ROOT, stdio: 'inherit' });
+    if (b.status !== 0) throw new Error('cannot build the native reference (profile_assess)');
+    nativeBuilt = true;
+  }
+  const r = spawnSync(exe, [PACK_2016, join(EXAMPLES, 'services.csv'), String(passes), 'json'], { encoding: 'utf8' });
+  const m = /([0-9.]+) µs each/.exec(r.stderr);
+  if (r.status !== 0 || !m) throw new Error(`profile_assess failed: ${r.stderr}`);
+  return Number(m[1]);
+}
+let nativeBuilt = false;
+
 export function scratchDir() {
   return mkdtempSync(join(tmpdir(), 'mezon-wasm-test-'));
 }

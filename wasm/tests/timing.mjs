@@ -1,13 +1,15 @@
 // Time per `assess` in Node on the example data set (not a test; it prints),
 // for both builds: pkg/node (built for speed, what Node gets) and pkg/web
-// (built for size, what the page loads), the cases and builds alternated.
+// (built for size, what the page loads), and natively, the cases and builds
+// alternated, so that a busy machine slows them alike.
 //   node wasm/tests/timing.mjs
-// Native reference, the same records as JSON text in and JSON lines out:
+// The native reference (built on first use) does the same work, the same
+// records as JSON text in and JSON lines out:
 //   cargo run --release -p mezon --example profile_assess -- rules/uz-egov-quality/2016.1 examples/2016/services.csv 20 json
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { EXAMPLES, PACK_2016, bundleText, csvRecords, loadModules } from './helpers.mjs';
+import { EXAMPLES, PACK_2016, bundleText, csvRecords, loadModules, nativeUsPerAssess } from './helpers.mjs';
 
 const modules = await loadModules();
 const bundle = bundleText(PACK_2016).text;
@@ -27,17 +29,27 @@ const cases = Object.entries(packs).flatMap(([build, pack]) => [
   // The same work as the native reference: JSON text in, JSON line out.
   [build, 'assessJson (JSON text in, JSON line out)', (i) => pack.assessJson(texts[i])],
 ]);
-// Each case timed in three runs of `rounds` passes, the cases alternated;
-// the median run is printed (single runs swing with GC).
+// Each case timed in seven runs of `rounds` passes, the cases and the
+// native reference alternated. Printed: the median run and the best one
+// (runs swing with GC and with other work on the machine, which only ever
+// adds time), each also as a multiple of native's.
+const RUNS = 7;
 const runs = cases.map(() => []);
-for (let run = 0; run < 3; run++) {
+const nativeRuns = [];
+for (let run = 0; run < RUNS; run++) {
+  nativeRuns.push(nativeUsPerAssess(4 * rounds));
   cases.forEach(([, , fn], c) => {
     const t = performance.now();
     for (let k = 0; k < rounds; k++) for (let i = 0; i < records.length; i++) fn(i);
     runs[c].push(((performance.now() - t) * 1000) / (rounds * records.length));
   });
 }
+const median = (xs) => [...xs].sort((a, b) => a - b)[RUNS >> 1];
+const best = (xs) => Math.min(...xs);
+const [nMedian, nBest] = [median(nativeRuns), best(nativeRuns)];
+console.log(`${RUNS} runs each, alternated; per assess, median and best run`);
+console.log(`native: JSON text in, JSON line out: ${nMedian.toFixed(2)} µs, ${nBest.toFixed(2)} µs (runs of ${4 * rounds * records.length})`);
 cases.forEach(([build, name], c) => {
-  const us = [...runs[c]].sort((a, b) => a - b)[1];
-  console.log(`${build} build: ${name}: ${us.toFixed(2)} µs per assess (median of 3 runs of ${rounds * records.length})`);
+  const [m, b] = [median(runs[c]), best(runs[c])];
+  console.log(`${build} build: ${name}: ${m.toFixed(2)} µs, ${b.toFixed(2)} µs (runs of ${rounds * records.length}; ${(m / nMedian).toFixed(2)}× and ${(b / nBest).toFixed(2)}× native)`);
 });
