@@ -1046,9 +1046,14 @@ mod tests {
         }
         for &a in &edges {
             for &b in &edges {
+                // The shortcut itself (natively `wide_mul` and `checked_mul`
+                // take the other way, so this is what tests it): a product
+                // `fits_63` admits is below 2^62, and the machine multiply
+                // (overflow-checked in tests) gives it exactly.
                 if super::fits_63(a, b) {
                     let p = i128::from(a) * i128::from(b);
                     assert!(p.unsigned_abs() < 1 << 62, "{a}·{b}");
+                    assert_eq!(i128::from(a * b), p, "{a}·{b}");
                 }
                 assert_eq!(super::wide_mul(a, b), i128::from(a) * i128::from(b), "{a}·{b}");
                 assert_eq!(super::checked_mul(a, b), a.checked_mul(b), "{a}·{b}");

@@ -66,15 +66,19 @@ export function mezon(...args) {
  * compared with.
  */
 export function nativeUsPerAssess(passes) {
-  const exe = join(ROOT, 'target/release/examples/profile_assess');
+  const targetDir = resolve(ROOT, process.env.CARGO_TARGET_DIR ?? 'target');
+  const exe = join(targetDir, 'release/examples', process.platform === 'win32' ? 'profile_assess.exe' : 'profile_assess');
   if (!nativeBuilt) {
-    const b = spawnSync('cargo', ['build', '--release', '-q', '-p', 'mezon', '--example', 'profile_assess'], { cwd: ROOT, stdio: 'inherit' });
-    if (b.status !== 0) throw new Error('cannot build the native reference (profile_assess)');
+    // Without RUSTC_BOOTSTRAP (the WebAssembly build's), which would make
+    // cargo rebuild the native release build from scratch.
+    const env = { ...process.env, RUSTC_BOOTSTRAP: undefined };
+    const b = spawnSync('cargo', ['build', '--locked', '--release', '-q', '-p', 'mezon', '--example', 'profile_assess'], { cwd: ROOT, env, stdio: 'inherit' });
+    if (b.status !== 0) throw new Error(`cannot build the native reference (profile_assess): ${b.error ?? `exit ${b.status}`}`);
     nativeBuilt = true;
   }
   const r = spawnSync(exe, [PACK_2016, join(EXAMPLES, 'services.csv'), String(passes), 'json'], { encoding: 'utf8' });
-  const m = /([0-9.]+) µs each/.exec(r.stderr);
-  if (r.status !== 0 || !m) throw new Error(`profile_assess failed: ${r.stderr}`);
+  const m = /([0-9.]+) µs each/.exec(r.stderr ?? '');
+  if (r.status !== 0 || !m) throw new Error(`${exe} failed: ${r.error ?? r.stderr}`);
   return Number(m[1]);
 }
 let nativeBuilt = false;
