@@ -40,10 +40,7 @@ pub(crate) enum Arg {
 /// `v` as UTF-8 text, if it is a string.
 #[cfg(not(feature = "node"))]
 pub(crate) fn string(v: &JsValue) -> Arg {
-    if !v.is_string() {
-        return Arg::Other;
-    }
-    if !v.unchecked_ref::<WellFormed>().is_well_formed() {
+    if ill_formed(v) {
         return Arg::IllFormed;
     }
     v.as_string().map_or(Arg::Other, Arg::Text)
@@ -177,8 +174,7 @@ fn utf16le(s: &str, out: &mut Vec<u8>) -> usize {
         let mut blocks = src.chunks_exact(16);
         let mut slots = dst.chunks_exact_mut(32);
         for (src, dst) in blocks.by_ref().zip(slots.by_ref()) {
-            let half = |h: &[u8]| u64::from_le_bytes(h.try_into().expect("8 bytes"));
-            widen(half(&src[..8]), half(&src[8..]), dst);
+            widen(word(&src[..8]), word(&src[8..]), dst);
         }
         for (d, &c) in slots.into_remainder().chunks_exact_mut(2).zip(blocks.remainder()) {
             d[0] = c;
@@ -199,14 +195,18 @@ fn utf16le(s: &str, out: &mut Vec<u8>) -> usize {
     j
 }
 
+/// Eight bytes as a little-endian word.
+fn word(b: &[u8]) -> u64 {
+    u64::from_le_bytes(b.try_into().expect("8 bytes"))
+}
+
 /// How many bytes `b` starts with that are ASCII.
 fn ascii_len(b: &[u8]) -> usize {
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    let half = |h: &[u8]| u64::from_le_bytes(h.try_into().expect("8 bytes")) & HIGH;
     let mut blocks = b.chunks_exact(16);
     let mut n = 0;
     for w in blocks.by_ref() {
-        let (lo, hi) = (half(&w[..8]), half(&w[8..]));
+        let (lo, hi) = (word(&w[..8]) & HIGH, word(&w[8..]) & HIGH);
         if lo | hi != 0 {
             return n + if lo != 0 { lo.trailing_zeros() } else { 64 + hi.trailing_zeros() } as usize / 8;
         }

@@ -43,11 +43,19 @@ export async function loadModules() {
 export function mezonBin() {
   if (process.env.MEZON_BIN) return process.env.MEZON_BIN;
   const bin = join(ROOT, 'target/release/mezon');
-  if (!existsSync(bin)) {
-    const r = spawnSync('cargo', ['build', '--release', '-q', '-p', 'mezon-cli'], { cwd: ROOT, stdio: 'inherit' });
-    if (r.status !== 0) throw new Error('cannot build the native CLI');
-  }
+  if (!existsSync(bin)) cargoBuild(['-p', 'mezon-cli'], 'the native CLI');
   return bin;
+}
+
+/**
+ * `cargo build --locked --release -q ARGS` in the workspace, without
+ * RUSTC_BOOTSTRAP (the WebAssembly build's), which would make cargo rebuild
+ * the native release build from scratch.
+ */
+function cargoBuild(args, what) {
+  const env = { ...process.env, RUSTC_BOOTSTRAP: undefined };
+  const r = spawnSync('cargo', ['build', '--locked', '--release', '-q', ...args], { cwd: ROOT, env, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`cannot build ${what}: ${r.error ?? `exit ${r.status}`}`);
 }
 
 /** Runs the native CLI; exit codes 0 and 2 (some records invalid) both carry full output. */
@@ -69,11 +77,7 @@ export function nativeUsPerAssess(passes) {
   const targetDir = resolve(ROOT, process.env.CARGO_TARGET_DIR ?? 'target');
   const exe = join(targetDir, 'release/examples', process.platform === 'win32' ? 'profile_assess.exe' : 'profile_assess');
   if (!nativeBuilt) {
-    // Without RUSTC_BOOTSTRAP (the WebAssembly build's), which would make
-    // cargo rebuild the native release build from scratch.
-    const env = { ...process.env, RUSTC_BOOTSTRAP: undefined };
-    const b = spawnSync('cargo', ['build', '--locked', '--release', '-q', '-p', 'mezon', '--example', 'profile_assess'], { cwd: ROOT, env, stdio: 'inherit' });
-    if (b.status !== 0) throw new Error(`cannot build the native reference (profile_assess): ${b.error ?? `exit ${b.status}`}`);
+    cargoBuild(['-p', 'mezon', '--example', 'profile_assess'], 'the native reference (profile_assess)');
     nativeBuilt = true;
   }
   const r = spawnSync(exe, [PACK_2016, join(EXAMPLES, 'services.csv'), String(passes), 'json'], { encoding: 'utf8' });
