@@ -24,8 +24,7 @@
 #   wasm/pkg/web/    ES module for browsers, built for size (also copied to
 #                    wasm/www/pkg/, with .gz and .br copies for static servers)
 #   wasm/pkg/node/   CommonJS module for Node, built for speed (and with feature
-#                    node: records read straight into the schema's slots, text
-#                    across the boundary in Node's faster ways)
+#                    node: text across the boundary in Node's faster ways)
 #   wasm/www/packs/  pack bundles written by `mezon bundle`, and index.json
 #                    (bundles with .gz and .br copies too)
 #
@@ -94,9 +93,9 @@ WASM_OPT="$WASM_DIR/node_modules/.bin/wasm-opt"
 
 # --- 4. the modules ----------------------------------------------------------
 # Two builds of the same code: for browsers, optimised for size (it is
-# downloaded); for Node, optimised for speed (it is not: -O3 and feature
-# `node`, the direct JSON record reader and Node's faster text conversions,
-# together about 2.4 times as fast in Node, 162 KiB gzip more). Same sources,
+# downloaded); for Node, optimised for speed (it is not: -O3, SIMD and
+# feature `node`, Node's faster text conversions, together about twice as
+# fast in Node, 162 KiB gzip more). Same sources,
 # same results: the Node tests run against both modules, and the browser
 # test against the web one.
 build_module() { # OPT_LEVEL TARGET_DIR EXTRA_RUSTFLAGS [extra cargo args]

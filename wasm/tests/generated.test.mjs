@@ -4,10 +4,10 @@
 // or 17 digits, exponents, -0, duplicate keys, values of the wrong type,
 // nulls, missing and unknown fields, long and non-ASCII text. These are where
 // a 32-bit target could part from a 64-bit one (number parsing, sizes,
-// overflow), and where the two record readers must agree: straight into the
-// schema's slots (the CLI's JSON Lines, the Node build) and through a
-// parsed value (the browser build); in both, a key given twice makes the
-// record invalid, as it does in the CLI.
+// overflow). Both builds read a record straight into the schema's slots, as
+// the CLI reads JSON Lines, and fall back to a parsed value for text that is
+// not one object; in both, a key given twice makes the record invalid, as it
+// does in the CLI.
 //
 // Seeded: the same records on every run; a failure names the record and
 // prints its text.

@@ -25,8 +25,8 @@ export function loadModule() {
  * Both builds of the module, loaded in this process: `node` (pkg/node, built
  * for speed) and `web` (pkg/web, built for size: the one the page loads).
  * They are the same sources built two ways (optimisation level, std's
- * size-optimised number formatting and parsing, the Node build's direct
- * JSON record reader), so the Node tests prove each of them.
+ * size-optimised number formatting and parsing, the Node build's text
+ * conversions and SIMD), so the Node tests prove each of them.
  */
 export async function loadModules() {
   const webJs = join(WASM_DIR, 'pkg/web/mezon_wasm.js');
