@@ -87,6 +87,11 @@ export function nativeUsPerAssess(passes) {
 }
 let nativeBuilt = false;
 
+/** The median of timing runs (the upper one of an even count). */
+export function median(xs) {
+  return [...xs].sort((a, b) => a - b)[xs.length >> 1];
+}
+
 export function scratchDir() {
   return mkdtempSync(join(tmpdir(), 'mezon-wasm-test-'));
 }

@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { EXAMPLES, PACK_2016, bundleText, csvRecords, loadModules, nativeUsPerAssess } from './helpers.mjs';
+import { EXAMPLES, PACK_2016, bundleText, csvRecords, loadModules, median, nativeUsPerAssess } from './helpers.mjs';
 
 const modules = await loadModules();
 const bundle = bundleText(PACK_2016).text;
@@ -45,7 +45,6 @@ for (let run = 0; run < RUNS; run++) {
     runs[c].push(((performance.now() - t) * 1000) / (rounds * records.length));
   });
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[RUNS >> 1];
 const best = (xs) => Math.min(...xs);
 const [nMedian, nBest] = [median(nativeRuns), best(nativeRuns)];
 console.log(`${RUNS} runs each, alternated; per assess, median and best run`);
