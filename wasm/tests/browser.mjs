@@ -13,7 +13,9 @@
 //   6. a pack that fails to load leaves the page working on the one in use
 //   7. the hostile pack in the page's context: a limit error, no hang
 //   8. time per assess in Chromium over the example data set (after a
-//      warm-up, the median of five runs, each beside the native reference)
+//      warm-up, the median of five runs, each beside the native reference),
+//      for the page's module and for the fast browser build (pkg/web-fast,
+//      served under /test-only/), which first gives the same lines
 //   9. after one visit, the page reloads offline and still scores; back
 //      online, a bundle the pack list no longer names is dropped
 //  10. two copies of the page on one origin (/ and /copy/) share the
@@ -39,6 +41,9 @@ mkdirSync(OUT, { recursive: true });
 const bundle2016 = JSON.parse(readFileSync(join(WWW, 'packs', 'uz-egov-quality-2016.1.json'), 'utf8'));
 const badDigest = JSON.stringify({ ...bundle2016, digest: `sha256:${'0'.repeat(64)}` });
 const extra = new Map([['/test-only/hostile.json', bundleText(HOSTILE).text], ['/packs/test-only-bad-digest.json', badDigest]]);
+for (const file of ['mezon_wasm.js', 'mezon_wasm_bg.wasm']) {
+  extra.set(`/test-only/web-fast/${file}`, readFileSync(join(WASM_DIR, 'pkg/web-fast', file)));
+}
 
 // The page again under /copy/: the service worker's cache is per origin.
 const server = await staticServer(WWW, extra, ['/copy/']);
@@ -273,41 +278,51 @@ try {
     assert.equal(await page.locator('#score').textContent(), '78.78');
   });
 
-  await step('time per assess in Chromium (example data set)', async () => {
-    // The pack is compiled once and kept for the timed runs below; its
+  await step('time per assess in Chromium (example data set), both browser builds', async () => {
+    // Each pack is compiled once and kept for the timed runs below: the
+    // page's module (built for size) and the fast browser build. The
     // schema types the CSV records here as the CLI types them.
     const fieldsText = await page.evaluate(async () => {
-      const m = await import('/pkg/mezon_wasm.js');
-      globalThis.timingPack = m.Pack.fromBundle(await (await fetch('/packs/uz-egov-quality-2016.1.json')).text());
-      return JSON.stringify(globalThis.timingPack.info().input.fields);
+      const bundle = await (await fetch('/packs/uz-egov-quality-2016.1.json')).text();
+      const small = await import('/pkg/mezon_wasm.js');
+      const fast = await import('/test-only/web-fast/mezon_wasm.js');
+      await fast.default();
+      globalThis.timingPacks = { small: small.Pack.fromBundle(bundle), fast: fast.Pack.fromBundle(bundle) };
+      return JSON.stringify(globalThis.timingPacks.small.info().input.fields);
     });
     const records = csvRecords(readFileSync(join(EXAMPLES, 'services.csv'), 'utf8'), JSON.parse(fieldsText));
-    await page.evaluate((records) => {
-      const pack = globalThis.timingPack;
+    const differing = await page.evaluate((records) => {
+      const { small, fast } = globalThis.timingPacks;
       // Object in, object out (what the page does); and JSON text in, JSON
       // line out: the same work as the native reference
       // (`profile_assess … json`, see wasm/tests/timing.mjs).
       const texts = records.map((rec) => JSON.stringify(rec));
+      // The two builds are the same sources: the same line for every record.
+      const differing = texts.filter((t) => small.assessJson(t) !== fast.assessJson(t)).length;
       // Warm-up long enough for V8 to move the hot functions from its
       // baseline compiler to its optimising one: a page that scores as its
       // officer types runs the optimised code, as the native reference runs
       // after its own warm-up.
       for (let i = 0; i < 20; i++) {
-        for (const rec of records) pack.assess(rec);
-        for (const t of texts) pack.assessJson(t);
+        for (const pack of [small, fast]) {
+          for (const rec of records) pack.assess(rec);
+          for (const t of texts) pack.assessJson(t);
+        }
       }
-      const rounds = 5;
+      const rounds = 20;
       const time = (fn) => {
         const t0 = performance.now();
         for (let i = 0; i < rounds; i++) for (let k = 0; k < records.length; k++) fn(k);
         return ((performance.now() - t0) * 1000) / (rounds * records.length);
       };
-      globalThis.timeRun = () => ({
+      const timePack = (pack) => ({
         usPerAssess: time((k) => pack.assess(records[k])),
         usPerAssessText: time((k) => pack.assessJson(texts[k])),
-        n: rounds * records.length,
       });
+      globalThis.timeRun = () => ({ small: timePack(small), fast: timePack(fast), n: rounds * records.length });
+      return differing;
     }, records);
+    assert.equal(differing, 0, 'the fast browser build gave different lines');
     // Five runs, each followed by the same work natively (a figure, not a
     // pass mark, so a native reference that cannot be built or run is
     // reported, not failed); medians, as a busy machine slows single runs.
@@ -322,12 +337,15 @@ try {
         figures.nativeReferenceError = String(e.message ?? e);
       }
     }
-    figures.chromiumUsPerAssess = median(runs.map((r) => r.usPerAssess));
-    figures.chromiumUsPerAssessJsonText = median(runs.map((r) => r.usPerAssessText));
+    figures.chromiumUsPerAssess = median(runs.map((r) => r.small.usPerAssess));
+    figures.chromiumUsPerAssessJsonText = median(runs.map((r) => r.small.usPerAssessText));
+    figures.chromiumFastUsPerAssess = median(runs.map((r) => r.fast.usPerAssess));
+    figures.chromiumFastUsPerAssessJsonText = median(runs.map((r) => r.fast.usPerAssessText));
     figures.chromiumAssessCount = runs.length * runs[0].n;
     figures.nativeUsPerAssessJsonText = native.length === runs.length ? median(native) : null;
     if (figures.nativeUsPerAssessJsonText) {
       figures.chromiumJsonTextTimesNative = figures.chromiumUsPerAssessJsonText / figures.nativeUsPerAssessJsonText;
+      figures.chromiumFastJsonTextTimesNative = figures.chromiumFastUsPerAssessJsonText / figures.nativeUsPerAssessJsonText;
     }
   });
 

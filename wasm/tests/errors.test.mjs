@@ -1,4 +1,4 @@
-// Errors and the sandbox in both builds of the module:
+// Errors and the sandbox in the three builds of the module (see loadModules):
 //   1. a hostile rule ends with a limit error, quickly, and the module goes on
 //   2. a bundle whose files do not match its digest throws kind "manifest"
 //   3. a rule that does not compile throws with file, line and column

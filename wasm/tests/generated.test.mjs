@@ -4,9 +4,9 @@
 // or 17 digits, exponents, -0, duplicate keys, values of the wrong type,
 // nulls, missing and unknown fields, long and non-ASCII text. These are where
 // a 32-bit target could part from a 64-bit one (number parsing, sizes,
-// overflow). Both builds read a record straight into the schema's slots, as
-// the CLI reads JSON Lines, and fall back to a parsed value for text that is
-// not one object; in both, a key given twice makes the record invalid, as it
+// overflow). Every build reads a record straight into the schema's slots, as
+// the CLI reads JSON Lines, and falls back to a parsed value for text that is
+// not one object; in each, a key given twice makes the record invalid, as it
 // does in the CLI.
 //
 // Seeded: the same records on every run; a failure names the record and

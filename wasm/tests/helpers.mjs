@@ -22,18 +22,22 @@ export function loadModule() {
 }
 
 /**
- * Both builds of the module, loaded in this process: `node` (pkg/node, built
- * for speed) and `web` (pkg/web, built for size: the one the page loads).
- * They are the same sources built two ways (optimisation level, std's
+ * The three builds of the module, loaded in this process: `node` (pkg/node,
+ * built for speed), `web` (pkg/web, built for size: the one the page loads)
+ * and `web-fast` (pkg/web-fast, the browser module built for speed). They
+ * are the same sources built three ways (optimisation level, std's
  * size-optimised number formatting and parsing, the Node build's text
- * conversions and SIMD), so the Node tests prove each of them.
+ * conversions, SIMD), so the Node tests prove each of them.
  */
 export async function loadModules() {
-  const webJs = join(WASM_DIR, 'pkg/web/mezon_wasm.js');
-  if (!existsSync(webJs)) throw new Error(`${webJs} is missing: run bash wasm/build.sh first`);
-  const web = await import(pathToFileURL(webJs).href);
-  web.initSync({ module: readFileSync(join(WASM_DIR, 'pkg/web/mezon_wasm_bg.wasm')) });
-  return { node: loadModule(), web };
+  const modules = { node: loadModule() };
+  for (const build of ['web', 'web-fast']) {
+    const js = join(WASM_DIR, `pkg/${build}/mezon_wasm.js`);
+    if (!existsSync(js)) throw new Error(`${js} is missing: run bash wasm/build.sh first`);
+    modules[build] = await import(pathToFileURL(js).href);
+    modules[build].initSync({ module: readFileSync(join(WASM_DIR, `pkg/${build}/mezon_wasm_bg.wasm`)) });
+  }
+  return modules;
 }
 
 /**

@@ -4,9 +4,10 @@
 // fresh Node process. Every way must score the example data set exactly as
 // the native CLI does.
 //
-//   1. the tarball holds both builds, their types and the README, nothing else
+//   1. the tarball holds the three builds, their types and the README, nothing else
 //   2. require('mezon-wasm') and import 'mezon-wasm' in Node: the Node build
-//   3. import 'mezon-wasm/web' with initSync: the browser build
+//   3. import 'mezon-wasm/web' and 'mezon-wasm/web-fast' with initSync: the
+//      browser builds (for size, for speed)
 //   4. the "default" condition (browsers and bundlers) resolves to the web build
 //   5. the TypeScript types: a portal's code using the API type-checks with
 //      `tsc --strict`, for Node and for a bundler, and a misuse is an error
@@ -30,7 +31,7 @@ describe('the npm package mezon-wasm', () => {
     writeFileSync(join(project, 'bundle.json'), bundle);
   });
 
-  test('the tarball holds both builds, their types and the README', () => {
+  test('the tarball holds the three builds, their types and the README', () => {
     const version = JSON.parse(readFileSync(join(PKG, 'package.json'), 'utf8')).version;
     assert.match(version, /^\d+\.\d+\.\d+/);
     assert.match(tarball, new RegExp(`mezon-wasm-${version.replace(/\./g, '\\.')}\\.tgz$`));
@@ -38,15 +39,17 @@ describe('the npm package mezon-wasm', () => {
       'README.md',
       'node/mezon_wasm.d.ts', 'node/mezon_wasm.js', 'node/mezon_wasm_bg.wasm',
       'package.json',
+      'web-fast/mezon_wasm.d.ts', 'web-fast/mezon_wasm.js', 'web-fast/mezon_wasm_bg.wasm', 'web-fast/package.json',
       'web/mezon_wasm.d.ts', 'web/mezon_wasm.js', 'web/mezon_wasm_bg.wasm', 'web/package.json',
     ]);
   });
 
   // Each script loads the package one way, assesses the 600 example records
-  // and prints which build answered (the web build's glue exports
-  // `initSync`, the Node one does not), then their JSON lines.
+  // and prints which build answered (the web builds' glue exports
+  // `initSync`, the Node one does not; a web build is named by the folder
+  // its glue was resolved from), then their JSON lines.
   const printOut = `
-      console.log(typeof m.initSync === 'function' ? 'web' : 'node');
+      console.log(typeof m.initSync !== 'function' ? 'node' : webFolder);
       console.log(JSON.parse(readFileSync('records.json', 'utf8')).map(assessed).join('\\n'));`;
   const scripts = [
     ['require (CommonJS)', 'node', 'main.cjs', `
@@ -59,13 +62,16 @@ describe('the npm package mezon-wasm', () => {
       import { readFileSync } from 'node:fs';
       const pack = m.Pack.fromBundle(readFileSync('bundle.json', 'utf8'));
       const assessed = (r) => JSON.stringify(pack.assess(r));`],
-    ['import mezon-wasm/web with initSync', 'web', 'web.mjs', `
-      import * as m from 'mezon-wasm/web';
+    ...['web', 'web-fast'].map((build) => [`import mezon-wasm/${build} with initSync`, build, `${build}.mjs`, `
+      import * as m from 'mezon-wasm/${build}';
       import { readFileSync } from 'node:fs';
       import { createRequire } from 'node:module';
-      m.initSync({ module: readFileSync(createRequire(import.meta.url).resolve('mezon-wasm/web/mezon_wasm_bg.wasm')) });
+      import { basename, dirname } from 'node:path';
+      import { fileURLToPath } from 'node:url';
+      const webFolder = basename(dirname(fileURLToPath(import.meta.resolve('mezon-wasm/${build}'))));
+      m.initSync({ module: readFileSync(createRequire(import.meta.url).resolve('mezon-wasm/${build}/mezon_wasm_bg.wasm')) });
       const pack = m.Pack.fromBundle(readFileSync('bundle.json', 'utf8'));
-      const assessed = (r) => pack.assessJson(r);`],
+      const assessed = (r) => pack.assessJson(r);`]),
   ];
 
   for (const [name, expectedBuild, file, source] of scripts) {
@@ -113,13 +119,16 @@ describe('the npm package mezon-wasm', () => {
       export async function start(bytes: Uint8Array): Promise<void> { await init(); initSync({ module: bytes }); }\n${USE}`;
 
   test('the types: Node and bundler code type-checks with tsc --strict', () => {
-    // mezon-wasm/web also under Node's resolution (code also built under
-    // Node), and under the older `node10`, which reads typesVersions, not exports.
+    // mezon-wasm/web and mezon-wasm/web-fast also under Node's resolution
+    // (code also built under Node), and under the older `node10`, which
+    // reads typesVersions, not exports.
     for (const [file, source, args] of [
       ['node.mts', `import { ${TYPES} } from 'mezon-wasm';\n${USE}`, nodeFlags],
       ['web.ts', webUse('mezon-wasm'), flags('esnext', 'bundler', 'es2022,dom,esnext.disposable')],
       ['iso.mts', webUse('mezon-wasm/web'), flags('nodenext', 'nodenext', 'es2022,dom,esnext.disposable')],
       ['old.ts', webUse('mezon-wasm/web'), flags('commonjs', 'node10', 'es2022,dom,esnext.disposable')],
+      ['fast.mts', webUse('mezon-wasm/web-fast'), flags('nodenext', 'nodenext', 'es2022,dom,esnext.disposable')],
+      ['fast-old.ts', webUse('mezon-wasm/web-fast'), flags('commonjs', 'node10', 'es2022,dom,esnext.disposable')],
     ]) {
       writeFileSync(join(project, file), source);
       const r = tsc([...args, file]);

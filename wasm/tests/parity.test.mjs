@@ -1,5 +1,5 @@
 // Parity: the wasm module gives byte-identical results to the native CLI,
-// in both its builds (pkg/node and pkg/web, see loadModules).
+// in its three builds (pkg/node, pkg/web and pkg/web-fast, see loadModules).
 //
 //   1. every golden case of the 2016 pack (inputs from `mezon test --export-inputs`)
 //   2. the bundled example data set (examples/2016/services.csv), and invalid.csv

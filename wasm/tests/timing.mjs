@@ -1,6 +1,7 @@
 // Time per `assess` in Node on the example data set (not a test; it prints),
-// for both builds: pkg/node (built for speed, what Node gets) and pkg/web
-// (built for size, what the page loads), and natively, the cases and builds
+// for the three builds: pkg/node (built for speed, what Node gets), pkg/web
+// (built for size, what the page loads) and pkg/web-fast (the browser module
+// built for speed), and natively, the cases and builds
 // alternated, so that a busy machine slows them alike.
 //   node wasm/tests/timing.mjs
 // The native reference (built on first use) does the same work, the same
