@@ -21,7 +21,7 @@
 #
 # Outputs (all generated, git-ignored):
 #   wasm/pkg/        the npm package `mezon-wasm` (package.json and README
-#                    from wasm/npm/): both builds below
+#                    from wasm/npm/): the three builds below
 #   wasm/pkg/web/    ES module for browsers, built for size (also copied to
 #                    wasm/www/pkg/, with .gz and .br copies for static servers)
 #   wasm/pkg/web-fast/ the same ES module built for speed, for portals that
@@ -108,7 +108,7 @@ WASM_OPT="$WASM_DIR/node_modules/.bin/wasm-opt"
 build_module() { # NAME OPT_LEVEL TARGET_DIR EXTRA_RUSTFLAGS [extra cargo args]
     local name="$1" opt="$2" dir="$3" flags="$4"
     shift 4
-    log "building $CRATE for wasm32-unknown-unknown (opt-level $opt, $(basename "$dir")/)"
+    log "building $CRATE for wasm32-unknown-unknown: $name (opt-level $opt, $(basename "$dir")/)"
     (
         # Only this build: Debian's rustc, -Z through RUSTC_BOOTSTRAP, wasm-ld
         # from lld-22, and the profile given through the environment so the
@@ -130,8 +130,10 @@ build_module() { # NAME OPT_LEVEL TARGET_DIR EXTRA_RUSTFLAGS [extra cargo args]
             -Zbuild-std=std,panic_abort "$@" -p mezon-wasm
     )
     # Two builds share a target directory (same flags, so the dependencies
-    # compile once) and cargo writes both to one path: keep each in a folder
-    # of its own, under the file name wasm-bindgen names its outputs after.
+    # compile once; the crate itself, whose features differ, recompiles on
+    # each run, a few seconds) and cargo writes both to one path: keep each
+    # in a folder of its own, under the file name wasm-bindgen names its
+    # outputs after.
     mkdir -p "$dir/$name"
     cp "$dir/wasm32-unknown-unknown/release/$CRATE.wasm" "$dir/$name/$CRATE.wasm"
 }
@@ -148,13 +150,19 @@ build_module web-fast 3 "$WASM_TARGET_DIR-node" "-Ctarget-feature=+simd128"
 RAW_WEB="$WASM_TARGET_DIR/web/$CRATE.wasm"
 RAW_WEB_FAST="$WASM_TARGET_DIR-node/web-fast/$CRATE.wasm"
 RAW_NODE="$WASM_TARGET_DIR-node/node/$CRATE.wasm"
+# Had cargo skipped one of the two builds sharing a directory, both copies
+# would hold the other's module: stop rather than ship it twice.
+if cmp -s "$RAW_NODE" "$RAW_WEB_FAST"; then
+    echo "the node and web-fast modules are identical: one of the two builds did not run" >&2
+    exit 1
+fi
 
 # --- 5. bindings and wasm-opt, skipped when the modules did not change ---------
 PKG="$WASM_DIR/pkg"
 STAMP="$PKG/.built-from"
 WANT="$(sha256sum "$RAW_WEB" "$RAW_WEB_FAST" "$RAW_NODE" "$WASM_BINDGEN" "$WASM_OPT" "${BASH_SOURCE[0]}" | sha256sum | cut -c1-64)"
-if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ] && [ -f "$PKG/web/${CRATE}_bg.wasm" ] \
-    && [ -f "$PKG/web-fast/${CRATE}_bg.wasm" ] && [ -f "$PKG/node/${CRATE}_bg.wasm" ]; then
+built() { for t in web web-fast node; do [ -f "$PKG/$t/${CRATE}_bg.wasm" ] || return 1; done; }
+if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ] && built; then
     log "bindings up to date"
 else
     log "wasm-bindgen (web, nodejs) and wasm-opt (-Oz --converge for web, -O4 for web-fast, -O3 for Node)"
@@ -167,18 +175,18 @@ else
     # them and must not add any others (the speed builds add SIMD, above).
     FEATURES=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
         --enable-mutable-globals --enable-reference-types --enable-multivalue)
+    optimize() { # BUILD wasm-opt flags...
+        local m="$PKG/$1/${CRATE}_bg"
+        shift
+        "$WASM_OPT" "$@" --strip-debug --strip-producers "${FEATURES[@]}" -o "$m.opt.wasm" "$m.wasm"
+        mv "$m.opt.wasm" "$m.wasm"
+    }
     # --converge: -Oz again until nothing changes (-2 KB gzip, +25 s).
-    "$WASM_OPT" -Oz --converge --strip-debug --strip-producers "${FEATURES[@]}" \
-        -o "$PKG/web/${CRATE}_bg.opt.wasm" "$PKG/web/${CRATE}_bg.wasm"
-    mv "$PKG/web/${CRATE}_bg.opt.wasm" "$PKG/web/${CRATE}_bg.wasm"
+    optimize web -Oz --converge
     # -O4 rather than -O3: about 8% less time per assess in Chromium, +3 KB
     # gzip, +50 s here.
-    "$WASM_OPT" -O4 --strip-debug --strip-producers "${FEATURES[@]}" --enable-simd \
-        -o "$PKG/web-fast/${CRATE}_bg.opt.wasm" "$PKG/web-fast/${CRATE}_bg.wasm"
-    mv "$PKG/web-fast/${CRATE}_bg.opt.wasm" "$PKG/web-fast/${CRATE}_bg.wasm"
-    "$WASM_OPT" -O3 --strip-debug --strip-producers "${FEATURES[@]}" --enable-simd \
-        -o "$PKG/node/${CRATE}_bg.opt.wasm" "$PKG/node/${CRATE}_bg.wasm"
-    mv "$PKG/node/${CRATE}_bg.opt.wasm" "$PKG/node/${CRATE}_bg.wasm"
+    optimize web-fast -O4 --enable-simd
+    optimize node -O3 --enable-simd
     echo "$WANT" > "$STAMP"
 fi
 # Marks pkg/web and pkg/web-fast as ES module packages, so Node can import

@@ -1,6 +1,7 @@
 // Shared by the Node tests and the browser test: paths resolved from this
 // file, the native CLI, the wasm module, a schema-typed CSV reader.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,9 @@ export function loadModule() {
   return createRequire(import.meta.url)(path);
 }
 
+/** The browser builds in wasm/pkg: built for size (the page's), and for speed. */
+export const BROWSER_BUILDS = ['web', 'web-fast'];
+
 /**
  * The three builds of the module, loaded in this process: `node` (pkg/node,
  * built for speed), `web` (pkg/web, built for size: the one the page loads)
@@ -31,11 +35,18 @@ export function loadModule() {
  */
 export async function loadModules() {
   const modules = { node: loadModule() };
-  for (const build of ['web', 'web-fast']) {
+  const bytes = [readFileSync(join(WASM_DIR, 'pkg/node/mezon_wasm_bg.wasm'))];
+  for (const build of BROWSER_BUILDS) {
     const js = join(WASM_DIR, `pkg/${build}/mezon_wasm.js`);
     if (!existsSync(js)) throw new Error(`${js} is missing: run bash wasm/build.sh first`);
     modules[build] = await import(pathToFileURL(js).href);
-    modules[build].initSync({ module: readFileSync(join(WASM_DIR, `pkg/${build}/mezon_wasm_bg.wasm`)) });
+    bytes.push(readFileSync(join(WASM_DIR, `pkg/${build}/mezon_wasm_bg.wasm`)));
+    modules[build].initSync({ module: bytes.at(-1) });
+  }
+  // Three different modules, or the tests would prove one build three times
+  // (the two browser builds share their glue; only the module tells them apart).
+  if (new Set(bytes.map((b) => createHash('sha256').update(b).digest('hex'))).size !== bytes.length) {
+    throw new Error('two of wasm/pkg/{node,web,web-fast} hold the same module: run bash wasm/build.sh again');
   }
   return modules;
 }

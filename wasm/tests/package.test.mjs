@@ -17,7 +17,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 
-import { WASM_DIR, lines, portalProject, run, sameLines, scratchDir } from './helpers.mjs';
+import { BROWSER_BUILDS, WASM_DIR, lines, portalProject, run, sameLines, scratchDir } from './helpers.mjs';
 
 const PKG = join(WASM_DIR, 'pkg');
 
@@ -49,20 +49,22 @@ describe('the npm package mezon-wasm', () => {
   // `initSync`, the Node one does not; a web build is named by the folder
   // its glue was resolved from), then their JSON lines.
   const printOut = `
-      console.log(typeof m.initSync !== 'function' ? 'node' : webFolder);
+      console.log(typeof m.initSync !== 'function' ? 'node' : webFolder ?? 'a web build');
       console.log(JSON.parse(readFileSync('records.json', 'utf8')).map(assessed).join('\\n'));`;
   const scripts = [
     ['require (CommonJS)', 'node', 'main.cjs', `
       const m = require('mezon-wasm');
+      const webFolder = null;
       const { readFileSync } = require('fs');
       const pack = m.Pack.fromBundle(readFileSync('bundle.json', 'utf8'));
       const assessed = (r) => pack.assessJson(r);`],
     ['import (ES module)', 'node', 'main.mjs', `
       import * as m from 'mezon-wasm';
       import { readFileSync } from 'node:fs';
+      const webFolder = null;
       const pack = m.Pack.fromBundle(readFileSync('bundle.json', 'utf8'));
       const assessed = (r) => JSON.stringify(pack.assess(r));`],
-    ...['web', 'web-fast'].map((build) => [`import mezon-wasm/${build} with initSync`, build, `${build}.mjs`, `
+    ...BROWSER_BUILDS.map((build) => [`import mezon-wasm/${build} with initSync`, build, `${build}.mjs`, `
       import * as m from 'mezon-wasm/${build}';
       import { readFileSync } from 'node:fs';
       import { createRequire } from 'node:module';
@@ -125,10 +127,10 @@ describe('the npm package mezon-wasm', () => {
     for (const [file, source, args] of [
       ['node.mts', `import { ${TYPES} } from 'mezon-wasm';\n${USE}`, nodeFlags],
       ['web.ts', webUse('mezon-wasm'), flags('esnext', 'bundler', 'es2022,dom,esnext.disposable')],
-      ['iso.mts', webUse('mezon-wasm/web'), flags('nodenext', 'nodenext', 'es2022,dom,esnext.disposable')],
-      ['old.ts', webUse('mezon-wasm/web'), flags('commonjs', 'node10', 'es2022,dom,esnext.disposable')],
-      ['fast.mts', webUse('mezon-wasm/web-fast'), flags('nodenext', 'nodenext', 'es2022,dom,esnext.disposable')],
-      ['fast-old.ts', webUse('mezon-wasm/web-fast'), flags('commonjs', 'node10', 'es2022,dom,esnext.disposable')],
+      ...BROWSER_BUILDS.flatMap((build) => [
+        [`${build}-iso.mts`, webUse(`mezon-wasm/${build}`), flags('nodenext', 'nodenext', 'es2022,dom,esnext.disposable')],
+        [`${build}-old.ts`, webUse(`mezon-wasm/${build}`), flags('commonjs', 'node10', 'es2022,dom,esnext.disposable')],
+      ]),
     ]) {
       writeFileSync(join(project, file), source);
       const r = tsc([...args, file]);
