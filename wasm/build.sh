@@ -150,6 +150,7 @@ build_module web-fast 3 "$WASM_TARGET_DIR-node" "-Ctarget-feature=+simd128"
 RAW_WEB="$WASM_TARGET_DIR/web/$CRATE.wasm"
 RAW_WEB_FAST="$WASM_TARGET_DIR-node/web-fast/$CRATE.wasm"
 RAW_NODE="$WASM_TARGET_DIR-node/node/$CRATE.wasm"
+BUILDS=(web web-fast node)
 # Had cargo skipped one of the two builds sharing a directory, both copies
 # would hold the other's module: stop rather than ship it twice.
 if cmp -s "$RAW_NODE" "$RAW_WEB_FAST"; then
@@ -161,7 +162,7 @@ fi
 PKG="$WASM_DIR/pkg"
 STAMP="$PKG/.built-from"
 WANT="$(sha256sum "$RAW_WEB" "$RAW_WEB_FAST" "$RAW_NODE" "$WASM_BINDGEN" "$WASM_OPT" "${BASH_SOURCE[0]}" | sha256sum | cut -c1-64)"
-built() { for t in web web-fast node; do [ -f "$PKG/$t/${CRATE}_bg.wasm" ] || return 1; done; }
+built() { for t in "${BUILDS[@]}"; do [ -f "$PKG/$t/${CRATE}_bg.wasm" ] || return 1; done; }
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ] && built; then
     log "bindings up to date"
 else
@@ -238,7 +239,7 @@ precompress "$PACKS"/*.json
 log "bundles: $(cd "$PACKS" && ls *.json | grep -v index.json | tr '\n' ' ')"
 
 # --- 7. sizes ----------------------------------------------------------------
-for target in web web-fast node; do
+for target in "${BUILDS[@]}"; do
     file="$PKG/$target/${CRATE}_bg.wasm"
     raw=$(wc -c < "$file")
     # The browser module's .gz copy is written above; the others have none.

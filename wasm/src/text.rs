@@ -1,8 +1,9 @@
 //! Text across the boundary between JS strings and this module's UTF-8.
 //!
 //! The browser builds (pkg/web, pkg/web-fast) use wasm-bindgen's own
-//! conversions (in Chromium the Node ways do not pay, below). The Node build (feature `node`) uses two faster ways Node
-//! offers, measured on the 2016 example records (JSON text in, line out):
+//! conversions (in Chromium the Node ways do not pay, below). The Node
+//! build (feature `node`) uses two faster ways Node offers, measured on the
+//! 2016 example records (JSON text in, line out):
 //! - in: `TextEncoder.encodeInto` straight into this module's memory (0.1 µs
 //!   for a 900-character record; wasm-bindgen copies ASCII one character at
 //!   a time in JS, 1.2 µs);

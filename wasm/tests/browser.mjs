@@ -327,10 +327,9 @@ try {
       // collection the other left behind) does not fall on one of them.
       let turn = 0;
       globalThis.timeRun = () => {
-        const first = turn++ % 2 === 0 ? 'small' : 'fast';
-        const r = { [first]: timePack(globalThis.timingPacks[first]) };
-        for (const b of ['small', 'fast']) r[b] ??= timePack(globalThis.timingPacks[b]);
-        return { ...r, n: rounds * records.length };
+        const r = { n: rounds * records.length };
+        for (const b of turn++ % 2 ? ['fast', 'small'] : ['small', 'fast']) r[b] = timePack(globalThis.timingPacks[b]);
+        return r;
       };
       return differing;
     }, records);
@@ -349,10 +348,11 @@ try {
         figures.nativeReferenceError = String(e.message ?? e);
       }
     }
-    figures.chromiumUsPerAssess = median(runs.map((r) => r.small.usPerAssess));
-    figures.chromiumUsPerAssessJsonText = median(runs.map((r) => r.small.usPerAssessText));
-    figures.chromiumFastUsPerAssess = median(runs.map((r) => r.fast.usPerAssess));
-    figures.chromiumFastUsPerAssessJsonText = median(runs.map((r) => r.fast.usPerAssessText));
+    const medianOf = (build, way) => median(runs.map((r) => r[build][way]));
+    figures.chromiumUsPerAssess = medianOf('small', 'usPerAssess');
+    figures.chromiumUsPerAssessJsonText = medianOf('small', 'usPerAssessText');
+    figures.chromiumFastUsPerAssess = medianOf('fast', 'usPerAssess');
+    figures.chromiumFastUsPerAssessJsonText = medianOf('fast', 'usPerAssessText');
     // Per build and per way (object, JSON text).
     figures.chromiumAssessCount = runs.length * runs[0].n;
     figures.nativeUsPerAssessJsonText = native.length === runs.length ? median(native) : null;

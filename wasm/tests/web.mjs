@@ -18,7 +18,7 @@ const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; ch
 
 /**
  * Serves the files under `root` (and the test-only `extra` entries by path:
- * JSON text, or a file's bytes typed by its extension) on
+ * text or bytes, typed by the path's extension) on
  * 127.0.0.1, as a production static server with precompressed files does
  * (nginx brotli_static, gzip_static): the .br or .gz copy when the browser
  * takes that encoding. `served` records, per path, the encoding and the
@@ -40,9 +40,7 @@ export async function staticServer(root, extra = new Map(), copies = []) {
     const copy = copies.find((c) => asked.startsWith(c));
     const path = copy ? asked.slice(copy.length - 1) : asked;
     if (extra.has(path)) {
-      const body = extra.get(path);
-      const type = typeof body === 'string' ? 'application/json' : TYPES[extname(path)] ?? 'application/octet-stream';
-      res.writeHead(200, { 'content-type': type }).end(body);
+      res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(extra.get(path));
       return;
     }
     const file = normalize(join(root, path.endsWith('/') ? `${path}index.html` : path));
