@@ -4,7 +4,8 @@
 #   2. build.sh (installs what is missing, builds the module and the page's files)
 #   3. native unit tests of the binding's helpers
 #   4. Node tests: parity with the native CLI, sandbox limits, errors, the npm
-#      package installed from its tarball (and its TypeScript types)
+#      package installed from its tarball (and its TypeScript types), the
+#      size map (size-map.mjs)
 #   5. browser test: the page in headless Chromium
 #   6. bundler test: the npm package in a portal project built by Vite
 #      (production build and dev server) and webpack, in headless Chromium
