@@ -151,7 +151,8 @@ export function sizeMap(list, depth = 1) {
   const groups = new Map();
   for (const f of list) {
     const key = group(f.name, depth);
-    groups.set(key, [...(groups.get(key) ?? []), f]);
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(f);
   }
   return [...groups].map(([name, members]) => [name, weigh(members)]).sort((a, b) => b[1].bytes - a[1].bytes);
 }
