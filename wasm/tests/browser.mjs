@@ -353,7 +353,7 @@ try {
     figures.chromiumUsPerAssessJsonText = medianOf('small', 'usPerAssessText');
     figures.chromiumFastUsPerAssess = medianOf('fast', 'usPerAssess');
     figures.chromiumFastUsPerAssessJsonText = medianOf('fast', 'usPerAssessText');
-    // Per build and per way (object, JSON text).
+    // Assessments timed for each build and each way (object, JSON text).
     figures.chromiumAssessCount = runs.length * runs[0].n;
     figures.nativeUsPerAssessJsonText = native.length === runs.length ? median(native) : null;
     if (figures.nativeUsPerAssessJsonText) {
