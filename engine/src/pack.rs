@@ -289,7 +289,8 @@ impl Pack {
     }
 
     /// Ids of the indicators whose rules run on the fast path (the rest run
-    /// in Rhai's interpreter). For tests and benchmarks.
+    /// in Rhai's interpreter; all of them without feature `fast-path`). For
+    /// tests and benchmarks.
     #[doc(hidden)]
     pub fn fast_path_indicators(&self) -> Vec<&str> {
         self.0.manifest.indicators.iter().zip(&self.0.indicators).filter(|(_, i)| i.fast.is_some()).map(|(d, _)| d.id.as_str()).collect()
@@ -423,7 +424,8 @@ fn compile(engine: &Engine, manifest: Manifest, files: BTreeMap<String, String>,
         let mut ast = rhai.compile_with_scope(&scope, text).map_err(|e| sandbox::convert_parse(e, &ind.script, text).with_indicator(&ind.id))?;
         ast.set_source(ind.script.as_str());
         missing.extend(crate::check::unresolved(&ind.script, &ast, &|name| lib_asts.contains_key(name), &has_table));
-        let fast = crate::fast::compile(&ast, &cx);
+        // Without feature `fast-path` every rule runs in Rhai (same results).
+        let fast = if cfg!(feature = "fast-path") { crate::fast::compile(&ast, &cx) } else { None };
         let reads = scan_reads(text);
         let read_slots = reads.iter().filter_map(|(f, _)| field_index.get(f).copied()).collect();
         let json_parts = crate::assess::indicator_json_parts(ind);
