@@ -396,13 +396,12 @@ fn compile(engine: &Engine, manifest: Manifest, files: BTreeMap<String, String>,
 
     let scope = compile_scope();
     let field_index = crate::input::field_index(&manifest.input);
-    // Without feature `fast-path` no rule is compiled for it: every rule runs
-    // in Rhai (same results).
-    let cx = cfg!(feature = "fast-path").then(|| crate::fast::Context {
+    let lib_sources = lib_asts.keys().map(|name| (name.clone(), files[&format!("lib/{name}.rhai")].as_str())).collect();
+    let cx = crate::fast::Context {
         fields: &field_index,
         tables: &tables,
         libs: &lib_asts,
-        lib_sources: lib_asts.keys().map(|name| (name.clone(), files[&format!("lib/{name}.rhai")].as_str())).collect(),
+        lib_sources,
         engine: &rhai,
         max_string: limits.max_string_size,
         max_trace_lines: limits.max_trace_lines,
@@ -410,7 +409,7 @@ fn compile(engine: &Engine, manifest: Manifest, files: BTreeMap<String, String>,
         max_operations: limits.max_operations,
         max_variables: limits.max_variables,
         text_fields: manifest.input.fields.iter().map(|f| f.ty == crate::manifest::FieldType::String).collect(),
-    });
+    };
     let mut indicators = Vec::new();
     // Modules and tables a rule names that the pack does not have.
     let mut missing = Vec::new();
@@ -425,7 +424,8 @@ fn compile(engine: &Engine, manifest: Manifest, files: BTreeMap<String, String>,
         let mut ast = rhai.compile_with_scope(&scope, text).map_err(|e| sandbox::convert_parse(e, &ind.script, text).with_indicator(&ind.id))?;
         ast.set_source(ind.script.as_str());
         missing.extend(crate::check::unresolved(&ind.script, &ast, &|name| lib_asts.contains_key(name), &has_table));
-        let fast = cx.as_ref().and_then(|cx| crate::fast::compile(&ast, cx));
+        // Without feature `fast-path` every rule runs in Rhai (same results).
+        let fast = if cfg!(feature = "fast-path") { crate::fast::compile(&ast, &cx) } else { None };
         let reads = scan_reads(text);
         let read_slots = reads.iter().filter_map(|(f, _)| field_index.get(f).copied()).collect();
         let json_parts = crate::assess::indicator_json_parts(ind);

@@ -63,6 +63,15 @@ test('the groups of the size build add up to its code, and every group is a crat
   for (const m of ['mezon::pack', 'mezon::manifest', 'mezon::sandbox', 'rhai::parser']) assert.ok(modules.has(m), m);
 });
 
+test('the size build leaves out the engine\'s fast path; the fast browser build keeps it', () => {
+  // The fast path's compiler and linked tree (mezon::fast's Compiler and
+  // Link); its value types stay, the record reader uses them.
+  const compiled = (list) => list.filter((f) => group(f.name, 2) === 'mezon::fast' && /\d(Compiler|Link)/.test(f.name)).length;
+  assert.equal(compiled(rawModule().functions), 0, 'wasm/build.sh builds pkg/web with --no-default-features');
+  const fast = join(ROOT, 'target-wasm-node/web-fast/mezon_wasm.wasm');
+  assert.ok(compiled(functions(readFileSync(fast)).functions) > 0, `${fast}: no fast path, so the check above proves nothing`);
+});
+
 test('a module without names (wasm-bindgen\'s output) is refused with the file to give instead', () => {
   const published = join(WASM_DIR, 'pkg/web/mezon_wasm_bg.wasm');
   assert.throws(() => functions(readFileSync(published)), /no function names: give cargo's output/);
