@@ -100,9 +100,9 @@ WASM_OPT="$WASM_DIR/node_modules/.bin/wasm-opt"
 # downloaded; the page uses it), without the engine's fast path. For
 # browsers again, optimised for speed (fast path, -O3 and SIMD: about a sixth
 # of the time per assess in Chromium, 186 KiB gzip more), for a portal that
-# scores many records on the page. For Node,
-# optimised for speed (it is not downloaded: -O3, SIMD and feature `node`,
-# Node's faster text conversions, together about twice as fast in Node).
+# scores many records on the page. For Node, optimised for speed (it is not
+# downloaded: -O3, SIMD and feature `node`, Node's faster text conversions,
+# together about twice as fast in Node).
 # Same sources, same results: the Node tests run against all three modules,
 # and the browser test runs the page on the small one and compares the fast
 # one with it.

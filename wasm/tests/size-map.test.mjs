@@ -9,10 +9,12 @@ import { functions, group, mentions, sizeMap, weigh } from '../size-map.mjs';
 import { ROOT, WASM_DIR } from './helpers.mjs';
 
 const RAW = join(ROOT, 'target-wasm/web/mezon_wasm.wasm');
+const RAW_WEB_FAST = join(ROOT, 'target-wasm-node/web-fast/mezon_wasm.wasm');
 
-function rawModule() {
-  if (!existsSync(RAW)) throw new Error(`${RAW} is missing: run bash wasm/build.sh first`);
-  return functions(readFileSync(RAW));
+/** Cargo's output of one build (the size build unless told), with its names. */
+function rawModule(path = RAW) {
+  if (!existsSync(path)) throw new Error(`${path} is missing: run bash wasm/build.sh first`);
+  return functions(readFileSync(path));
 }
 
 // Names as they are in the module (v0 mangling).
@@ -68,8 +70,7 @@ test('the size build leaves out the engine\'s fast path; the fast browser build 
   // Link); its value types stay, the record reader uses them.
   const compiled = (list) => list.filter((f) => group(f.name, 2) === 'mezon::fast' && /\d(Compiler|Link)/.test(f.name)).length;
   assert.equal(compiled(rawModule().functions), 0, 'wasm/build.sh builds pkg/web with --no-default-features');
-  const fast = join(ROOT, 'target-wasm-node/web-fast/mezon_wasm.wasm');
-  assert.ok(compiled(functions(readFileSync(fast)).functions) > 0, `${fast}: no fast path, so the check above proves nothing`);
+  assert.ok(compiled(rawModule(RAW_WEB_FAST).functions) > 0, `${RAW_WEB_FAST}: no fast path, so the check above proves nothing`);
 });
 
 test('a module without names (wasm-bindgen\'s output) is refused with the file to give instead', () => {

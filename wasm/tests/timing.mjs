@@ -2,8 +2,7 @@
 // for the three builds: pkg/node (built for speed, what Node gets), pkg/web
 // (built for size and without the engine's fast path, what the page loads)
 // and pkg/web-fast (the browser module built for speed), and natively, the
-// cases and builds
-// alternated, so that a busy machine slows them alike.
+// cases and builds alternated, so that a busy machine slows them alike.
 //   node wasm/tests/timing.mjs
 // The native reference (built on first use) does the same work, the same
 // records as JSON text in and JSON lines out:
