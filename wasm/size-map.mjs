@@ -28,6 +28,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
+/** Cargo's output of the size build, names kept: where build.sh leaves it. */
+export const SIZE_BUILD = join(dirname(fileURLToPath(import.meta.url)), '..', 'target-wasm/web/mezon_wasm.wasm');
+
 /**
  * The function bodies of a module with their names: `[{ name, body }]`, and
  * the size of its data section. Throws when the module has no names.
@@ -158,8 +161,7 @@ export function sizeMap(list, depth = 1) {
 }
 
 function main(args) {
-  const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-  let file = join(root, 'target-wasm/web/mezon_wasm.wasm');
+  let file = SIZE_BUILD;
   let depth = 1;
   let top = 25;
   const mention = [];

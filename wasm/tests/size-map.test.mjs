@@ -5,14 +5,13 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { functions, group, mentions, sizeMap, weigh } from '../size-map.mjs';
+import { SIZE_BUILD, functions, group, mentions, sizeMap, weigh } from '../size-map.mjs';
 import { ROOT, WASM_DIR } from './helpers.mjs';
 
-const RAW = join(ROOT, 'target-wasm/web/mezon_wasm.wasm');
 const RAW_WEB_FAST = join(ROOT, 'target-wasm-node/web-fast/mezon_wasm.wasm');
 
 /** Cargo's output of one build (the size build unless told), with its names. */
-function rawModule(path = RAW) {
+function rawModule(path = SIZE_BUILD) {
   if (!existsSync(path)) throw new Error(`${path} is missing: run bash wasm/build.sh first`);
   return functions(readFileSync(path));
 }
